@@ -1,0 +1,5 @@
+"""Sensors for Airflow 3 that wait in the triggerer, without holding a worker slot."""
+
+from sensors.base import REPORT_XCOM_KEY, DeferrableSensor
+
+__all__ = ["REPORT_XCOM_KEY", "DeferrableSensor"]

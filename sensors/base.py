@@ -1,0 +1,202 @@
+"""DeferrableSensor: one check, three ways to wait (poke, reschedule, deferred).
+
+A subclass says which check its arguments describe (``build_check``) and, if it likes, which
+cadence to poll at (``build_cadence``). This base validates at DAG parse time, pokes through the
+check, defers to the subclass's trigger, and maps the trigger's report to a return value (the
+XCom) or the right Airflow exception.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import time
+from collections.abc import Coroutine
+from datetime import timedelta
+from typing import Any, ClassVar, NoReturn, TypeVar
+
+from airflow.sdk import BaseSensorOperator, PokeReturnValue
+from airflow.sdk.exceptions import AirflowFailException, AirflowSensorTimeout, AirflowSkipException
+
+from triggers.breaker import CircuitBreaker, validate_breaker
+from triggers.cadence import Backoff, Cadence, require_positive
+from triggers.checks import Check
+from triggers.errors import ConfigurationError
+from triggers.outcomes import Failed, Met
+from triggers.poll_trigger import PollTrigger
+from triggers.prober import Prober
+from triggers.report import Report
+
+T = TypeVar("T")
+
+#: XCom key under which every sensor pushes its full report (attempts, durations, detail).
+REPORT_XCOM_KEY = "sensor_report"
+
+
+def run_sync(coroutine: Coroutine[Any, Any, T]) -> T:
+    """Run ``coroutine`` to completion from sync code, even when this thread runs a loop already."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(coroutine)
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()
+
+
+class DeferrableSensor(BaseSensorOperator):
+    """Base of this library's sensors.
+
+    :param deferrable: wait in the triggerer (default) instead of poking from a worker.
+    :param failure_threshold: consecutive errors that open the circuit breaker; None disables it.
+    :param recovery_timeout: seconds the breaker stays open before one half-open probe.
+    :param attempt_timeout: seconds one check may take before it counts as a transient error.
+    :param backoff_factor: growth of the delay per consecutive error (1 disables backoff).
+    :param backoff_cap: the longest delay between two checks, in seconds.
+    :param backoff_jitter: fraction of each delay drawn at random, so sensors do not retry in step.
+    :param max_attempt_records: attempts kept in the report.
+    """
+
+    trigger_class: ClassVar[type[PollTrigger]] = PollTrigger
+
+    def __init__(
+        self,
+        *,
+        deferrable: bool = True,
+        failure_threshold: int | None = None,
+        recovery_timeout: float = 300.0,
+        attempt_timeout: float | None = None,
+        backoff_factor: float = 2.0,
+        backoff_cap: float | None = None,
+        backoff_jitter: float = 0.1,
+        max_attempt_records: int = 20,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        if not isinstance(deferrable, bool):
+            raise ConfigurationError("deferrable", f"must be True or False, got {deferrable!r}")
+        validate_breaker(failure_threshold, recovery_timeout)
+        if attempt_timeout is not None:
+            require_positive("attempt_timeout", attempt_timeout)
+        if isinstance(max_attempt_records, bool) or not isinstance(max_attempt_records, int) or max_attempt_records < 1:
+            raise ConfigurationError("max_attempt_records", f"must be a whole number >= 1, got {max_attempt_records!r}")
+        require_positive("poke_interval", self.poke_interval)
+        self.deferrable = deferrable
+        self.failure_threshold = failure_threshold
+        self.recovery_timeout = recovery_timeout
+        self.attempt_timeout = attempt_timeout
+        self.backoff_factor = backoff_factor
+        self.backoff_cap = backoff_cap if backoff_cap is not None else max(300.0, float(self.poke_interval))
+        self.backoff_jitter = backoff_jitter
+        self.max_attempt_records = max_attempt_records
+        self._prober: Prober | None = None
+
+    def validate(self) -> None:
+        """Build the check and cadence once so bad arguments fail when the DAG is parsed.
+
+        Subclasses call this at the end of their ``__init__``.
+        """
+        self.build_check()
+        self.build_cadence()
+
+    # What a subclass provides -------------------------------------------------------------
+
+    def build_check(self) -> Check:
+        """Return the check these arguments describe; raise ConfigurationError when invalid."""
+        raise NotImplementedError
+
+    def build_cadence(self) -> Cadence:
+        """Return how often to check: ``poke_interval``, backing off on consecutive errors."""
+        return Backoff(
+            base=float(self.poke_interval),
+            factor=self.backoff_factor,
+            cap=self.backoff_cap,
+            jitter=self.backoff_jitter,
+        )
+
+    def trigger_kwargs(self, context: Any) -> dict[str, Any]:
+        """Return extra keyword arguments for ``trigger_class`` (none by default)."""
+        return {}
+
+    def on_report(self, context: Any, report: Report) -> None:
+        """Called with every final report before it becomes a return value or an exception."""
+
+    # Poke and reschedule modes ------------------------------------------------------------
+
+    def poke(self, context: Any) -> PokeReturnValue:
+        """Check once through the same check the trigger uses; raise AirflowFailException on a final failure."""
+        if self._prober is None:
+            breaker = None
+            if self.failure_threshold is not None:
+                breaker = CircuitBreaker(self.failure_threshold, self.recovery_timeout)
+            self._prober = Prober(self.build_check(), self.attempt_timeout, breaker, self.log)
+        outcome = run_sync(self._prober.once())
+        if isinstance(outcome, Failed):
+            raise AirflowFailException(outcome.reason)
+        if isinstance(outcome, Met):
+            return PokeReturnValue(is_done=True, xcom_value=outcome.value)
+        return PokeReturnValue(is_done=False)
+
+    # Deferrable mode -----------------------------------------------------------------------
+
+    def execute(self, context: Any) -> Any:
+        """Check once in the worker; if not met, defer to the trigger for up to ``timeout`` seconds."""
+        if not self.deferrable:
+            return super().execute(context)
+        check = self.build_check()
+        prober = Prober(check, self.attempt_timeout, log=self.log)
+        started = time.time()
+        outcome = run_sync(prober.once())
+        if isinstance(outcome, (Met, Failed)):
+            finished = time.time()
+            report = Report(
+                outcome=outcome.kind,  # type: ignore[arg-type]  # Met/Failed kinds are report outcomes
+                value=outcome.value if isinstance(outcome, Met) else None,
+                reason="" if isinstance(outcome, Met) else outcome.reason,
+                attempts=1,
+                started_at=started,
+                finished_at=finished,
+                detail=outcome.detail,
+            )
+            return self.complete(context, report)
+        trigger = self.trigger_class(
+            check=check.to_dict(),
+            cadence=self.build_cadence().to_dict(),
+            deadline=started + float(self.timeout),
+            attempt_timeout=self.attempt_timeout,
+            failure_threshold=self.failure_threshold,
+            recovery_timeout=self.recovery_timeout,
+            max_records=self.max_attempt_records,
+            **self.trigger_kwargs(context),
+        )
+        self.log.info("Deferring %s for up to %.0fs", check.describe(), self.timeout)
+        self.defer(trigger=trigger, method_name="execute_complete", timeout=timedelta(seconds=self.timeout))
+
+    def execute_complete(self, context: Any, event: Any = None) -> Any:
+        """Resume after the trigger: return the met value, or raise the report's failure."""
+        try:
+            report = Report.from_event(event)
+        except ValueError as error:
+            self._fail(f"the trigger sent an event this sensor cannot read: {error}")
+        return self.complete(context, report)
+
+    def complete(self, context: Any, report: Report) -> Any:
+        """Push the report to XCom, log a summary, and return the value or raise."""
+        self.on_report(context, report)
+        context["ti"].xcom_push(key=REPORT_XCOM_KEY, value=report.to_event())
+        self.log.info(
+            "Wait ended: %s after %d attempts in %.1fs%s",
+            report.outcome,
+            report.attempts,
+            report.waited,
+            f" ({report.reason})" if report.reason else "",
+        )
+        if report.outcome == "met":
+            return report.value
+        self._fail(report.reason, timed_out=report.outcome == "timeout")
+
+    def _fail(self, reason: str, *, timed_out: bool = False) -> NoReturn:
+        if self.soft_fail or self.never_fail:
+            raise AirflowSkipException(f"Skipping ({'timeout' if timed_out else 'failure'}): {reason}")
+        if timed_out:
+            raise AirflowSensorTimeout(f"Sensor timed out: {reason}")
+        raise AirflowFailException(reason)

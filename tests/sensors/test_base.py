@@ -1,0 +1,121 @@
+from datetime import timedelta
+
+import pytest
+from airflow.sdk.exceptions import AirflowFailException, AirflowSensorTimeout, AirflowSkipException, TaskDeferred
+
+from sensors.base import REPORT_XCOM_KEY
+from tests.support.checks import script
+from tests.support.sensors import ScriptedSensor, context
+from triggers.cadence import Fixed
+from triggers.errors import ConfigurationError
+from triggers.outcomes import Failed, Met, NotYet
+from triggers.poll_trigger import PollTrigger
+from triggers.report import Report
+
+
+def sensor(name: str, **kwargs) -> ScriptedSensor:
+    kwargs.setdefault("task_id", "wait")
+    kwargs.setdefault("timeout", 600)
+    kwargs.setdefault("poke_interval", 5)
+    return ScriptedSensor(name=name, **kwargs)
+
+
+def test_execute_defers_with_the_trigger_and_the_sensor_timeout() -> None:
+    script("pending", NotYet("pending"))
+    with pytest.raises(TaskDeferred) as deferred:
+        sensor("pending", failure_threshold=4).execute(context())
+    assert isinstance(deferred.value.trigger, PollTrigger)
+    assert deferred.value.timeout == timedelta(seconds=600)
+    assert deferred.value.method_name == "execute_complete"
+    _, kwargs = deferred.value.trigger.serialize()
+    assert kwargs["check"] == {"kind": "test_scripted", "name": "pending"}
+    assert kwargs["failure_threshold"] == 4
+    assert kwargs["cadence"]["base"] == 5
+
+
+def test_execute_returns_at_once_when_already_met_without_deferring() -> None:
+    script("ready", Met({"id": 1}))
+    ctx = context()
+    assert sensor("ready").execute(ctx) == {"id": 1}
+    assert ctx["ti"].xcoms[REPORT_XCOM_KEY]["attempts"] == 1
+
+
+def test_execute_fails_at_once_on_a_final_failure() -> None:
+    script("cancelled", Failed("order 1 is cancelled"))
+    with pytest.raises(AirflowFailException, match="cancelled"):
+        sensor("cancelled").execute(context())
+
+
+@pytest.mark.parametrize(
+    ("report", "soft_fail", "expected"),
+    [
+        pytest.param(Report("failed", reason="gone"), False, AirflowFailException, id="failed"),
+        pytest.param(Report("timeout", reason="late"), False, AirflowSensorTimeout, id="timeout"),
+        pytest.param(Report("failed", reason="gone"), True, AirflowSkipException, id="failed-soft"),
+        pytest.param(Report("timeout", reason="late"), True, AirflowSkipException, id="timeout-soft"),
+    ],
+)
+def test_execute_complete_maps_the_report_to_the_airflow_exception(report, soft_fail, expected) -> None:
+    script("any", NotYet("x"))
+    with pytest.raises(expected):
+        sensor("any", soft_fail=soft_fail).execute_complete(context(), event=report.to_event())
+
+
+def test_execute_complete_returns_the_value_and_pushes_the_report() -> None:
+    script("any", NotYet("x"))
+    ctx = context()
+    event = Report("met", value={"id": 1}, attempts=4).to_event()
+    assert sensor("any").execute_complete(ctx, event=event) == {"id": 1}
+    assert ctx["ti"].xcoms[REPORT_XCOM_KEY] == event
+
+
+def test_execute_complete_fails_clearly_on_an_event_it_cannot_read() -> None:
+    script("any", NotYet("x"))
+    with pytest.raises(AirflowFailException, match="cannot read"):
+        sensor("any").execute_complete(context(), event=True)
+
+
+async def test_poke_gives_the_same_answers_as_the_trigger() -> None:
+    steps = (NotYet("pending"), ConnectionRefusedError("refused"), Met({"id": 1}))
+    script("poked", *steps)
+    poking = sensor("poked", deferrable=False)
+    pokes = [poking.poke(context()) for _ in steps]
+    script("deferred", *steps)
+    report = (
+        await PollTrigger(check={"kind": "test_scripted", "name": "deferred"}, cadence=Fixed(0.01).to_dict())
+        .make_loop()
+        .run()
+    )
+    assert [bool(p) for p in pokes] == [False, False, True]
+    assert pokes[-1].xcom_value == report.value == {"id": 1}
+    assert [a.outcome for a in report.history] == ["not_yet", "not_yet", "met"]
+
+
+def test_poke_raises_fail_on_a_final_failure() -> None:
+    script("poke-cancelled", Failed("cancelled"))
+    with pytest.raises(AirflowFailException):
+        sensor("poke-cancelled", deferrable=False).poke(context())
+
+
+def test_poke_mode_execute_runs_airflows_loop_to_the_value() -> None:
+    script("poke-loop", NotYet("pending"), Met("done"))
+    assert sensor("poke-loop", deferrable=False, poke_interval=0.01).execute(context()) == "done"
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "argument"),
+    [
+        pytest.param({"failure_threshold": 0}, "failure_threshold", id="threshold"),
+        pytest.param({"recovery_timeout": -1}, "recovery_timeout", id="recovery"),
+        pytest.param({"attempt_timeout": 0}, "attempt_timeout", id="attempt-timeout"),
+        pytest.param({"poke_interval": 0}, "poke_interval", id="zero-interval"),
+        pytest.param({"backoff_factor": 0.5}, "backoff_factor", id="factor"),
+        pytest.param({"backoff_cap": 1}, "backoff_cap", id="cap-below-interval"),
+        pytest.param({"deferrable": "yes"}, "deferrable", id="deferrable"),
+        pytest.param({"max_attempt_records": 0}, "max_attempt_records", id="records"),
+    ],
+)
+def test_bad_arguments_fail_at_construction_naming_the_argument(kwargs, argument) -> None:
+    script("args", NotYet("x"))
+    with pytest.raises(ConfigurationError, match=f"^{argument}:"):
+        sensor("args", **kwargs)

@@ -1,0 +1,70 @@
+"""The trigger contract, as assertions reusable on any trigger class.
+
+Every trigger this package ships must pass all of them (tests/triggers/test_contract.py), and
+tests/triggers/test_contract_catches.py shows that each assertion fails on a trigger that
+breaks it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import importlib
+import json
+import logging
+from collections.abc import Mapping
+from typing import Any
+
+import pytest
+from airflow.triggers.base import BaseTrigger
+
+#: asyncio debug mode reports a callback slower than this; Airflow's own watchdog warns at 0.2 s.
+SLOW_CALLBACK_SECONDS = 0.05
+
+
+def assert_round_trips(trigger: BaseTrigger) -> None:
+    """serialise -> JSON -> rebuild from the classpath gives a trigger with equal kwargs."""
+    classpath, kwargs = trigger.serialize()
+    decoded = json.loads(json.dumps(kwargs))
+    assert decoded == kwargs, "kwargs change through JSON: keep them to JSON types"
+    module_name, _, class_name = classpath.rpartition(".")
+    rebuilt_class = getattr(importlib.import_module(module_name), class_name)
+    assert rebuilt_class is type(trigger), f"{classpath} does not import to {type(trigger).__qualname__}"
+    rebuilt = rebuilt_class(**decoded)
+    assert rebuilt.serialize() == (classpath, kwargs)
+
+
+def assert_rejects_unknown_keyword(trigger_class: type[BaseTrigger], kwargs: Mapping[str, Any]) -> None:
+    """A misspelt keyword must fail, not vanish into a ``**kwargs`` catch-all."""
+    with pytest.raises(TypeError):
+        trigger_class(**kwargs, definitely_not_an_argument=1)
+
+
+def assert_never_blocks(trigger: BaseTrigger, *, run_for: float = 1.0) -> None:
+    """Run the trigger under asyncio debug mode; fail if any callback held the loop too long."""
+    records: list[logging.LogRecord] = []
+
+    class Collect(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            if "Executing" in record.getMessage() and "took" in record.getMessage():
+                records.append(record)
+
+    async def drive() -> None:
+        asyncio.get_running_loop().slow_callback_duration = SLOW_CALLBACK_SECONDS
+
+        async def consume() -> None:
+            async for _event in trigger.run():
+                return
+
+        # A trigger that is still waiting at run_for seconds has not blocked: that is the point.
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(consume(), run_for)
+
+    handler = Collect()
+    asyncio_log = logging.getLogger("asyncio")
+    asyncio_log.addHandler(handler)
+    try:
+        asyncio.run(drive(), debug=True)
+    finally:
+        asyncio_log.removeHandler(handler)
+    assert not records, "blocked the event loop: " + "; ".join(r.getMessage()[:200] for r in records)

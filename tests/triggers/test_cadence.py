@@ -1,0 +1,76 @@
+import random
+
+import pytest
+
+from triggers.cadence import Backoff, Cadence, Fixed
+from triggers.errors import ConfigurationError
+from triggers.history import Attempt
+
+
+def attempts(*errors: bool) -> list[Attempt]:
+    return [Attempt(at=0, duration=0, outcome="not_yet", error="ConnectionError" if e else None) for e in errors]
+
+
+def test_fixed_ignores_history() -> None:
+    assert Fixed(5).next_delay(attempts(True, True), random.Random(0)) == 5
+
+
+def test_backoff_without_jitter_doubles_per_consecutive_error_up_to_the_cap() -> None:
+    cadence = Backoff(base=1, factor=2, cap=10, jitter=0)
+    history: list[Attempt] = []
+    delays = []
+    for _ in range(6):
+        history += attempts(True)
+        delays.append(cadence.next_delay(history, random.Random(0)))
+    assert delays == [2, 4, 8, 10, 10, 10]
+
+
+def test_backoff_returns_to_base_after_a_clean_not_yet() -> None:
+    cadence = Backoff(base=1, factor=2, cap=10, jitter=0)
+    assert cadence.next_delay(attempts(True, True, False), random.Random(0)) == 1
+
+
+def test_backoff_jitter_is_an_exact_sequence_under_a_seeded_random_source() -> None:
+    cadence = Backoff(base=1, factor=3, cap=60, jitter=0.5)
+    rng = random.Random(7)
+    delays = [round(cadence.next_delay(attempts(*[True] * n), rng), 6) for n in range(1, 6)]
+    # min(60, 3**n) * (1 - 0.5 * r) with r drawn from random.Random(7): 3, 9, 27, 60, 60 before jitter
+    assert delays == [2.514251, 8.321179, 18.212385, 57.826911, 43.92354]
+
+
+def test_backoff_with_thousands_of_errors_stays_at_the_cap() -> None:
+    assert Backoff(base=1, cap=30, jitter=0).next_delay(attempts(*[True] * 5000), random.Random(0)) == 30
+
+
+@pytest.mark.parametrize(
+    ("build", "argument"),
+    [
+        pytest.param(lambda: Fixed(0), "poke_interval", id="fixed-zero"),
+        pytest.param(lambda: Backoff(base=-1), "poke_interval", id="negative-base"),
+        pytest.param(lambda: Backoff(base=10, cap=5), "backoff_cap", id="cap-below-base"),
+        pytest.param(lambda: Backoff(base=1, factor=0.5), "backoff_factor", id="shrinking-factor"),
+        pytest.param(lambda: Backoff(base=1, jitter=1.5), "backoff_jitter", id="jitter-above-one"),
+        pytest.param(lambda: Fixed("5"), "poke_interval", id="string-interval"),  # type: ignore[arg-type]
+    ],
+)
+def test_invalid_cadence_names_the_argument(build, argument) -> None:
+    with pytest.raises(ConfigurationError, match=f"^{argument}:"):
+        build()
+
+
+def test_cadence_round_trips_through_its_dict() -> None:
+    cadence = Backoff(base=2, factor=1.5, cap=40, jitter=0.25)
+    assert Cadence.from_dict(cadence.to_dict()) == cadence
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        pytest.param({"kind": "nope"}, id="unknown-kind"),
+        pytest.param({"kind": "fixed", "interval": 1, "extra": 2}, id="unknown-param"),
+        pytest.param({"interval": 1}, id="no-kind"),
+    ],
+)
+def test_cadence_from_bad_dict_is_a_configuration_error(data) -> None:
+    with pytest.raises(ConfigurationError):
+        Cadence.from_dict(data)

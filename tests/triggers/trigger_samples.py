@@ -1,0 +1,39 @@
+"""One sample of kwargs for every trigger class the package ships.
+
+The contract test runs over this table and fails when a shipped trigger has no entry here, so a
+new trigger cannot skip the contract. Each sample must run against real local things (tmp
+files, SQLite, a loopback port) and be cheap: the contract runs it for about a second.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from tests.support.checks import NeverCheck
+from triggers.cadence import Fixed
+from triggers.poll_trigger import PollTrigger
+
+Sample = Callable[[Path], dict[str, Any]]
+
+
+def common(**overrides: Any) -> dict[str, Any]:
+    """Return the kwargs every PollTrigger takes, with a short deadline."""
+    kwargs: dict[str, Any] = {
+        "cadence": Fixed(0.05).to_dict(),
+        "deadline": time.time() + 0.5,
+        "attempt_timeout": 1.0,
+        "failure_threshold": 3,
+        "recovery_timeout": 10.0,
+        "max_records": 5,
+        "seed": 1,
+    }
+    kwargs.update(overrides)
+    return kwargs
+
+
+SAMPLES: dict[type, Sample] = {
+    PollTrigger: lambda tmp_path: common(check=NeverCheck().to_dict()),
+}

@@ -1,0 +1,82 @@
+"""Cadences: how long to wait before the next check, given the attempts so far.
+
+Each cadence is a pure function of the attempt history and an injected random source, so tests
+assert exact delay sequences. Backoff is written here rather than taken from tenacity because
+tenacity's jitter draws from the process-global ``random`` module, which a test cannot seed per
+trigger, and its strategies count retries of one call, not attempts of a wait.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+from triggers.errors import ConfigurationError
+from triggers.history import Attempt, consecutive_errors
+from triggers.spec import Spec
+
+
+def require_positive(argument: str, value: Any, *, allow_zero: bool = False) -> float:
+    """Return ``value`` as a float; raise ConfigurationError naming ``argument`` unless it is > 0."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise ConfigurationError(argument, f"must be a number of seconds, got {value!r}")
+    if value < 0 or (value == 0 and not allow_zero):
+        raise ConfigurationError(argument, f"must be {'>= 0' if allow_zero else '> 0'}, got {value!r}")
+    return float(value)
+
+
+class Cadence(Spec):
+    """Base of all cadences."""
+
+    registry: ClassVar[dict[str, type[Spec]]] = {}
+
+    def next_delay(self, history: Sequence[Attempt], rng: random.Random) -> float:
+        """Return the seconds to wait after the last attempt in ``history``."""
+        raise NotImplementedError
+
+
+@dataclass(frozen=True)
+class Fixed(Cadence):
+    """The same delay after every attempt."""
+
+    kind: ClassVar[str] = "fixed"
+    interval: float
+
+    def __post_init__(self) -> None:
+        require_positive("poke_interval", self.interval)
+
+    def next_delay(self, history: Sequence[Attempt], rng: random.Random) -> float:
+        return self.interval
+
+
+@dataclass(frozen=True)
+class Backoff(Cadence):
+    """``base`` after a clean "not yet"; after k consecutive errors ``base * factor**k``, capped.
+
+    Jitter subtracts up to ``jitter`` (a fraction) of the delay, so the cap is never exceeded and
+    many sensors failing together spread out instead of retrying in step.
+    """
+
+    kind: ClassVar[str] = "backoff"
+    base: float
+    factor: float = 2.0
+    cap: float = 300.0
+    jitter: float = 0.2
+
+    def __post_init__(self) -> None:
+        require_positive("poke_interval", self.base)
+        require_positive("backoff_cap", self.cap)
+        if self.cap < self.base:
+            raise ConfigurationError("backoff_cap", f"must be >= poke_interval ({self.base}), got {self.cap}")
+        if isinstance(self.factor, bool) or not isinstance(self.factor, (int, float)) or self.factor < 1:
+            raise ConfigurationError("backoff_factor", f"must be a number >= 1, got {self.factor!r}")
+        if isinstance(self.jitter, bool) or not isinstance(self.jitter, (int, float)) or not 0 <= self.jitter < 1:
+            raise ConfigurationError("backoff_jitter", f"must be a fraction in [0, 1), got {self.jitter!r}")
+
+    def next_delay(self, history: Sequence[Attempt], rng: random.Random) -> float:
+        errors = consecutive_errors(history)
+        # Cap the exponent too: factor ** 10_000 overflows a float long before the cap applies.
+        delay = min(self.cap, self.base * self.factor ** min(errors, 64))
+        return delay * (1.0 - self.jitter * rng.random())

@@ -1,0 +1,80 @@
+"""Checks: what to look at, with no loop and no sleep.
+
+A check is a frozen spec with one ``async def check() -> Outcome``. The sensor's ``poke()`` and
+the trigger's loop both go through :func:`attempt`, so the two modes cannot disagree. A check
+that needs live resources (a shared HTTP session, a LISTEN connection, an inotify watch)
+overrides :meth:`Check.opened` to hold them for the length of a wait and to expose a
+``wakeup`` event that cuts the wait short when its source signals a change.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass
+from typing import ClassVar
+
+from triggers.errors import PermanentError, TransientError, is_transient
+from triggers.outcomes import Failed, NotYet, Outcome
+from triggers.spec import Spec
+
+
+@dataclass
+class Probe:
+    """A check opened for a wait: call ``check()`` as often as needed.
+
+    ``wakeup`` is set by the source when something changed (a NOTIFY, an inotify event); the
+    poll loop clears it before each check and stops waiting early when it is set.
+    """
+
+    check: Callable[[], Awaitable[Outcome]]
+    wakeup: asyncio.Event | None = None
+
+
+class Check(Spec):
+    """Base of all checks; subclasses are frozen dataclasses with a ``kind``."""
+
+    registry: ClassVar[dict[str, type[Spec]]] = {}
+
+    async def check(self) -> Outcome:
+        """Look once. Return an outcome, or raise: transient errors mean "not yet"."""
+        raise NotImplementedError
+
+    def describe(self) -> str:
+        """Return a short, secret-free description for log lines."""
+        return self.kind
+
+    @contextlib.asynccontextmanager
+    async def opened(self) -> AsyncIterator[Probe]:
+        """Hold what the check needs for a whole wait; yield a probe."""
+        yield Probe(check=self.check)
+
+
+async def attempt(probe: Probe, timeout: float | None) -> Outcome:
+    """Run one check under ``timeout`` seconds and turn its exceptions into outcomes.
+
+    Transient errors (and the timeout) become NotYet with the error class kept; PermanentError
+    and unexpected exceptions become Failed. Cancellation propagates.
+    """
+    try:
+        if timeout is None:
+            return await probe.check()
+        return await asyncio.wait_for(probe.check(), timeout)
+    except asyncio.CancelledError:
+        raise
+    except TransientError as error:
+        return NotYet(str(error) or type(error).__name__, error=type(error).__name__, retry_after=error.retry_after)
+    except PermanentError as error:
+        return Failed(str(error), error=type(error).__name__)
+    except Exception as error:
+        if is_transient(error):
+            reason = f"timed out after {timeout}s" if isinstance(error, TimeoutError) else str(error)
+            return NotYet(reason or type(error).__name__, error=type(error).__name__)
+        return Failed(f"{type(error).__name__}: {error}", error=type(error).__name__)
+
+
+async def check_once(check: Check, timeout: float | None) -> Outcome:
+    """Open ``check``, look once, release its resources: what ``poke()`` does."""
+    async with check.opened() as probe:
+        return await attempt(probe, timeout)

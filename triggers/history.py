@@ -1,0 +1,61 @@
+"""Attempt records: what happened at each check, kept bounded."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from triggers.outcomes import OutcomeKind
+
+
+@dataclass(frozen=True)
+class Attempt:
+    """One check: when it started (epoch seconds), how long it took, what it said.
+
+    ``interval`` is the delay chosen after it (None for the last attempt of a wait).
+    """
+
+    at: float
+    duration: float
+    outcome: OutcomeKind
+    error: str | None = None
+    interval: float | None = None
+
+    @property
+    def succeeded(self) -> bool:
+        return self.outcome == "met"
+
+    @property
+    def errored(self) -> bool:
+        return self.error is not None
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Attempt:
+        """Rebuild an attempt; raises KeyError or TypeError on a malformed record."""
+        return cls(
+            at=float(data["at"]),
+            duration=float(data["duration"]),
+            outcome=data["outcome"],
+            error=data.get("error"),
+            interval=None if data.get("interval") is None else float(data["interval"]),
+        )
+
+
+def bounded(attempts: Iterable[Attempt], limit: int) -> tuple[Attempt, ...]:
+    """Return the last ``limit`` attempts (all of them when ``limit`` is 0 or less is not allowed)."""
+    kept = tuple(attempts)
+    return kept[-limit:] if limit > 0 else ()
+
+
+def consecutive_errors(attempts: Sequence[Attempt]) -> int:
+    """Return how many attempts at the end of ``attempts`` were errors."""
+    count = 0
+    for attempt in reversed(attempts):
+        if not attempt.errored:
+            break
+        count += 1
+    return count

@@ -1,0 +1,111 @@
+"""One attempt, the same in poke() and in a trigger: breaker gate, timed check, change logging.
+
+The sensor keeps a Prober across pokes (poke mode); the poll loop keeps one across a wait.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from triggers.breaker import CircuitBreaker
+from triggers.checks import Check, Probe, attempt
+from triggers.outcomes import Failed, Met, Outcome, is_error
+
+
+class Log(Protocol):
+    """What is needed of a logger: Airflow's structlog loggers and stdlib ones both fit."""
+
+    def debug(self, msg: Any, /, *args: Any) -> Any: ...
+    def info(self, msg: Any, /, *args: Any) -> Any: ...
+    def warning(self, msg: Any, /, *args: Any) -> Any: ...
+    def error(self, msg: Any, /, *args: Any) -> Any: ...
+    def log(self, level: int, msg: Any, /, *args: Any) -> Any: ...
+
+
+@dataclass
+class Prober:
+    """Runs attempts of ``check`` and remembers what the last one said."""
+
+    check: Check
+    attempt_timeout: float | None = None
+    breaker: CircuitBreaker | None = None
+    log: Log = field(default_factory=lambda: logging.getLogger("triggers.prober"))
+    clock: Callable[[], float] = time.time
+    monotonic: Callable[[], float] = time.monotonic
+    count: int = 0
+    last: Outcome | None = None
+    _last_key: tuple[str, str | None, str] | None = field(default=None, repr=False)
+
+    def blocked_for(self) -> float | None:
+        """Return seconds until the open breaker allows a call, or None when a call may go now."""
+        if self.breaker is None or self.breaker.allows(self.clock()):
+            return None
+        return self.breaker.seconds_until_probe(self.clock())
+
+    async def attempt(self, probe: Probe) -> tuple[Outcome, float]:
+        """Check once through ``probe``; return the outcome and its duration in seconds."""
+        if probe.wakeup is not None:
+            probe.wakeup.clear()  # a change signalled from now on must cause another check
+        begun = self.monotonic()
+        outcome = await attempt(probe, self.attempt_timeout)
+        duration = self.monotonic() - begun
+        self.count += 1
+        self.last = outcome
+        self._log_outcome(outcome)
+        self._feed_breaker(outcome)
+        return outcome, duration
+
+    async def once(self) -> Outcome:
+        """Open the check, attempt once (unless the breaker is open), release it: one poke."""
+        wait = self.blocked_for()
+        if wait is not None:
+            self.log.info(
+                "%s: circuit breaker open, skipping this check (%.0fs to a probe)", self.check.describe(), wait
+            )
+            return self.last if self.last is not None and not isinstance(self.last, Met) else _breaker_open()
+        async with self.check.opened() as probe:
+            outcome, _ = await self.attempt(probe)
+            return outcome
+
+    def _feed_breaker(self, outcome: Outcome) -> None:
+        if self.breaker is None:
+            return
+        before = self.breaker.state
+        after = self.breaker.record(is_error(outcome), self.clock())
+        if after != before:
+            self.log.log(
+                logging.WARNING if after == "open" else logging.INFO,
+                "%s: circuit breaker %s -> %s after %d consecutive errors",
+                self.check.describe(),
+                before,
+                after,
+                self.breaker.failures,
+            )
+
+    def _log_outcome(self, outcome: Outcome) -> None:
+        """Log when what the check says changes; repeats of the same answer stay at debug."""
+        reason = "" if isinstance(outcome, Met) else outcome.reason
+        key = (outcome.kind, outcome.error, reason)
+        what = self.check.describe()
+        if key == self._last_key:
+            self.log.debug("%s: attempt %d: %s %s", what, self.count, outcome.kind, reason)
+            return
+        self._last_key = key
+        if isinstance(outcome, Met):
+            self.log.info("%s: met on attempt %d", what, self.count)
+        elif isinstance(outcome, Failed):
+            self.log.error("%s: failed on attempt %d: %s", what, self.count, outcome.reason)
+        elif outcome.error is not None:
+            self.log.warning("%s: not yet (%s: %s), attempt %d", what, outcome.error, reason, self.count)
+        else:
+            self.log.info("%s: not yet (%s), attempt %d", what, reason, self.count)
+
+
+def _breaker_open() -> Outcome:
+    from triggers.outcomes import NotYet
+
+    return NotYet("circuit breaker open", error="CircuitOpen")

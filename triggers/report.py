@@ -1,0 +1,76 @@
+"""The report: the trigger's event payload, parsed back on the worker.
+
+Versioned JSON. ``outcome`` is "met", "failed" or "timeout"; ``history`` is bounded; ``detail``
+is what the last check added (the last response, per-order or per-condition status).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from triggers.history import Attempt
+
+REPORT_VERSION = 1
+
+ReportOutcome = Literal["met", "failed", "timeout"]
+
+
+@dataclass(frozen=True)
+class Report:
+    """How a wait ended and what it took."""
+
+    outcome: ReportOutcome
+    value: Any = None
+    reason: str = ""
+    attempts: int = 0
+    history: tuple[Attempt, ...] = ()
+    started_at: float = 0.0
+    finished_at: float = 0.0
+    interval: float | None = None
+    breaker: str = "closed"
+    detail: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def waited(self) -> float:
+        """Seconds from the first check to the end of the wait."""
+        return max(0.0, self.finished_at - self.started_at)
+
+    def to_event(self) -> dict[str, Any]:
+        """Return the JSON payload a trigger yields."""
+        return {
+            "version": REPORT_VERSION,
+            "outcome": self.outcome,
+            "value": self.value,
+            "reason": self.reason,
+            "attempts": self.attempts,
+            "history": [a.to_dict() for a in self.history],
+            "started_at": self.started_at,
+            "finished_at": self.finished_at,
+            "interval": self.interval,
+            "breaker": self.breaker,
+            "detail": self.detail,
+        }
+
+    @classmethod
+    def from_event(cls, payload: Any) -> Report:
+        """Parse a trigger event payload; raise ValueError when it is not a report we understand."""
+        if not isinstance(payload, dict) or payload.get("version") != REPORT_VERSION:
+            raise ValueError(f"not a version-{REPORT_VERSION} sensor report: {payload!r:.200}")
+        if payload.get("outcome") not in ("met", "failed", "timeout"):
+            raise ValueError(f"unknown report outcome {payload.get('outcome')!r}")
+        try:
+            return cls(
+                outcome=payload["outcome"],
+                value=payload.get("value"),
+                reason=str(payload.get("reason", "")),
+                attempts=int(payload.get("attempts", 0)),
+                history=tuple(Attempt.from_dict(a) for a in payload.get("history", [])),
+                started_at=float(payload.get("started_at", 0.0)),
+                finished_at=float(payload.get("finished_at", 0.0)),
+                interval=None if payload.get("interval") is None else float(payload["interval"]),
+                breaker=str(payload.get("breaker", "closed")),
+                detail=dict(payload.get("detail") or {}),
+            )
+        except (KeyError, TypeError, ValueError) as error:
+            raise ValueError(f"malformed sensor report: {error}") from error

@@ -1,0 +1,73 @@
+"""Frozen parameter objects that serialise to plain JSON as ``{"kind": ..., **params}``.
+
+Checks and cadences are specs: the sensor builds them (validating every argument), the trigger
+carries them in its kwargs as JSON, and the triggerer rebuilds them. Each family (checks,
+cadences) keeps its own registry of kinds.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping
+from typing import Any, ClassVar, TypeVar
+
+from triggers.errors import ConfigurationError
+
+S = TypeVar("S", bound="Spec")
+
+
+def encode(value: Any) -> Any:
+    """Return ``value`` as JSON-native data: specs as dicts, tuples as lists."""
+    if isinstance(value, Spec):
+        return value.to_dict()
+    if isinstance(value, (list, tuple)):
+        return [encode(item) for item in value]
+    if isinstance(value, Mapping):
+        return {str(key): encode(item) for key, item in value.items()}
+    return value
+
+
+class Spec:
+    """Base of a serialisable family. Subclasses are frozen dataclasses with a ``kind``."""
+
+    kind: ClassVar[str] = ""
+    registry: ClassVar[dict[str, type[Spec]]]
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if "registry" in cls.__dict__:
+            return  # a family root: it starts its own registry
+        if cls.kind:
+            existing = cls.registry.get(cls.kind)
+            if existing is not None and existing.__qualname__ != cls.__qualname__:
+                raise TypeError(f"kind {cls.kind!r} is taken by {existing.__qualname__}")
+            cls.registry[cls.kind] = cls
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return ``{"kind": ..., **params}`` with JSON-native values."""
+        params = {f.name: encode(getattr(self, f.name)) for f in dataclasses.fields(self)}  # type: ignore[arg-type]  # every concrete spec is a dataclass
+        return {"kind": self.kind, **params}
+
+    @classmethod
+    def from_params(cls: type[S], params: dict[str, Any]) -> S:
+        """Build from decoded params; families with nested specs override this."""
+        return cls(**params)
+
+    @classmethod
+    def from_dict(cls: type[S], data: Mapping[str, Any]) -> S:
+        """Rebuild a spec of this family from ``to_dict()`` output.
+
+        Raises ConfigurationError for an unknown kind or unknown/missing parameters.
+        """
+        if not isinstance(data, Mapping) or "kind" not in data:
+            raise ConfigurationError(cls.__name__.lower(), f"expected a mapping with a 'kind', got {data!r}")
+        params = dict(data)
+        kind = params.pop("kind")
+        target = cls.registry.get(kind)
+        if target is None or not issubclass(target, cls):
+            known = ", ".join(sorted(k for k, t in cls.registry.items() if issubclass(t, cls)))
+            raise ConfigurationError(cls.__name__.lower(), f"unknown kind {kind!r} (known: {known})")
+        try:
+            return target.from_params(params)
+        except TypeError as error:
+            raise ConfigurationError(kind, f"bad parameters {sorted(params)}: {error}") from error
