@@ -1,0 +1,90 @@
+import asyncio
+
+import pytest
+
+from triggers.shared import SharedPool
+
+
+class Opened:
+    def __init__(self, key: str) -> None:
+        self.key = key
+        self.closed = False
+
+
+def pool_with_log() -> tuple[SharedPool[str, Opened], list[str]]:
+    log: list[str] = []
+
+    async def open_(key: str) -> Opened:
+        log.append(f"open {key}")
+        await asyncio.sleep(0.01)
+        return Opened(key)
+
+    async def close(resource: Opened) -> None:
+        log.append(f"close {resource.key}")
+        resource.closed = True
+
+    return SharedPool(open_, close), log
+
+
+async def test_concurrent_leases_of_one_key_share_one_resource_closed_by_the_last() -> None:
+    pool, log = pool_with_log()
+    seen: list[Opened] = []
+    release = asyncio.Event()
+
+    async def user() -> None:
+        async with pool.lease("api.example") as resource:
+            seen.append(resource)
+            await release.wait()
+
+    users = [asyncio.ensure_future(user()) for _ in range(100)]
+    await asyncio.sleep(0.05)
+    assert pool.live() == 1
+    release.set()
+    await asyncio.gather(*users)
+    assert len({id(r) for r in seen}) == 1
+    assert log == ["open api.example", "close api.example"]
+    assert pool.live() == 0
+
+
+async def test_keys_get_separate_resources() -> None:
+    pool, _ = pool_with_log()
+    async with pool.lease("a") as a, pool.lease("b") as b:
+        assert a is not b
+        assert pool.live() == 2
+
+
+async def test_a_failed_opening_is_retried_by_the_next_lease() -> None:
+    attempts = []
+
+    async def open_(key: str) -> str:
+        attempts.append(key)
+        if len(attempts) == 1:
+            raise ConnectionRefusedError("down")
+        return key
+
+    async def close(resource: str) -> None:
+        return None
+
+    pool: SharedPool[str, str] = SharedPool(open_, close)
+    with pytest.raises(ConnectionRefusedError):
+        async with pool.lease("db"):
+            pass
+    async with pool.lease("db") as resource:
+        assert resource == "db"
+    assert attempts == ["db", "db"]
+
+
+async def test_a_cancelled_leaseholder_does_not_break_the_others() -> None:
+    pool, log = pool_with_log()
+
+    async def hold() -> None:
+        async with pool.lease("k"):
+            await asyncio.sleep(10)
+
+    first = asyncio.ensure_future(hold())
+    await asyncio.sleep(0)
+    async with pool.lease("k") as resource:
+        first.cancel()
+        await asyncio.sleep(0.02)
+        assert not resource.closed
+    assert log == ["open k", "close k"]
