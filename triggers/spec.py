@@ -8,6 +8,8 @@ cadences) keeps its own registry of kinds.
 from __future__ import annotations
 
 import dataclasses
+import importlib
+import pkgutil
 from collections.abc import Mapping
 from typing import Any, ClassVar, TypeVar
 
@@ -25,6 +27,18 @@ def encode(value: Any) -> Any:
     if isinstance(value, Mapping):
         return {str(key): encode(item) for key, item in value.items()}
     return value
+
+
+def _import_all_kinds() -> None:
+    """Import every module of this package so each kind registers itself.
+
+    A triggerer rebuilding a gather trigger meets nested kinds whose modules nothing imported
+    yet; importing the whole package once, on the first unknown kind, finds them.
+    """
+    import triggers
+
+    for module in pkgutil.walk_packages(triggers.__path__, "triggers."):
+        importlib.import_module(module.name)
 
 
 class Spec:
@@ -64,6 +78,9 @@ class Spec:
         params = dict(data)
         kind = params.pop("kind")
         target = cls.registry.get(kind)
+        if target is None:
+            _import_all_kinds()
+            target = cls.registry.get(kind)
         if target is None or not issubclass(target, cls):
             known = ", ".join(sorted(k for k, t in cls.registry.items() if issubclass(t, cls)))
             raise ConfigurationError(cls.__name__.lower(), f"unknown kind {kind!r} (known: {known})")

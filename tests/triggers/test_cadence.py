@@ -74,3 +74,8 @@ def test_cadence_round_trips_through_its_dict() -> None:
 def test_cadence_from_bad_dict_is_a_configuration_error(data) -> None:
     with pytest.raises(ConfigurationError):
         Cadence.from_dict(data)
+
+
+def test_an_unknown_kind_names_the_known_ones() -> None:
+    with pytest.raises(ConfigurationError, match="unknown kind 'nope' \\(known: backoff, fixed"):
+        Cadence.from_dict({"kind": "nope"})
