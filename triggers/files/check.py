@@ -1,0 +1,193 @@
+"""FileCheck: wait for a file (or any file matching a glob) that is fresh, large enough and complete.
+
+When a file counts (every rule that is set must hold for the same file):
+
+- ``max_age``: modified within the last ``max_age`` seconds (a file with a future mtime, from a
+  skewed clock, counts as fresh). Older files are ignored: they will never become fresh.
+- ``min_size``: at least ``min_size`` bytes.
+- ``marker_suffix``: the writer has created ``<file><marker_suffix>`` next to it (``a.csv`` is
+  complete once ``a.csv.done`` exists). The most reliable rule; marker files never match
+  themselves.
+- ``stable_for``: size and mtime unchanged for ``stable_for`` seconds. The file's own mtime is
+  the evidence for the time before this wait first looked (so a file finished hours ago counts
+  at the first look, in poke mode too); within a wait, a change of size or mtime between two
+  looks restarts the count from that look (which catches writers whose mtime lags, such as a
+  skewed network filesystem clock or ``cp -p``). A writer that pauses longer than
+  ``stable_for`` mid-file defeats this rule: use a marker then.
+
+The met value is ``{"pattern": path, "count": n, "files": [{"path", "size", "mtime"}, ...]}``
+with at most :data:`MAX_LISTED` files, sorted by path.
+
+Errors: a missing file or directory is "not yet"; permission denied, an exact path that is a
+directory or not a regular file, a symlink loop fail at once (waiting cannot fix them); other
+I/O errors (EIO, a stale NFS handle) are transient.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import math
+import time
+from collections.abc import AsyncIterator, Iterable
+from dataclasses import dataclass
+from functools import cached_property
+from typing import ClassVar
+
+from triggers.cadence import require_positive
+from triggers.checks import Check, Probe
+from triggers.errors import ConfigurationError
+from triggers.files.pattern import FilePattern, FileStat, Scan, scan
+from triggers.outcomes import Met, NotYet, Outcome
+
+#: The met value and the "not yet" detail list at most this many files (``count`` has them all).
+MAX_LISTED = 100
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """A judged look: the outcome, and in how many seconds a pending file will be stable."""
+
+    outcome: Outcome
+    recheck_in: float | None = None
+
+
+class Steadiness:
+    """Remembers, across the looks of one wait, since when each file's size and mtime hold."""
+
+    def __init__(self) -> None:
+        self._seen: dict[str, tuple[int, float, float]] = {}
+
+    def since(self, files: Iterable[FileStat], now: float) -> dict[str, float]:
+        """Return, per path, the time of the look that first saw its current size and mtime.
+
+        ``-inf`` means "unchanged since this wait began": the file's mtime is the only evidence.
+        Only the files of this look are remembered, so memory stays bounded by the match count.
+        """
+        seen: dict[str, tuple[int, float, float]] = {}
+        for f in files:
+            previous = self._seen.get(f.path)
+            if previous is None:
+                since = -math.inf
+            elif (previous[0], previous[1]) != (f.size, f.mtime):
+                since = now
+            else:
+                since = previous[2]
+            seen[f.path] = (f.size, f.mtime, since)
+        self._seen = seen
+        return {path: entry[2] for path, entry in seen.items()}
+
+
+@dataclass(frozen=True)
+class FileCheck(Check):
+    """Met when a regular file matching ``path`` passes every completion rule that is set.
+
+    :param path: an absolute path, or a glob whose wildcards stay within path components.
+    :param max_age: only files modified within the last ``max_age`` seconds count.
+    :param min_size: only files of at least this many bytes count.
+    :param stable_for: seconds a file's size and mtime must stay unchanged (0: no such rule).
+    :param marker_suffix: a file counts once ``<file><marker_suffix>`` exists (e.g. ``".done"``).
+    :param watch: wake on inotify events when the filesystem sends them; False polls only.
+    """
+
+    kind: ClassVar[str] = "file"
+    path: str
+    max_age: float | None = None
+    min_size: int = 0
+    stable_for: float = 0.0
+    marker_suffix: str | None = None
+    watch: bool = True
+
+    def __post_init__(self) -> None:
+        FilePattern.parse(self.path)
+        if self.max_age is not None:
+            require_positive("max_age", self.max_age)
+        if isinstance(self.min_size, bool) or not isinstance(self.min_size, int) or self.min_size < 0:
+            raise ConfigurationError("min_size", f"must be a whole number of bytes >= 0, got {self.min_size!r}")
+        require_positive("stable_for", self.stable_for, allow_zero=True)
+        if self.marker_suffix is not None and (
+            not isinstance(self.marker_suffix, str) or not self.marker_suffix or "/" in self.marker_suffix
+        ):
+            raise ConfigurationError(
+                "marker_suffix", f"must be a non-empty file name suffix, got {self.marker_suffix!r}"
+            )
+        if not isinstance(self.watch, bool):
+            raise ConfigurationError("watch", f"must be True or False, got {self.watch!r}")
+
+    @cached_property
+    def pattern(self) -> FilePattern:
+        return FilePattern.parse(self.path)
+
+    def describe(self) -> str:
+        return f"file {self.path}"
+
+    async def look(self) -> Scan:
+        """Return what matches now, scanned in a worker thread; raises what :func:`scan` raises."""
+        return await asyncio.to_thread(scan, self.pattern, self.marker_suffix)
+
+    async def check(self) -> Outcome:
+        return self.judge(await self.look(), time.time()).outcome
+
+    def judge(self, found: Scan, now: float, steadiness: Steadiness | None = None) -> Verdict:
+        """Apply the completion rules to one look at time ``now`` (epoch seconds)."""
+        since = steadiness.since(found.files, now) if steadiness is not None else {}
+        ready: list[FileStat] = []
+        pending: list[tuple[FileStat, str]] = []
+        stable_at: list[float] = []
+        for f in found.files:
+            if self.max_age is not None and now - f.mtime > self.max_age:
+                continue
+            if f.size < self.min_size:
+                pending.append((f, f"is {f.size} bytes, below min_size {self.min_size}"))
+            elif self.marker_suffix is not None and not f.marker:
+                pending.append((f, f"waits for its marker {f.path}{self.marker_suffix}"))
+            elif self.stable_for and now < (due := max(f.mtime, since.get(f.path, -math.inf)) + self.stable_for):
+                pending.append((f, f"is still being written (stable_for {self.stable_for:g}s)"))
+                stable_at.append(due)
+            else:
+                ready.append(f)
+        if ready:
+            value = {"pattern": self.path, "count": len(ready), "files": [f.to_dict() for f in ready[:MAX_LISTED]]}
+            return Verdict(Met(value))
+        detail = {
+            "pending": [{**f.to_dict(), "waiting": why} for f, why in pending[:MAX_LISTED]],
+            "unreadable": list(found.unreadable[:MAX_LISTED]),
+        }
+        recheck_in = max(0.0, min(stable_at) - now) if stable_at else None
+        return Verdict(NotYet(self._reason(found, pending), detail=detail), recheck_in)
+
+    def _reason(self, found: Scan, pending: list[tuple[FileStat, str]]) -> str:
+        # No clock readings here: the prober logs when the reason changes, not on every look.
+        if not found.root_exists:
+            return f"directory {self.pattern.root} does not exist yet"
+        if not pending:
+            too_old = f" modified within {self.max_age:g}s" if self.max_age is not None and found.files else ""
+            return f"no file{too_old} matches {self.path} yet"
+        first, why = pending[0]
+        more = f" (and {len(pending) - 1} more)" if len(pending) > 1 else ""
+        return f"{first.path} {why}{more}"
+
+    @contextlib.asynccontextmanager
+    async def opened(self) -> AsyncIterator[Probe]:
+        """Yield a probe that remembers stability across looks and wakes itself when a file settles."""
+        loop = asyncio.get_running_loop()
+        wakeup = asyncio.Event()
+        steadiness = Steadiness()
+        timer: asyncio.TimerHandle | None = None
+
+        async def look() -> Outcome:
+            nonlocal timer
+            if timer is not None:
+                timer.cancel()
+                timer = None
+            verdict = self.judge(await self.look(), time.time(), steadiness)
+            if verdict.recheck_in is not None:
+                # The writer sends no event when it merely stops writing: wake when it will have been quiet long enough.
+                timer = loop.call_later(verdict.recheck_in, wakeup.set)
+            return verdict.outcome
+
+        try:
+            yield Probe(check=look, wakeup=wakeup)
+        finally:
+            if timer is not None:
+                timer.cancel()
