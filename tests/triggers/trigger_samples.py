@@ -14,6 +14,7 @@ from typing import Any
 
 from tests.support.checks import NeverCheck
 from triggers.cadence import Fixed
+from triggers.files import FileCheck, FileWatchTrigger
 from triggers.poll_trigger import PollTrigger
 
 Sample = Callable[[Path], dict[str, Any]]
@@ -36,4 +37,5 @@ def common(**overrides: Any) -> dict[str, Any]:
 
 SAMPLES: dict[type, Sample] = {
     PollTrigger: lambda tmp_path: common(check=NeverCheck().to_dict()),
+    FileWatchTrigger: lambda tmp_path: common(check=FileCheck(f"{tmp_path}/drop/*.csv", stable_for=1).to_dict()),
 }

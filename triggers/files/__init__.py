@@ -2,5 +2,6 @@
 
 from triggers.files.check import FileCheck
 from triggers.files.pattern import FilePattern, FileStat
+from triggers.files.trigger import FileWatchTrigger
 
-__all__ = ["FileCheck", "FilePattern", "FileStat"]
+__all__ = ["FileCheck", "FilePattern", "FileStat", "FileWatchTrigger"]
