@@ -15,6 +15,7 @@ from typing import Any
 from tests.support.checks import NeverCheck
 from triggers.cadence import Fixed
 from triggers.files import FileCheck, FileWatchTrigger
+from triggers.http import HttpCheck, HttpHealthTrigger
 from triggers.poll_trigger import PollTrigger
 
 Sample = Callable[[Path], dict[str, Any]]
@@ -37,5 +38,6 @@ def common(**overrides: Any) -> dict[str, Any]:
 
 SAMPLES: dict[type, Sample] = {
     PollTrigger: lambda tmp_path: common(check=NeverCheck().to_dict()),
+    HttpHealthTrigger: lambda tmp_path: common(check=HttpCheck("http://127.0.0.1:9/api/health").to_dict()),
     FileWatchTrigger: lambda tmp_path: common(check=FileCheck(f"{tmp_path}/drop/*.csv", stable_for=1).to_dict()),
 }

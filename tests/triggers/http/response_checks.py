@@ -1,0 +1,15 @@
+"""Importable response checks for the tests (a response_check must be importable by path)."""
+
+from triggers.http import HttpResponse
+
+
+def version_over_100(response: HttpResponse) -> bool:
+    return bool(response.json()["catalog"]["version"] > 100)
+
+
+async def says_healthy(response: HttpResponse) -> bool:
+    return "healthy" in response.text
+
+
+def explodes(response: HttpResponse) -> bool:
+    raise ConnectionResetError("the callable's own transient error")

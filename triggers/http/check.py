@@ -1,0 +1,264 @@
+"""The HTTP check: one request, classified by status, then the body judged against expectations.
+
+Classification, in order: an expected status goes on to the body; a ``permanent_statuses``
+status fails now (401 and 403 by default: waiting will not fix credentials); a 5xx or a
+``not_yet_statuses`` status is a transient "not yet" (``Retry-After`` honoured on 429 and 503);
+any other status fails, saying how to make it a "not yet". Refused connections, DNS failures,
+timeouts and dropped connections are transient. Only a connection id travels in the check;
+credentials are resolved when a wait starts (see :mod:`triggers.http.credentials`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import inspect
+import logging
+import time
+from collections.abc import AsyncIterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+import aiohttp
+
+from triggers.cadence import require_positive
+from triggers.checks import Check, Probe
+from triggers.errors import ConfigurationError, PermanentError, TransientError
+from triggers.http.callable_path import callable_path, load_callable
+from triggers.http.credentials import AUTH_TYPES, AuthType, Target, refuse_credentials_in, resolve_target, validate_url
+from triggers.http.expectations import FieldExpectation, subset_mismatch
+from triggers.http.response import HttpResponse, read_capped
+from triggers.http.sessions import shared_session
+from triggers.outcomes import Failed, Met, NotYet, Outcome
+
+log = logging.getLogger(__name__)
+
+DEFAULT_NOT_YET_STATUSES = (404, 408, 425, 429)
+DEFAULT_PERMANENT_STATUSES = (401, 403)
+DEFAULT_MAX_BODY_BYTES = 1024 * 1024
+MAX_REDIRECTS = 10
+METHODS = ("GET", "HEAD")
+_RETRY_AFTER_STATUSES = (429, 503)
+
+
+class HostNotFound(TransientError):
+    """The host name does not resolve (yet)."""
+
+
+class Unreachable(TransientError):
+    """No connection: refused, reset or dropped before a full response."""
+
+
+class ResponseTimeout(TransientError):
+    """No complete response within ``request_timeout``."""
+
+
+def _statuses(value: Any, argument: str) -> tuple[int, ...]:
+    items = [value] if isinstance(value, int) else value
+    if not isinstance(items, (list, tuple, set, frozenset)) or not all(
+        isinstance(s, int) and not isinstance(s, bool) and 100 <= s <= 599 for s in items
+    ):
+        raise ConfigurationError(argument, f"must be an HTTP status (100-599) or a set of them, got {value!r}")
+    return tuple(sorted(set(items)))
+
+
+@dataclass(frozen=True)
+class HttpCheck(Check):
+    """Request ``url`` once and judge the response.
+
+    :param url: an absolute http(s) URL, or a path joined to the base URL of ``http_conn_id``.
+    :param expected_status: the status, or statuses, that mean "up".
+    :param expected_json: must be a subset of the JSON body (objects by key, anything else by equality).
+    :param fields: :class:`FieldExpectation` s (or ``(path, op, value)`` tuples) the body must meet.
+    :param response_check: ``"package.module.function"`` taking an :class:`HttpResponse`, returning
+        truthy when up; sync functions run in a thread, async ones on the loop.
+    :param headers: extra request headers; credential-like names are refused (use the connection).
+    :param http_conn_id: an Airflow connection giving base URL, login/password and header extras.
+    :param auth_type: "basic" (login/password) or "bearer" (the password is the token); None
+        means basic when the connection has a login.
+    :param request_timeout: seconds for the whole request; ``connect_timeout`` for the TCP connect.
+    :param max_body_bytes: the most of a body ever read.
+
+    Met's value is :meth:`HttpResponse.summary` (status, latency, the JSON body when small).
+    """
+
+    kind: ClassVar[str] = "http"
+    url: str
+    method: str = "GET"
+    expected_status: tuple[int, ...] = (200,)
+    expected_json: Any = None
+    fields: tuple[FieldExpectation, ...] = ()
+    response_check: str | None = None
+    headers: Mapping[str, str] = field(default_factory=dict)
+    http_conn_id: str | None = None
+    auth_type: AuthType | None = None
+    request_timeout: float = 30.0
+    connect_timeout: float | None = None
+    max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
+    not_yet_statuses: tuple[int, ...] = DEFAULT_NOT_YET_STATUSES
+    permanent_statuses: tuple[int, ...] = DEFAULT_PERMANENT_STATUSES
+    follow_redirects: bool = True
+
+    def __post_init__(self) -> None:
+        if self.http_conn_id is not None and (not isinstance(self.http_conn_id, str) or not self.http_conn_id):
+            raise ConfigurationError("http_conn_id", f"must be a connection id, got {self.http_conn_id!r}")
+        validate_url(self.url, relative_allowed=self.http_conn_id is not None)
+        if self.method not in METHODS:
+            raise ConfigurationError("method", f"must be one of {', '.join(METHODS)}, got {self.method!r}")
+        if self.auth_type is not None and self.auth_type not in AUTH_TYPES:
+            raise ConfigurationError("auth_type", f"must be one of {', '.join(AUTH_TYPES)} or None")
+        if self.auth_type is not None and self.http_conn_id is None:
+            raise ConfigurationError("auth_type", "needs http_conn_id: credentials come from an Airflow connection")
+        headers = self.headers or {}
+        if not isinstance(headers, Mapping) or not all(
+            isinstance(k, str) and isinstance(v, str) and "\n" not in k + v and "\r" not in k + v
+            for k, v in headers.items()
+        ):
+            raise ConfigurationError("headers", f"must map header names to single-line strings, got {headers!r}")
+        refuse_credentials_in(self.url, headers)
+        object.__setattr__(self, "headers", dict(headers))
+        expected = _statuses(self.expected_status, "expected_status")
+        permanent = _statuses(self.permanent_statuses, "permanent_statuses")
+        if set(expected) & set(permanent):
+            raise ConfigurationError(
+                "permanent_statuses", f"overlaps expected_status: {set(expected) & set(permanent)}"
+            )
+        object.__setattr__(self, "expected_status", expected)
+        object.__setattr__(self, "permanent_statuses", permanent)
+        object.__setattr__(self, "not_yet_statuses", _statuses(self.not_yet_statuses, "not_yet_statuses"))
+        if not isinstance(self.fields, (list, tuple)):
+            raise ConfigurationError("field_expectations", f"must be a list of expectations, got {self.fields!r}")
+        object.__setattr__(self, "fields", tuple(FieldExpectation.coerce(f) for f in self.fields))
+        if self.response_check is not None:
+            object.__setattr__(self, "response_check", callable_path(self.response_check, "response_check"))
+        object.__setattr__(self, "request_timeout", require_positive("request_timeout", self.request_timeout))
+        if self.connect_timeout is not None:
+            object.__setattr__(self, "connect_timeout", require_positive("connect_timeout", self.connect_timeout))
+        cap = self.max_body_bytes
+        if isinstance(cap, bool) or not isinstance(cap, int) or cap < 1:
+            raise ConfigurationError("max_body_bytes", f"must be a whole number of bytes >= 1, got {cap!r}")
+        if not isinstance(self.follow_redirects, bool):
+            raise ConfigurationError("follow_redirects", f"must be True or False, got {self.follow_redirects!r}")
+
+    def describe(self) -> str:
+        where = f"{self.http_conn_id}:{self.url}" if self.http_conn_id else self.url
+        return f"{self.method} {where}"
+
+    async def check(self) -> Outcome:
+        async with self.opened() as probe:
+            return await probe.check()
+
+    @contextlib.asynccontextmanager
+    async def opened(self) -> AsyncIterator[Probe]:
+        """Resolve the connection on the first check and hold the shared session until the wait ends."""
+        async with contextlib.AsyncExitStack() as stack:
+            held: list[tuple[Target, aiohttp.ClientSession]] = []
+
+            async def check() -> Outcome:
+                if not held:
+                    target = await resolve_target(self.url, self.headers, self.http_conn_id, self.auth_type)
+                    session = await stack.enter_async_context(shared_session(target.origin, target.identity))
+                    held.append((target, session))
+                target, session = held[0]
+                return await self.judge(await self.exchange(session, target))
+
+            yield Probe(check=check)
+
+    async def exchange(self, session: aiohttp.ClientSession, target: Target) -> HttpResponse:
+        """Send the request and read the capped body; raise typed transient or permanent errors."""
+        timeout = aiohttp.ClientTimeout(total=self.request_timeout, sock_connect=self.connect_timeout)
+        begun = time.monotonic()
+        try:
+            async with session.request(
+                self.method,
+                target.url,
+                headers=target.headers,
+                timeout=timeout,
+                allow_redirects=self.follow_redirects,
+                max_redirects=MAX_REDIRECTS,
+            ) as raw:
+                body, truncated = await read_capped(raw, self.max_body_bytes)
+                response = HttpResponse(
+                    status=raw.status,
+                    reason=raw.reason or "",
+                    url=str(raw.url),
+                    headers=dict(raw.headers),
+                    body=body,
+                    truncated=truncated,
+                    latency=time.monotonic() - begun,
+                    redirects=len(raw.history),
+                )
+        except aiohttp.ClientConnectorDNSError as error:
+            raise HostNotFound(f"cannot resolve {error.host}") from error
+        except (aiohttp.ClientSSLError, aiohttp.ClientConnectorCertificateError) as error:
+            raise PermanentError(f"TLS with {target.origin} failed: {error}") from error
+        except aiohttp.ClientConnectorError as error:
+            raise Unreachable(f"cannot connect to {target.origin}: {error.strerror or error}") from error
+        except aiohttp.TooManyRedirects as error:
+            raise PermanentError(f"more than {MAX_REDIRECTS} redirects from {self.describe()}") from error
+        except (aiohttp.InvalidURL, aiohttp.RedirectClientError) as error:
+            raise PermanentError(f"invalid URL or redirect target: {error}") from error
+        except TimeoutError as error:
+            raise ResponseTimeout(f"no response within request_timeout={self.request_timeout:g}s") from error
+        except aiohttp.ClientError as error:
+            raise Unreachable(f"{type(error).__name__} from {target.origin}") from error
+        log.debug(
+            "%s -> %d %s in %.1f ms (%d bytes): %s",
+            self.describe(),
+            response.status,
+            response.reason,
+            response.latency * 1000,
+            len(response.body),
+            response.excerpt(),
+        )
+        return response
+
+    async def judge(self, response: HttpResponse) -> Outcome:
+        """Return what ``response`` means: by status first, then by body for an expected status."""
+        detail = {"last_response": response.brief()}
+        said = f"HTTP {response.status} {response.reason}".rstrip()
+        if response.status in self.expected_status:
+            return await self._judge_body(response, said, detail)
+        if response.status in self.permanent_statuses:
+            return Failed(f"{said} is permanent (permanent_statuses): {response.excerpt()}", "HttpStatus", detail)
+        if response.status >= 500 or response.status in self.not_yet_statuses:
+            wait = response.retry_after() if response.status in _RETRY_AFTER_STATUSES else None
+            return NotYet(said, error=f"HTTP{response.status}", retry_after=wait, detail=detail)
+        return Failed(
+            f"{said} is neither expected_status {list(self.expected_status)} nor a 'not yet' status; "
+            f"add it to not_yet_statuses if it can change: {response.excerpt()}",
+            "HttpStatus",
+            detail,
+        )
+
+    async def _judge_body(self, response: HttpResponse, said: str, detail: dict[str, Any]) -> Outcome:
+        wants_json = self.expected_json is not None or bool(self.fields)
+        if response.truncated and (wants_json or self.response_check is not None):
+            return Failed(
+                f"{said}: the body is larger than max_body_bytes={self.max_body_bytes}; raise max_body_bytes "
+                "or check a smaller endpoint",
+                "BodyTooLarge",
+                detail,
+            )
+        if wants_json:
+            if not response.is_json:
+                return NotYet(f"{said} but the body is not JSON: {response.excerpt()}", "InvalidJSON", detail=detail)
+            body = response.json()
+            mismatch = None if self.expected_json is None else subset_mismatch(self.expected_json, body)
+            if mismatch is not None:
+                return NotYet(f"body does not match expected_response: {mismatch}", detail=detail)
+            for expectation in self.fields:
+                mismatch = expectation.mismatch(body)
+                if mismatch is not None:
+                    return NotYet(f"field expectation {expectation} not met: {mismatch}", detail=detail)
+        if self.response_check is not None and not await self._run_response_check(response):
+            return NotYet(f"response_check {self.response_check} returned false", detail=detail)
+        return Met(response.summary(), detail=detail)
+
+    async def _run_response_check(self, response: HttpResponse) -> bool:
+        assert self.response_check is not None  # checked by the caller
+        function = load_callable(self.response_check, "response_check")
+        if inspect.iscoroutinefunction(function):
+            return bool(await function(response))
+        # a sync callable may block (I/O, heavy parsing): keep it off the triggerer's loop
+        return bool(await asyncio.to_thread(function, response))

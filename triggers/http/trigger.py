@@ -1,0 +1,22 @@
+"""HttpHealthTrigger: the poll loop around an :class:`~triggers.http.check.HttpCheck`."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from triggers.checks import Check
+from triggers.http.check import HttpCheck
+from triggers.poll_trigger import PollTrigger
+
+
+class HttpHealthTrigger(PollTrigger):
+    """Poll an HTTP endpoint until it answers as expected; yield one report event.
+
+    Takes PollTrigger's keyword arguments with ``check`` an ``HttpCheck.to_dict()``. Between
+    failed attempts the cadence backs off with jitter; a ``Retry-After`` on 429/503 stretches
+    the next delay; the circuit breaker (``failure_threshold``) pauses calls after repeated
+    errors. Every trigger in the process shares one keep-alive session per origin and identity.
+    The report's ``detail["last_response"]`` holds the last status, latency and a masked excerpt.
+    """
+
+    accepts: ClassVar[tuple[type[Check], ...]] = (HttpCheck,)
