@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import glob
 import math
 import time
 from collections.abc import AsyncIterator, Iterable
@@ -38,6 +39,7 @@ from triggers.cadence import require_positive
 from triggers.checks import Check, Probe
 from triggers.errors import ConfigurationError
 from triggers.files.pattern import FilePattern, FileStat, Scan, scan
+from triggers.files.watcher import subscribe
 from triggers.outcomes import Met, NotYet, Outcome
 
 #: The met value and the "not yet" detail list at most this many files (``count`` has them all).
@@ -167,27 +169,46 @@ class FileCheck(Check):
         more = f" (and {len(pending) - 1} more)" if len(pending) > 1 else ""
         return f"{first.path} {why}{more}"
 
+    def watched_names(self) -> tuple[str, ...]:
+        """Return the name patterns, in the root directory, whose events may change this check's answer.
+
+        With wildcards in a directory level (``/data/*/in/x.csv``) only a new directory under the
+        root wakes the probe; files deeper down are found by polling.
+        """
+        first = self.pattern.parts[0]
+        if self.marker_suffix is None or len(self.pattern.parts) > 1:
+            return (first,)
+        return (first, first + glob.escape(self.marker_suffix))
+
     @contextlib.asynccontextmanager
     async def opened(self) -> AsyncIterator[Probe]:
-        """Yield a probe that remembers stability across looks and wakes itself when a file settles."""
+        """Yield a probe woken by inotify events on its directory and by its own stability timer.
+
+        The watch is armed before the first look, so a file landing between a look and the wait
+        still wakes it; a directory that does not exist yet is watched from its nearest parent.
+        """
         loop = asyncio.get_running_loop()
         wakeup = asyncio.Event()
         steadiness = Steadiness()
         timer: asyncio.TimerHandle | None = None
+        async with subscribe(self.pattern.root, self.watched_names(), wakeup, enabled=self.watch) as subscription:
 
-        async def look() -> Outcome:
-            nonlocal timer
-            if timer is not None:
-                timer.cancel()
-                timer = None
-            verdict = self.judge(await self.look(), time.time(), steadiness)
-            if verdict.recheck_in is not None:
-                # The writer sends no event when it merely stops writing: wake when it will have been quiet long enough.
-                timer = loop.call_later(verdict.recheck_in, wakeup.set)
-            return verdict.outcome
+            async def look() -> Outcome:
+                nonlocal timer
+                if timer is not None:
+                    timer.cancel()
+                    timer = None
+                await subscription.refresh()
+                found = await self.look()
+                subscription.saw(found.root_exists)
+                verdict = self.judge(found, time.time(), steadiness)
+                if verdict.recheck_in is not None:
+                    # A writer that stops writing sends no event: wake when it has been quiet long enough.
+                    timer = loop.call_later(verdict.recheck_in, wakeup.set)
+                return verdict.outcome
 
-        try:
-            yield Probe(check=look, wakeup=wakeup)
-        finally:
-            if timer is not None:
-                timer.cancel()
+            try:
+                yield Probe(check=look, wakeup=wakeup)
+            finally:
+                if timer is not None:
+                    timer.cancel()
