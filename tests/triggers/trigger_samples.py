@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from tests.support.checks import NeverCheck
+from triggers.adaptive import Adaptive, AdaptiveIntervalTrigger
 from triggers.cadence import Fixed
 from triggers.files import FileCheck, FileWatchTrigger
 from triggers.http import HttpCheck, HttpHealthTrigger
@@ -40,4 +41,12 @@ SAMPLES: dict[type, Sample] = {
     PollTrigger: lambda tmp_path: common(check=NeverCheck().to_dict()),
     HttpHealthTrigger: lambda tmp_path: common(check=HttpCheck("http://127.0.0.1:9/api/health").to_dict()),
     FileWatchTrigger: lambda tmp_path: common(check=FileCheck(f"{tmp_path}/drop/*.csv", stable_for=1).to_dict()),
+    AdaptiveIntervalTrigger: lambda tmp_path: common(
+        check=FileCheck(f"{tmp_path}/in/*.csv").to_dict(),
+        cadence=Adaptive(initial_interval=0.05, min_interval=0.02, max_interval=0.1, history_size=5).to_dict(),
+        history=[{"at": 1.0, "duration": 0.01, "outcome": "met", "error": None, "interval": 0.05}],
+        interval_override=None,
+        override_variable="adaptive_contract_override",
+        wait_started=time.time(),
+    ),
 }

@@ -1,0 +1,70 @@
+"""How an adaptive wait performed: what goes in the report, the XCom and Airflow's metrics.
+
+- ``attempts``: checks made in this wait;
+- ``success_rate``: share of successful attempts in the rule's window (the last ``history_size``
+  attempts, earlier runs included): the number the seed's rule acts on;
+- ``mean_check_duration`` / ``max_check_duration``: seconds per check in this wait;
+- ``current_interval``: the last delay chosen, where the next run starts from;
+- ``time_to_detection``: seconds from the start of the wait to the check that found the file
+  (None when it was not found).
+
+Gauges ``deferrable_sensors.adaptive.<name>`` carry the same numbers to StatsD / OpenTelemetry;
+the per-attempt counters and timings are :mod:`triggers.metrics`'s.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from airflow.sdk.observability.stats import Stats
+
+from triggers.history import Attempt
+from triggers.metrics import PREFIX
+
+
+@dataclass(frozen=True)
+class Performance:
+    """The numbers above, JSON-ready through :meth:`to_dict`."""
+
+    attempts: int
+    success_rate: float | None
+    mean_check_duration: float | None
+    max_check_duration: float | None
+    current_interval: float | None
+    time_to_detection: float | None
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def summarize(
+    wait: Sequence[Attempt],
+    window: Sequence[Attempt],
+    *,
+    interval: float | None,
+    started: float | None,
+    detected: float | None,
+) -> Performance:
+    """Return the performance of a wait made of ``wait``, judged by the rule's ``window``.
+
+    ``started`` and ``detected`` are epoch seconds (``detected`` None when not found).
+    """
+    durations = [a.duration for a in wait]
+    to_detection = None if detected is None or started is None else round(max(0.0, detected - started), 3)
+    return Performance(
+        attempts=len(wait),
+        success_rate=round(sum(a.succeeded for a in window) / len(window), 4) if window else None,
+        mean_check_duration=round(sum(durations) / len(durations), 6) if durations else None,
+        max_check_duration=max(durations) if durations else None,
+        current_interval=interval,
+        time_to_detection=to_detection,
+    )
+
+
+def emit_gauges(performance: Performance, tags: Mapping[str, str]) -> None:
+    """Send every number that is known as a gauge tagged with ``tags``."""
+    for name, value in performance.to_dict().items():
+        if value is not None:
+            Stats.gauge(f"{PREFIX}.adaptive.{name}", float(value), tags=dict(tags))

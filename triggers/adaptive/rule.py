@@ -1,0 +1,104 @@
+"""The seed's adaptive rule as a cadence: poll less when checks keep finding the file, more when not.
+
+Over the last ``history_size`` attempts, a success rate above 80 % multiplies the interval by 1.5,
+a rate below 30 % multiplies it by 0.7, and the result is always clamped to
+``[min_interval, max_interval]``.
+
+What the rule means, precisely:
+
+- **success** is an attempt whose check was met (for a file wait: a matching, complete file was
+  found). Every other attempt is a failure: not there yet, still being written, or a transient
+  error. A wait therefore contributes failures and, at most, one success at its end.
+- **the window** is the last ``history_size`` attempts, across DAG runs: the history the worker
+  loads from the Variable comes first, this wait's attempts after it.
+- **the starting interval** is the interval recorded on the most recent attempt that has one
+  (the delay actually used after it, an override included), clamped into range; with no such
+  attempt it is ``initial_interval``. The rule is applied once per delay, so it compounds: ten
+  misses in a row shrink the interval ten times until ``min_interval`` stops it.
+- The thresholds are strict and exact: with 20 attempts, 16 successes (80 %) and 6 (30 %) leave
+  the interval as it is; 17 grow it, 5 shrink it. Rates are compared as integer ratios, so no
+  float rounding decides a boundary.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import ClassVar
+
+from triggers.cadence import Cadence, require_positive
+from triggers.errors import ConfigurationError
+from triggers.history import Attempt
+
+#: A success rate above HIGH_RATE (as numerator, denominator) grows the interval by GROW.
+HIGH_RATE = (8, 10)
+#: A success rate below LOW_RATE shrinks the interval by SHRINK.
+LOW_RATE = (3, 10)
+GROW = 1.5
+SHRINK = 0.7
+
+
+def require_whole(argument: str, value: object, minimum: int = 1) -> int:
+    """Return ``value``; raise ConfigurationError naming ``argument`` unless it is a whole number >= minimum."""
+    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+        raise ConfigurationError(argument, f"must be a whole number >= {minimum}, got {value!r}")
+    return value
+
+
+def last_interval(history: Sequence[Attempt]) -> float | None:
+    """Return the interval recorded on the most recent attempt that has one, or None."""
+    return next((a.interval for a in reversed(history) if a.interval is not None), None)
+
+
+@dataclass(frozen=True)
+class Adaptive(Cadence):
+    """The seed's rule; :meth:`next_delay` is pure and ignores the random source."""
+
+    kind: ClassVar[str] = "adaptive"
+    initial_interval: float = 60.0
+    min_interval: float = 30.0
+    max_interval: float = 300.0
+    history_size: int = 20
+
+    def __post_init__(self) -> None:
+        require_positive("min_interval", self.min_interval)
+        require_positive("max_interval", self.max_interval)
+        require_positive("initial_interval", self.initial_interval)
+        if self.max_interval < self.min_interval:
+            raise ConfigurationError(
+                "max_interval", f"must be >= min_interval ({self.min_interval}), got {self.max_interval}"
+            )
+        if not self.min_interval <= self.initial_interval <= self.max_interval:
+            raise ConfigurationError(
+                "initial_interval",
+                f"must be within [min_interval, max_interval] = [{self.min_interval}, {self.max_interval}], "
+                f"got {self.initial_interval}",
+            )
+        require_whole("history_size", self.history_size)
+
+    def clamp(self, interval: float) -> float:
+        """Return ``interval`` limited to ``[min_interval, max_interval]``."""
+        return min(self.max_interval, max(self.min_interval, interval))
+
+    def window(self, history: Sequence[Attempt]) -> Sequence[Attempt]:
+        """Return the attempts the rule looks at: the last ``history_size``."""
+        return history[-self.history_size :]
+
+    def starting_interval(self, history: Sequence[Attempt]) -> float:
+        """Return the interval the rule adjusts: the last one used (clamped), else ``initial_interval``."""
+        used = last_interval(history)
+        return self.initial_interval if used is None else self.clamp(used)
+
+    def adjust(self, interval: float, successes: int, attempts: int) -> float:
+        """Return ``interval`` after the rule for ``successes`` out of ``attempts``, clamped."""
+        if attempts > 0 and successes * HIGH_RATE[1] > HIGH_RATE[0] * attempts:
+            interval *= GROW
+        elif attempts > 0 and successes * LOW_RATE[1] < LOW_RATE[0] * attempts:
+            interval *= SHRINK
+        return self.clamp(interval)
+
+    def next_delay(self, history: Sequence[Attempt], rng: random.Random) -> float:
+        window = self.window(history)
+        successes = sum(1 for a in window if a.succeeded)
+        return self.adjust(self.starting_interval(history), successes, len(window))

@@ -1,0 +1,115 @@
+"""AdaptiveIntervalTrigger: a poll trigger whose interval adapts, with a live manual override.
+
+It runs any check (the adaptive file sensor's is a file check) at an adaptive or learned cadence,
+starting from the history the worker loaded from the Variable store, and reads the override
+Variable between checks (see :mod:`triggers.adaptive.override`). Its report carries the attempt
+history (past runs' attempts first, bounded to ``max_records``) for the worker to save, and the
+wait's performance under ``detail["performance"]``.
+
+The trigger writes nothing: no Variable, no file. A triggerer failover runs it again from its
+kwargs, the original history and ``wait_started`` included, with the same result.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Mapping, Sequence
+from dataclasses import replace
+from typing import Any
+
+from airflow.triggers.base import TriggerEvent
+
+from triggers.adaptive.learned import Learned
+from triggers.adaptive.override import LiveOverride, Overridden, refreshing
+from triggers.adaptive.performance import summarize
+from triggers.cadence import require_positive
+from triggers.errors import ConfigurationError
+from triggers.poll_loop import PollLoop
+from triggers.poll_trigger import PollTrigger
+from triggers.report import Report
+
+
+class AdaptiveIntervalTrigger(PollTrigger):
+    """Poll ``check`` at an adaptive ``cadence`` under a manual override; yield one report event.
+
+    Takes every :class:`~triggers.poll_trigger.PollTrigger` argument, and:
+
+    :param interval_override: seconds between checks regardless of the cadence (None: none).
+    :param override_variable: key of the Variable an operator may set, while the sensor waits,
+        to a number of seconds; it beats ``interval_override``. None reads no Variable.
+    :param wait_started: epoch seconds when the sensor's wait began (its first check in the
+        worker), for ``time_to_detection``; None uses the trigger's own start.
+
+    Yields one ``TriggerEvent`` with ``Report.to_event()``; ``detail["performance"]`` holds
+    :class:`~triggers.adaptive.performance.Performance`, and ``detail["arrival_window"]`` the
+    learned window when the cadence predicted one.
+    """
+
+    def __init__(
+        self,
+        *,
+        check: Mapping[str, Any],
+        cadence: Mapping[str, Any],
+        deadline: float | None = None,
+        attempt_timeout: float | None = None,
+        failure_threshold: int | None = None,
+        recovery_timeout: float = 300.0,
+        max_records: int = 20,
+        seed: int | None = None,
+        history: Sequence[Mapping[str, Any]] | None = None,
+        interval_override: float | None = None,
+        override_variable: str | None = None,
+        wait_started: float | None = None,
+    ) -> None:
+        super().__init__(
+            check=check,
+            cadence=cadence,
+            deadline=deadline,
+            attempt_timeout=attempt_timeout,
+            failure_threshold=failure_threshold,
+            recovery_timeout=recovery_timeout,
+            max_records=max_records,
+            seed=seed,
+            history=history,
+        )
+        if interval_override is not None:
+            require_positive("interval_override", interval_override)
+        if override_variable is not None and (not isinstance(override_variable, str) or not override_variable):
+            raise ConfigurationError("override_variable", f"must be a Variable key or None, got {override_variable!r}")
+        if wait_started is not None:
+            require_positive("wait_started", wait_started)
+        self.interval_override = interval_override
+        self.override_variable = override_variable
+        self.wait_started = wait_started
+
+    def serialize(self) -> tuple[str, dict[str, Any]]:
+        classpath, kwargs = super().serialize()
+        return classpath, {
+            **kwargs,
+            "interval_override": self.interval_override,
+            "override_variable": self.override_variable,
+            "wait_started": self.wait_started,
+        }
+
+    async def run(self) -> AsyncIterator[TriggerEvent]:
+        report = await self.wait(self.make_loop(), LiveOverride(self.override_variable, self.log))
+        yield TriggerEvent(report.to_event())
+
+    async def wait(self, loop: PollLoop, live: LiveOverride) -> Report:
+        """Run ``loop`` under the override read through ``live``; return its report with performance."""
+        await live.refresh()  # an override set before the deferral applies from the first delay
+        adapted = replace(
+            loop, cadence=Overridden(loop.cadence, self.interval_override, live), sleep=refreshing(loop.sleep, live)
+        )
+        report = await adapted.run()
+        this_wait = report.history[-report.attempts :] if report.attempts else ()
+        performance = summarize(
+            this_wait,
+            report.history,
+            interval=report.interval,
+            started=self.wait_started if self.wait_started is not None else report.started_at,
+            detected=report.finished_at if report.outcome == "met" else None,
+        )
+        detail: dict[str, Any] = {**report.detail, "performance": performance.to_dict()}
+        if isinstance(self.cadence, Learned) and (window := self.cadence.describe_window()) is not None:
+            detail["arrival_window"] = dict(window)
+        return replace(report, detail=detail)
