@@ -1,5 +1,6 @@
 """Sensors for Airflow 3 that wait in the triggerer, without holding a worker slot."""
 
+from sensors.api_health import APIHealthSensor
 from sensors.base import REPORT_XCOM_KEY, DeferrableSensor
 
-__all__ = ["REPORT_XCOM_KEY", "DeferrableSensor"]
+__all__ = ["REPORT_XCOM_KEY", "APIHealthSensor", "DeferrableSensor"]
