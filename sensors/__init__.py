@@ -2,5 +2,6 @@
 
 from sensors.api_health import APIHealthSensor
 from sensors.base import REPORT_XCOM_KEY, DeferrableSensor
+from sensors.file_arrival import FileArrivalSensor
 
-__all__ = ["REPORT_XCOM_KEY", "APIHealthSensor", "DeferrableSensor"]
+__all__ = ["REPORT_XCOM_KEY", "APIHealthSensor", "DeferrableSensor", "FileArrivalSensor"]

@@ -1,0 +1,88 @@
+"""FileArrivalSensor: wait for a file to arrive complete, deferred, woken by inotify.
+
+The plain building block of the file sensors: a path or a glob, the completion rules of
+:class:`~triggers.files.FileCheck`, and the shared inotify watcher in the triggerer, with
+polling at ``poke_interval`` as the fallback (network filesystems send no events).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, ClassVar
+
+from sensors.base import DeferrableSensor
+from triggers.files import FileCheck, FileWatchTrigger
+from triggers.poll_trigger import PollTrigger
+
+#: Seconds a file must stay unchanged when no marker says it is complete.
+DEFAULT_STABLE_FOR = 5.0
+
+# Stands in for a templated path at DAG parse time, so the other arguments are still checked then.
+_TEMPLATE_STAND_IN = "/templated/path"
+
+
+class FileArrivalSensor(DeferrableSensor):
+    """Wait until a regular file matching ``filepath`` is there and complete.
+
+    :param filepath: an absolute path or glob (``*``, ``?``, ``[...]`` within a path level);
+        templated.
+    :param max_age: only files modified within the last ``max_age`` seconds count.
+    :param min_size: only files of at least this many bytes count.
+    :param stable_for: seconds the file's size and mtime must stay unchanged before it counts.
+        None (the default) means 5 s, or 0 when ``marker_suffix`` is set (the marker says
+        the file is complete).
+    :param marker_suffix: the file counts once ``<file><marker_suffix>`` exists (``".done"``).
+    :param watch: wake on inotify events; False polls only.
+
+    Returns (XCom) ``{"pattern", "count", "files": [{"path", "size", "mtime"}, ...]}``.
+    Permission denied or an exact path that is a directory fail at once; a missing file or
+    directory is waited for.
+    """
+
+    template_fields: Sequence[str] = ("filepath",)
+    trigger_class: ClassVar[type[PollTrigger]] = FileWatchTrigger
+
+    def __init__(
+        self,
+        filepath: str,
+        *,
+        max_age: float | None = None,
+        min_size: int = 0,
+        stable_for: float | None = None,
+        marker_suffix: str | None = None,
+        watch: bool = True,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        self.filepath = filepath
+        self.max_age = max_age
+        self.min_size = min_size
+        self.stable_for = stable_for
+        self.marker_suffix = marker_suffix
+        self.watch = watch
+        self.validate()
+
+    def validate(self) -> None:
+        """Check every argument at DAG parse time; a templated ``filepath`` is checked once rendered."""
+        if isinstance(self.filepath, str) and "{{" in self.filepath:
+            self._check_for(_TEMPLATE_STAND_IN)
+            self.build_cadence()
+            return
+        super().validate()
+
+    def build_check(self) -> FileCheck:
+        """Return the check for the (rendered) ``filepath``; raise ConfigurationError when invalid."""
+        return self._check_for(self.filepath)
+
+    def _check_for(self, path: str) -> FileCheck:
+        stable_for = self.stable_for
+        if stable_for is None:
+            stable_for = 0.0 if self.marker_suffix is not None else DEFAULT_STABLE_FOR
+        return FileCheck(
+            path=path,
+            max_age=self.max_age,
+            min_size=self.min_size,
+            stable_for=stable_for,
+            marker_suffix=self.marker_suffix,
+            watch=self.watch,
+        )
