@@ -9,6 +9,7 @@ from datetime import timedelta
 import pytest
 from airflow.sdk.exceptions import AirflowFailException, TaskDeferred
 
+from sandbox.api_server import ApiSchedule, BackgroundServer, make_app, starting_in_maintenance
 from sensors import APIHealthSensor
 from sensors.base import REPORT_XCOM_KEY
 from tests.support.http_server import LoopbackServer, Reply, http_server
@@ -167,3 +168,37 @@ def test_field_expectations_and_a_status_set_reach_the_check(http_server) -> Non
         field_expectations=[("catalog.version", ">", 100)],
     )
     assert waiting.execute(context())["json"] == {"catalog": {"version": 101}}
+
+
+@pytest.mark.parametrize(
+    ("offset", "healthy"),
+    [
+        pytest.param(0, True, id="cycle-start"),
+        pytest.param(59.9, True, id="end-of-healthy-half"),
+        pytest.param(60, False, id="maintenance"),
+        pytest.param(119.9, False, id="end-of-cycle"),
+    ],
+)
+def test_the_mock_api_follows_the_seeds_schedule(offset, healthy) -> None:
+    assert ApiSchedule(origin=1000.0).healthy(1000.0 + offset) is healthy
+
+
+async def test_the_sensor_waits_through_the_mock_apis_maintenance_until_healthy() -> None:
+    schedule = starting_in_maintenance(cycle=2.0, retry_after=True)  # 1 s of 503, then healthy
+    with BackgroundServer(make_app(schedule)) as api:
+        waiting = APIHealthSensor(
+            task_id="wait_for_api",
+            endpoint_url=api.url("/api/health"),
+            expected_response={"status": "healthy", "version": "1.0"},
+            poke_interval=0.1,
+        )
+        trigger = HttpHealthTrigger(check=waiting.build_check().to_dict(), cadence=waiting.build_cadence().to_dict())
+        report = await trigger.make_loop().run()
+    assert report.outcome == "met"
+    assert report.history[0].error == "HTTP503"
+    assert report.value["json"]["status"] == "healthy"
+
+
+def test_the_mock_catalog_version_rises_past_100() -> None:
+    schedule = ApiSchedule(catalog_start=99, catalog_step=10)
+    assert [schedule.catalog_version(s) for s in (0, 9.9, 10, 25)] == [99, 99, 100, 101]

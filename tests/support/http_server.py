@@ -30,6 +30,8 @@ from typing import Any
 import pytest
 from aiohttp import web
 
+from sandbox.api_server import BackgroundServer
+
 
 @dataclass(frozen=True)
 class Reply:
@@ -132,30 +134,21 @@ class LoopbackServer(ScriptedApp):
 
     def __init__(self, port: int = 0) -> None:
         super().__init__()
-        self.port = port
-        self._loop = asyncio.new_event_loop()
-        self._thread = threading.Thread(target=self._loop.run_forever, name="loopback-http", daemon=True)
-        self._runner = web.AppRunner(self.app, shutdown_timeout=0.1, access_log=None)
+        self._server = BackgroundServer(self.app, port=port)
+
+    @property
+    def port(self) -> int:
+        return self._server.port
 
     def url(self, path: str = "/") -> str:
-        return f"http://127.0.0.1:{self.port}{path}"
-
-    async def _start(self) -> None:
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", self.port)
-        await site.start()
-        self.port = self._runner.addresses[0][1]
+        return self._server.url(path)
 
     def start(self) -> LoopbackServer:
-        self._thread.start()
-        asyncio.run_coroutine_threadsafe(self._start(), self._loop).result(timeout=10)
+        self._server.start()
         return self
 
     def stop(self) -> None:
-        asyncio.run_coroutine_threadsafe(self._runner.cleanup(), self._loop).result(timeout=10)
-        self._loop.call_soon_threadsafe(self._loop.stop)
-        self._thread.join(timeout=10)
-        self._loop.close()
+        self._server.stop()
 
     def __enter__(self) -> LoopbackServer:
         return self.start()
