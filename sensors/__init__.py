@@ -1,7 +1,8 @@
 """Sensors for Airflow 3 that wait in the triggerer, without holding a worker slot."""
 
+from sensors.adaptive_file import AdaptiveFileSensor
 from sensors.api_health import APIHealthSensor
 from sensors.base import REPORT_XCOM_KEY, DeferrableSensor
 from sensors.file_arrival import FileArrivalSensor
 
-__all__ = ["REPORT_XCOM_KEY", "APIHealthSensor", "DeferrableSensor", "FileArrivalSensor"]
+__all__ = ["REPORT_XCOM_KEY", "APIHealthSensor", "AdaptiveFileSensor", "DeferrableSensor", "FileArrivalSensor"]

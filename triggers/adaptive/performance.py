@@ -38,6 +38,17 @@ class Performance:
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
+    @classmethod
+    def from_detail(cls, detail: Mapping[str, Any]) -> Performance | None:
+        """Return the performance a trigger put in a report's detail, or None if there is none readable."""
+        data = detail.get("performance")
+        if not isinstance(data, dict):
+            return None
+        try:
+            return cls(**data)
+        except TypeError:  # written by another version: the worker summarises instead
+            return None
+
 
 def summarize(
     wait: Sequence[Attempt],

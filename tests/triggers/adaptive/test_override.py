@@ -3,25 +3,11 @@ import random
 
 import pytest
 
+from tests.support.variables import Variables
 from triggers.adaptive.override import InvalidOverride, LiveOverride, Overridden, parse_override, read_variable
 from triggers.cadence import Fixed
 
 LOG = logging.getLogger("tests.override")
-
-
-class Variables:
-    """The Variable boundary: values an operator set, or an error the API raised."""
-
-    def __init__(self, **values: str) -> None:
-        self.values: dict[str, str] = dict(values)
-        self.error: Exception | None = None
-        self.reads = 0
-
-    async def read(self, key: str) -> str | None:
-        self.reads += 1
-        if self.error is not None:
-            raise self.error
-        return self.values.get(key)
 
 
 @pytest.mark.parametrize(

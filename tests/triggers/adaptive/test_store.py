@@ -3,31 +3,12 @@ import logging
 
 import pytest
 
+from tests.support.variables import Variables
 from triggers.adaptive.store import STORE_VERSION, AirflowVariables, Arrival, HistoryStore, SensorHistory
 from triggers.history import Attempt
 
 LOG = logging.getLogger("tests.store")
 KEY = "adaptive.partner_a"
-
-
-class Variables:
-    """The Variable boundary as a dict; counts writes and can fail like the API does."""
-
-    def __init__(self, **values: str) -> None:
-        self.values = dict(values)
-        self.writes = 0
-        self.error: Exception | None = None
-
-    def get(self, key: str) -> str | None:
-        if self.error is not None:
-            raise self.error
-        return self.values.get(key)
-
-    def set(self, key: str, value: str) -> None:
-        if self.error is not None:
-            raise self.error
-        self.writes += 1
-        self.values[key] = value
 
 
 def attempt(at: float, outcome: str = "not_yet", interval: float | None = 60.0) -> Attempt:

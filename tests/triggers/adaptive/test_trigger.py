@@ -6,7 +6,7 @@ import pytest
 
 from tests.support.checks import NeverCheck, script
 from tests.support.fake_time import FakeTime
-from tests.triggers.adaptive.test_override import Variables
+from tests.support.variables import Variables
 from triggers.adaptive.learned import Learned
 from triggers.adaptive.override import LiveOverride
 from triggers.adaptive.rule import Adaptive
