@@ -50,6 +50,26 @@ class Check(Spec):
         """Hold what the check needs for a whole wait; yield a probe."""
         yield Probe(check=self.check)
 
+    # Composition (see triggers.gather): ``(a & b) | ~c`` waits for "a and b, or not c".
+
+    def __and__(self, other: Check) -> Check:
+        """Return a check met when both are (an AllOf)."""
+        from triggers.gather.composition import AllOf, joined
+
+        return joined(AllOf, self, other) if isinstance(other, Check) else NotImplemented
+
+    def __or__(self, other: Check) -> Check:
+        """Return a check met when either is (an AnyOf)."""
+        from triggers.gather.composition import AnyOf, joined
+
+        return joined(AnyOf, self, other) if isinstance(other, Check) else NotImplemented
+
+    def __invert__(self) -> Check:
+        """Return a check met while this one is not (a Not)."""
+        from triggers.gather.composition import Not
+
+        return Not(self)
+
 
 async def attempt(probe: Probe, timeout: float | None) -> Outcome:
     """Run one check under ``timeout`` seconds and turn its exceptions into outcomes.

@@ -16,6 +16,7 @@ from tests.support.checks import NeverCheck
 from triggers.adaptive import Adaptive, AdaptiveIntervalTrigger
 from triggers.cadence import Fixed
 from triggers.files import FileCheck, FileWatchTrigger
+from triggers.gather import AnyOf, CallableCheck, GatherTrigger, JsonDateCheck
 from triggers.http import HttpCheck, HttpHealthTrigger
 from triggers.poll_trigger import PollTrigger
 
@@ -41,6 +42,18 @@ SAMPLES: dict[type, Sample] = {
     PollTrigger: lambda tmp_path: common(check=NeverCheck().to_dict()),
     HttpHealthTrigger: lambda tmp_path: common(check=HttpCheck("http://127.0.0.1:9/api/health").to_dict()),
     FileWatchTrigger: lambda tmp_path: common(check=FileCheck(f"{tmp_path}/drop/*.csv", stable_for=1).to_dict()),
+    GatherTrigger: lambda tmp_path: common(
+        check=AnyOf(
+            {
+                "logs": FileCheck(f"{tmp_path}/b/*.log", max_age=3600),
+                "catalog": HttpCheck("http://127.0.0.1:9/api/catalog", fields=[("catalog.version", ">", 100)]),
+                "inventory": JsonDateCheck(f"{tmp_path}/snapshot.json"),
+                "flag": ~CallableCheck("tests.triggers.gather.conditions.ready"),
+            },
+            timeouts={"logs": 60},
+            started_at=time.time(),
+        ).to_dict()
+    ),
     AdaptiveIntervalTrigger: lambda tmp_path: common(
         check=FileCheck(f"{tmp_path}/in/*.csv").to_dict(),
         cadence=Adaptive(initial_interval=0.05, min_interval=0.02, max_interval=0.1, history_size=5).to_dict(),

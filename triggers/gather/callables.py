@@ -1,0 +1,179 @@
+"""Conditions written as plain Python functions: the seed's ``conditions: Dict[str, Callable]``.
+
+A deferred wait runs in the triggerer, which rebuilds every condition from JSON, so a function
+travels as its dotted path (``"my_pkg.conditions.catalog_ready"``) and must be importable
+there: a module-level function in a package on the PYTHONPATH or in the plugins folder. A
+lambda, a closure, a bound method or a function defined in a DAG file is refused when the DAG
+is parsed, with the fix in the message. Poke mode runs in the worker and takes any callable.
+
+The function may be sync (it runs in a worker thread, never on the event loop) or async, and
+returns ``bool``, ``(bool, value)`` or an Outcome. What it raises is classified like any check:
+TransientError, ConnectionError and TimeoutError mean "not yet"; PermanentError and every other
+exception fail the condition at once, naming the exception (a bug should fail loudly rather than
+poll until the timeout). Raise TransientError, or return False, for "not ready yet".
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import inspect
+import json
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+from triggers.checks import Check
+from triggers.errors import ConfigurationError, PermanentError
+from triggers.http.callable_path import callable_path, load_callable
+from triggers.outcomes import Failed, Met, NotYet, Outcome
+
+#: Airflow loads DAG files under module names with this prefix; the triggerer never imports them.
+DAG_MODULE_PREFIX = "unusual_prefix_"
+
+_DOTTED = re.compile(r"^[A-Za-z_]\w*(\.[A-Za-z_]\w*)+$")
+
+HOW_TO_FIX = (
+    "the triggerer rebuilds conditions from a dotted path, so move it to a module-level function in an "
+    "importable module (a package on the PYTHONPATH, or the plugins folder; not the DAG file) and pass that "
+    "function or its dotted path, or set deferrable=False to poke from a worker"
+)
+
+
+def why_not_importable(function: Callable[..., Any]) -> str | None:
+    """Return why the triggerer could not import ``function`` by a dotted path, or None if it may.
+
+    Says what it is (a lambda, a closure, a bound method, a function from a DAG file or
+    ``__main__``); :func:`callable_path` then verifies that the path really imports to it.
+    """
+    if inspect.ismethod(function):
+        return f"{function.__qualname__} is a bound method"
+    if isinstance(function, functools.partial):
+        return "is a functools.partial"
+    if not inspect.isfunction(function):
+        return f"is a {type(function).__name__} object, not a function"
+    if function.__name__ == "<lambda>":
+        return "is a lambda"
+    if "<locals>" in function.__qualname__:
+        return f"{function.__qualname__} is defined inside another function (a closure)"
+    module = function.__module__ or ""
+    if module == "__main__":
+        return f"{function.__qualname__} is defined in __main__, which the triggerer cannot import"
+    if module.startswith(DAG_MODULE_PREFIX):
+        # Such a module is in sys.modules where the DAG was parsed, so importing it would pass here.
+        return f"{function.__qualname__} is defined in a DAG file, which the triggerer does not import"
+    return None
+
+
+def importable_path(function: Callable[..., Any] | str, argument: str) -> str:
+    """Return the dotted path of ``function`` (or the path given), verified to import now.
+
+    Raises ConfigurationError naming ``argument`` and saying how to fix it.
+    """
+    if not isinstance(function, str):
+        problem = why_not_importable(function)
+        if problem is not None:
+            raise ConfigurationError(argument, f"{problem}; {HOW_TO_FIX}")
+    return callable_path(function, argument)
+
+
+def interpret(result: Any, what: str) -> Outcome:
+    """Turn what a condition function returned into an outcome.
+
+    Raises PermanentError when it is neither a bool, a (bool, value) pair nor an Outcome.
+    """
+    if isinstance(result, (Met, NotYet, Failed)):
+        return result
+    if isinstance(result, bool):
+        return Met(True) if result else NotYet(f"{what} returned False")
+    if isinstance(result, tuple) and len(result) == 2 and isinstance(result[0], bool):
+        value = json_native(result[1])
+        if result[0]:
+            return Met(value)
+        return NotYet(f"{what} returned (False, {value!r:.100})", detail={"value": value})
+    raise PermanentError(f"{what} returned {type(result).__name__}; return a bool or a (bool, value) pair")
+
+
+def json_native(value: Any) -> Any:
+    """Return ``value`` when it is JSON-serialisable, else its ``str()`` (reports are JSON)."""
+    try:
+        json.dumps(value)
+    except (TypeError, ValueError):
+        return str(value)
+    return value
+
+
+async def call(function: Callable[..., Any], kwargs: Mapping[str, Any], what: str) -> Outcome:
+    """Call ``function(**kwargs)``: awaited when async, in a worker thread when sync."""
+    if inspect.iscoroutinefunction(function):
+        result = await function(**kwargs)
+    else:
+        result = await asyncio.to_thread(function, **kwargs)
+        if inspect.isawaitable(result):
+            result = await result
+    return interpret(result, what)
+
+
+@functools.lru_cache(maxsize=256)
+def _resolved(target: str) -> Callable[..., Any]:
+    """Return the function at ``target``; imports, so call it off the loop."""
+    return load_callable(target, "target")
+
+
+@dataclass(frozen=True)
+class CallableCheck(Check):
+    """Call the module-level function at ``target`` with ``kwargs`` (JSON values)."""
+
+    kind: ClassVar[str] = "callable"
+    target: str
+    kwargs: Mapping[str, Any] = field(default_factory=dict, hash=False)
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.target, str) or not _DOTTED.match(self.target):
+            raise ConfigurationError(
+                "target", f"must be a dotted path such as 'package.module.function', got {self.target!r}"
+            )
+        if not isinstance(self.kwargs, Mapping) or not all(isinstance(k, str) for k in self.kwargs):
+            raise ConfigurationError("kwargs", f"must map argument names to JSON values, got {self.kwargs!r:.100}")
+        try:
+            json.dumps(dict(self.kwargs))
+        except (TypeError, ValueError) as error:
+            raise ConfigurationError(
+                "kwargs", f"must be JSON-serialisable (they travel to the triggerer): {error}"
+            ) from error
+
+    @classmethod
+    def of(cls, function: Callable[..., Any] | str, *, name: str, **kwargs: Any) -> CallableCheck:
+        """Return the check for ``function`` (or its dotted path), verified importable now.
+
+        Raises ConfigurationError naming ``conditions[name]`` and saying how to fix it.
+        """
+        return cls(importable_path(function, f"conditions[{name!r}]"), kwargs)
+
+    def describe(self) -> str:
+        return f"callable {self.target}"
+
+    async def check(self) -> Outcome:
+        """Import the function (off the loop, once) and call it; import failures are permanent."""
+        try:
+            function = await asyncio.to_thread(_resolved, self.target)
+        except ConfigurationError as error:
+            raise PermanentError(f"cannot import {self.target}: {error.problem}") from error
+        return await call(function, self.kwargs, self.target)
+
+
+@dataclass(frozen=True)
+class InProcessCallable(Check):
+    """Any callable, for poke mode only: it never leaves the worker, so it is never serialised."""
+
+    function: Callable[..., Any]
+
+    def describe(self) -> str:
+        return f"callable {getattr(self.function, '__qualname__', repr(self.function))}"
+
+    def to_dict(self) -> dict[str, Any]:
+        raise TypeError(f"{self.describe()} runs in poke mode only and cannot be sent to the triggerer")
+
+    async def check(self) -> Outcome:
+        return await call(self.function, {}, self.describe())

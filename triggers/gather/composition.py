@@ -1,0 +1,332 @@
+"""Conditions that combine conditions: AllOf, AnyOf, AtLeast and Not.
+
+Each is a check, so they nest: ``AnyOf(AllOf(a, b), c)`` (or ``(a & b) | c``) waits for
+"a and b, or c". A gather names its conditions (``AllOf({"logs": a, "catalog": b})``); checks
+passed without a name are named by their ``describe()``.
+
+A gather's wait state (which condition said what, and when) lives in the :class:`Ledger` of one
+wait, not in the check: checks stay frozen values that serialise to JSON. Per-condition
+timeouts are measured from ``started_at`` (epoch seconds, stamped when the wait starts and
+carried in the trigger's kwargs), so a trigger rebuilt after a restart keeps its deadlines.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import logging
+from collections.abc import AsyncIterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+from triggers.cadence import require_positive
+from triggers.checks import Check, Probe, attempt
+from triggers.errors import ConfigurationError
+from triggers.gather.rounds import Gathering
+from triggers.gather.status import Ledger
+from triggers.outcomes import Met, NotYet, Outcome
+from triggers.prober import Log
+
+LOG = logging.getLogger("triggers.gather")
+
+Named = Check | Mapping[str, Check]
+
+_OPTIONS = ("timeouts", "started_at", "latch", "attempt_timeout", "round_wait")
+
+
+def name_conditions(items: tuple[Named, ...]) -> dict[str, Check]:
+    """Return the checks in ``items`` by name; unnamed ones are named by their description.
+
+    Raises ConfigurationError ("conditions") on a repeated name or an item that is not a check.
+    """
+    named: dict[str, Check] = {}
+    for item in items:
+        pairs = item.items() if isinstance(item, Mapping) else [(None, item)]
+        for name, check in pairs:
+            if not isinstance(check, Check):
+                raise ConfigurationError("conditions", f"expected a Check, got {check!r:.100}")
+            if name is None:
+                base = name = check.describe()
+                copy = 2
+                while name in named:
+                    name, copy = f"{base} #{copy}", copy + 1
+            elif not isinstance(name, str) or not name:
+                raise ConfigurationError("conditions", f"condition names must be non-empty strings, got {name!r}")
+            elif name in named:
+                raise ConfigurationError("conditions", f"the name {name!r} is used twice")
+            named[name] = check
+    return named
+
+
+@dataclass(frozen=True, init=False)
+class Gather(Check):
+    """Base of AllOf, AnyOf and AtLeast: named conditions checked concurrently each round.
+
+    :param timeouts: seconds from ``started_at`` within which each named condition must be ready.
+    :param started_at: when the wait started (epoch seconds); None counts from the first round.
+    :param latch: a met condition stays met (True) or is checked again every round (False).
+    :param attempt_timeout: seconds one attempt of one condition may take.
+    :param round_wait: seconds a round waits for slow attempts before it returns "not yet" and
+        lets them finish during the next round; None waits for every attempt (poke mode).
+    """
+
+    mode: ClassVar[str] = ""
+    conditions: Mapping[str, Check] = field(hash=False)
+    timeouts: Mapping[str, float] = field(default_factory=dict, hash=False)
+    started_at: float | None = None
+    latch: bool = True
+    attempt_timeout: float | None = None
+    round_wait: float | None = None
+
+    def __init__(
+        self,
+        *checks: Named,
+        timeouts: Mapping[str, float] | None = None,
+        started_at: float | None = None,
+        latch: bool = True,
+        attempt_timeout: float | None = None,
+        round_wait: float | None = None,
+    ) -> None:
+        self._assign(
+            conditions=name_conditions(checks),
+            timeouts=dict(timeouts or {}),
+            started_at=started_at,
+            latch=latch,
+            attempt_timeout=attempt_timeout,
+            round_wait=round_wait,
+        )
+
+    def _assign(self, **values: Any) -> None:
+        """Set every field from ``values`` (frozen: through object.__setattr__) and validate.
+
+        A field missing from ``values`` keeps what the instance already has, else its default.
+
+        Raises TypeError on an unknown or missing field, as a generated ``__init__`` would.
+        """
+        fields = {f.name: f for f in dataclasses.fields(self)}
+        unknown = set(values) - set(fields)
+        if unknown:
+            raise TypeError(f"unexpected parameters {sorted(unknown)}")
+        for name, spec in fields.items():
+            if name in values:
+                value = values[name]
+            elif name in self.__dict__:
+                value = self.__dict__[name]  # set by a subclass before calling Gather.__init__
+            elif spec.default is not dataclasses.MISSING:
+                value = spec.default
+            elif spec.default_factory is not dataclasses.MISSING:
+                value = spec.default_factory()
+            else:
+                raise TypeError(f"missing parameter {name!r}")
+            object.__setattr__(self, name, value)
+        self._validate()
+
+    def _validate(self) -> None:
+        if not isinstance(self.conditions, Mapping) or not self.conditions:
+            raise ConfigurationError("conditions", "give at least one condition")
+        if not isinstance(self.timeouts, Mapping):
+            raise ConfigurationError(
+                "condition_timeouts", f"must map condition names to seconds, got {self.timeouts!r}"
+            )
+        for name, seconds in self.timeouts.items():
+            if name not in self.conditions:
+                known = ", ".join(repr(n) for n in self.conditions)
+                raise ConfigurationError("condition_timeouts", f"no condition named {name!r} (conditions: {known})")
+            require_positive(f"condition_timeouts[{name!r}]", seconds)
+        if not isinstance(self.latch, bool):
+            raise ConfigurationError("latch", f"must be True or False, got {self.latch!r}")
+        for argument in ("started_at", "attempt_timeout", "round_wait"):
+            if getattr(self, argument) is not None:
+                require_positive(argument, getattr(self, argument))
+        need = self.need
+        if isinstance(need, bool) or not isinstance(need, int) or not 1 <= need <= len(self.conditions):
+            raise ConfigurationError(
+                "min_ready", f"must be a whole number from 1 to {len(self.conditions)}, got {need!r}"
+            )
+
+    @property
+    def need(self) -> int:
+        """Return how many conditions must be ready at once."""
+        raise NotImplementedError
+
+    @classmethod
+    def from_params(cls, params: dict[str, Any]) -> Gather:
+        conditions = params.pop("conditions", None)
+        if isinstance(conditions, Mapping):
+            params["conditions"] = {name: Check.from_dict(c) for name, c in conditions.items()}
+        gather = cls.__new__(cls)
+        gather._assign(**params)
+        return gather
+
+    def replaced(self, **changes: Any) -> Gather:
+        """Return a copy with ``changes`` applied (``dataclasses.replace`` would call our ``__init__``)."""
+        copy = type(self).__new__(type(self))
+        copy._assign(**{**{f.name: getattr(self, f.name) for f in dataclasses.fields(self)}, **changes})
+        return copy
+
+    def for_wait(self, *, started_at: float, round_wait: float | None, attempt_timeout: float | None) -> Gather:
+        """Return this gather and every nested one set up for a wait that starts at ``started_at``.
+
+        Settings a gather has of its own are kept; ``started_at`` always replaces the old one.
+        """
+        settings = {"started_at": started_at, "round_wait": round_wait, "attempt_timeout": attempt_timeout}
+        conditions = {name: _for_wait(check, settings) for name, check in self.conditions.items()}
+        return self.replaced(
+            conditions=conditions,
+            started_at=started_at,
+            round_wait=self.round_wait if self.round_wait is not None else round_wait,
+            attempt_timeout=self.attempt_timeout if self.attempt_timeout is not None else attempt_timeout,
+        )
+
+    def describe(self) -> str:
+        return f"{self.mode} of ({', '.join(self.conditions)})"
+
+    def defaults_only(self) -> bool:
+        """True when nothing but the conditions was given: such a gather may be flattened."""
+        return all(getattr(self, option) == _default(option) for option in _OPTIONS)
+
+    async def check(self) -> Outcome:
+        """One round with a fresh ledger (what a one-off look gives)."""
+        async with self.opened() as probe:
+            return await probe.check()
+
+    @contextlib.asynccontextmanager
+    async def opened(self) -> AsyncIterator[Probe]:
+        async with self.session(Ledger()) as probe:
+            yield probe
+
+    @contextlib.asynccontextmanager
+    async def session(self, ledger: Ledger, *, log: Log = LOG, prefix: str = "") -> AsyncIterator[Probe]:
+        """Open every condition and yield a probe whose ``check()`` runs one round.
+
+        ``ledger`` carries the statuses from round to round (and from poke to poke); nested
+        gathers get their own ledger inside it. Attempts still running are cancelled on exit.
+        """
+        async with contextlib.AsyncExitStack() as stack:
+            probes: dict[str, Probe] = {}
+            for name, check in self.conditions.items():
+                if isinstance(check, Gather):
+                    opening = check.session(ledger.child(name), log=log, prefix=f"{prefix}{name}/")
+                else:
+                    opening = check.opened()
+                probes[name] = await stack.enter_async_context(opening)
+            gathering = Gathering(self, probes, ledger, log=log, prefix=prefix)
+            stack.push_async_callback(gathering.close)
+            gathering.start()
+            yield Probe(check=gathering.round, wakeup=gathering.wakeup)
+
+
+def joined(kind: type[Gather], left: Check, right: Check) -> Gather:
+    """Return ``kind`` of ``left`` and ``right``; a plain ``kind`` on the left is extended, so
+    ``a & b & c`` is one AllOf of three rather than AllOf(AllOf(a, b), c)."""
+    if type(left) is kind and isinstance(left, Gather) and left.defaults_only():
+        return kind(left.conditions, right)
+    return kind(left, right)
+
+
+def _default(option: str) -> Any:
+    spec = Gather.__dataclass_fields__[option]
+    return spec.default_factory() if spec.default_factory is not dataclasses.MISSING else spec.default
+
+
+def _for_wait(check: Check, settings: dict[str, Any]) -> Check:
+    if isinstance(check, Gather):
+        return check.for_wait(**settings)
+    if isinstance(check, Not):
+        return Not(_for_wait(check.condition, settings))
+    return check
+
+
+@dataclass(frozen=True, init=False)
+class AllOf(Gather):
+    """Met when every condition is ready; fails as soon as one fails or times out."""
+
+    kind: ClassVar[str] = "all_of"
+    mode: ClassVar[str] = "all"
+
+    @property
+    def need(self) -> int:
+        return len(self.conditions)
+
+
+@dataclass(frozen=True, init=False)
+class AnyOf(Gather):
+    """Met when one condition is ready; fails only when none of them can be any more."""
+
+    kind: ClassVar[str] = "any_of"
+    mode: ClassVar[str] = "any"
+
+    @property
+    def need(self) -> int:
+        return 1
+
+
+@dataclass(frozen=True, init=False)
+class AtLeast(Gather):
+    """Met when ``count`` conditions are ready at once; fails when fewer can still be."""
+
+    kind: ClassVar[str] = "at_least"
+    mode: ClassVar[str] = "at least"
+    count: int = 1
+
+    def __init__(self, count: int, *checks: Named, **options: Any) -> None:
+        object.__setattr__(self, "count", count)
+        super().__init__(*checks, **options)
+
+    @property
+    def need(self) -> int:
+        return self.count
+
+    def describe(self) -> str:
+        return f"at least {self.count} of ({', '.join(self.conditions)})"
+
+
+@dataclass(frozen=True)
+class Not(Check):
+    """Met while ``condition`` cleanly says "not yet"; not met while it is met.
+
+    A transient error says nothing about the condition, so it stays "not yet"; a failed
+    condition fails the negation too (it may be a bug, and "never" is no answer to wait on).
+    """
+
+    kind: ClassVar[str] = "not"
+    condition: Check
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.condition, Check):
+            raise ConfigurationError("conditions", f"Not takes a Check, got {self.condition!r:.100}")
+
+    @classmethod
+    def from_params(cls, params: dict[str, Any]) -> Not:
+        condition = params.pop("condition", None)
+        if isinstance(condition, Mapping):
+            params["condition"] = Check.from_dict(condition)
+        return cls(**params)
+
+    def describe(self) -> str:
+        return f"not {self.condition.describe()}"
+
+    def __invert__(self) -> Check:
+        return self.condition
+
+    async def check(self) -> Outcome:
+        async with self.opened() as probe:
+            return await probe.check()
+
+    @contextlib.asynccontextmanager
+    async def opened(self) -> AsyncIterator[Probe]:
+        async with self.condition.opened() as inner:
+
+            async def negated() -> Outcome:
+                return negate(await attempt(inner, None), self.condition.describe())
+
+            yield Probe(check=negated, wakeup=inner.wakeup)
+
+
+def negate(outcome: Outcome, what: str) -> Outcome:
+    """Return the outcome of "not" ``what`` given ``what``'s own outcome."""
+    if isinstance(outcome, Met):
+        return NotYet(f"{what} holds")
+    if isinstance(outcome, NotYet) and outcome.error is None:
+        return Met(True, detail={"negated": outcome.reason})
+    return outcome
