@@ -4,5 +4,13 @@ from sensors.adaptive_file import AdaptiveFileSensor
 from sensors.api_health import APIHealthSensor
 from sensors.base import REPORT_XCOM_KEY, DeferrableSensor
 from sensors.file_arrival import FileArrivalSensor
+from sensors.multi_source import MultiSourceReadinessSensor
 
-__all__ = ["REPORT_XCOM_KEY", "APIHealthSensor", "AdaptiveFileSensor", "DeferrableSensor", "FileArrivalSensor"]
+__all__ = [
+    "REPORT_XCOM_KEY",
+    "APIHealthSensor",
+    "AdaptiveFileSensor",
+    "DeferrableSensor",
+    "FileArrivalSensor",
+    "MultiSourceReadinessSensor",
+]

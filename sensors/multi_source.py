@@ -1,0 +1,152 @@
+"""MultiSourceReadinessSensor: wait until all, any, or N of several data sources are ready.
+
+Conditions are functions (the seed's ``Dict[str, Callable]``) or checks (declarative and
+serialisable: files, HTTP fields, JSON dates, order status, gathers of them). Each round checks
+the pending conditions concurrently; each condition's status (state, last value or error,
+attempts, when it became ready, timed out) is logged when it changes and lands in the report
+XCom's ``detail.conditions``. The return value (XCom) maps each ready condition to its value.
+
+In deferrable mode functions must be importable by dotted path (see
+:mod:`triggers.gather.callables`); ``deferrable=False`` takes any callable.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from airflow.sdk import PokeReturnValue
+
+from sensors.base import DeferrableSensor, run_sync
+from triggers.checks import Check, attempt
+from triggers.errors import ConfigurationError
+from triggers.gather import AllOf, AnyOf, AtLeast, CallableCheck, Gather, GatherTrigger, Ledger
+from triggers.gather.callables import InProcessCallable
+from triggers.outcomes import Met, NotYet, Outcome
+from triggers.report import Report
+
+Condition = Callable[..., Any] | Check | str
+
+
+def condition_check(name: str, condition: Condition, *, deferrable: bool) -> Check:
+    """Return the check for one named condition.
+
+    A check is used as it is; a function (or dotted path) becomes a CallableCheck; in poke mode a
+    function that is not importable runs as it is. Raises ConfigurationError naming the condition.
+    """
+    if isinstance(condition, Check):
+        return condition
+    if isinstance(condition, str) or (callable(condition) and deferrable):
+        return CallableCheck.of(condition, name=name)
+    if callable(condition):
+        try:
+            return CallableCheck.of(condition, name=name)
+        except ConfigurationError:
+            return InProcessCallable(condition)  # poke mode: it never leaves this worker
+    raise ConfigurationError(
+        f"conditions[{name!r}]", f"must be a function, a dotted path or a Check, got {type(condition).__name__}"
+    )
+
+
+class MultiSourceReadinessSensor(DeferrableSensor):
+    """Wait for several conditions; see the module docstring.
+
+    :param conditions: condition name -> function (returning bool or (bool, value)), dotted
+        path to one, or Check.
+    :param require_all: wait for all conditions (True) or for any one (False).
+    :param condition_timeouts: condition name -> seconds from the start of the wait within which
+        it must be ready. In all-mode a condition that misses it fails the sensor at once; in
+        any-mode (or N-of-M) the others go on until too few can still be ready.
+    :param min_ready: wait for at least this many conditions (N of M); overrides ``require_all``.
+    :param latch: a met condition stays met (default) or is checked again every round.
+    """
+
+    trigger_class = GatherTrigger
+
+    def __init__(
+        self,
+        conditions: dict[str, Condition],
+        require_all: bool = True,
+        condition_timeouts: dict[str, int] | None = None,
+        *,
+        min_ready: int | None = None,
+        latch: bool = True,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        if not isinstance(conditions, Mapping) or not conditions:
+            raise ConfigurationError(
+                "conditions", f"must be a non-empty dict of name -> condition, got {conditions!r:.100}"
+            )
+        if not isinstance(require_all, bool):
+            raise ConfigurationError("require_all", f"must be True or False, got {require_all!r}")
+        if condition_timeouts is not None and not isinstance(condition_timeouts, Mapping):
+            raise ConfigurationError(
+                "condition_timeouts", f"must be a dict of name -> seconds, got {condition_timeouts!r}"
+            )
+        self.conditions = dict(conditions)
+        self.require_all = require_all
+        self.condition_timeouts = dict(condition_timeouts or {})
+        self.min_ready = min_ready
+        self.latch = latch
+        self._ledger: Ledger | None = None
+        self._gather: Gather | None = None
+        self._pokes = 0
+        self.validate()
+
+    def build_check(self) -> Gather:
+        """Return the gather of the conditions, stamped with the start of the wait (now)."""
+        checks = {name: condition_check(name, c, deferrable=self.deferrable) for name, c in self.conditions.items()}
+        options: dict[str, Any] = {"timeouts": self.condition_timeouts, "latch": self.latch}
+        if self.min_ready is not None:
+            gather: Gather = AtLeast(self.min_ready, checks, **options)
+        elif self.require_all:
+            gather = AllOf(checks, **options)
+        else:
+            gather = AnyOf(checks, **options)
+        return gather.for_wait(
+            started_at=time.time(),
+            # A deferred round waits for slow attempts no longer than the poll interval; a poke
+            # waits for every attempt, since attempts cannot outlive it.
+            round_wait=float(self.poke_interval) if self.deferrable else None,
+            attempt_timeout=self.attempt_timeout,
+        )
+
+    def poke(self, context: Any) -> PokeReturnValue:
+        """One round per poke, keeping each condition's status (and latch) across pokes."""
+        if self._gather is None or self._ledger is None:
+            gather = self.build_check()
+            started = self._wait_started(context)
+            self._gather = gather.for_wait(started_at=started, round_wait=None, attempt_timeout=self.attempt_timeout)
+            self._ledger = Ledger()
+        self._pokes += 1
+        begun = time.time()
+        outcome = run_sync(self._round(self._gather, self._ledger))
+        if isinstance(outcome, NotYet):
+            return PokeReturnValue(is_done=False)
+        report = Report(
+            outcome=outcome.kind,  # type: ignore[arg-type]  # Met/Failed kinds are report outcomes
+            value=outcome.value if isinstance(outcome, Met) else None,
+            reason="" if isinstance(outcome, Met) else outcome.reason,
+            attempts=self._pokes,
+            started_at=self._ledger.started or begun,
+            finished_at=time.time(),
+            detail=outcome.detail,
+        )
+        return PokeReturnValue(is_done=True, xcom_value=self.complete(context, report))
+
+    def _wait_started(self, context: Any) -> float:
+        """Return when this wait began: the first try's start in reschedule mode, else now.
+
+        Each reschedule runs in a new process, so condition timeouts must count from the first.
+        """
+        if self.reschedule:
+            first = context["ti"].get_first_reschedule_date(context)
+            if first is not None:
+                return float(first.timestamp())
+        return time.time()
+
+    async def _round(self, gather: Gather, ledger: Ledger) -> Outcome:
+        async with gather.session(ledger, log=self.log) as probe:
+            return await attempt(probe, None)
