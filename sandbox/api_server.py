@@ -63,9 +63,22 @@ def starting_in_maintenance(cycle: float, **settings: Any) -> ApiSchedule:
     return ApiSchedule(cycle=cycle, origin=time.time() - cycle * settings.get("healthy_fraction", 0.5), **settings)
 
 
-def make_app(schedule: ApiSchedule, clock: Callable[[], float] = time.time) -> web.Application:
-    """Return the app serving ``/api/health`` and ``/api/catalog`` on ``schedule``."""
+def make_app(
+    schedule: ApiSchedule, clock: Callable[[], float] = time.time, token: str | None = None
+) -> web.Application:
+    """Return the app serving ``/api/health`` and ``/api/catalog`` on ``schedule``.
+
+    With ``token``, a request without ``Authorization: Bearer <token>`` gets 401, like a real
+    third-party API; the seed's server asks for no credentials.
+    """
     started = clock()
+
+    @web.middleware
+    async def bearer_only(request: web.Request, handler: Any) -> web.StreamResponse:
+        if token is not None and request.headers.get("Authorization") != f"Bearer {token}":
+            return web.json_response({"error": "missing or wrong bearer token"}, status=401)
+        response: web.StreamResponse = await handler(request)
+        return response
 
     async def health(request: web.Request) -> web.Response:
         now = clock()
@@ -77,7 +90,7 @@ def make_app(schedule: ApiSchedule, clock: Callable[[], float] = time.time) -> w
     async def catalog(request: web.Request) -> web.Response:
         return web.json_response({"catalog": {"version": schedule.catalog_version(clock() - started)}})
 
-    app = web.Application()
+    app = web.Application(middlewares=[bearer_only])
     app.router.add_get("/api/health", health)
     app.router.add_get("/api/catalog", catalog)
     return app
@@ -138,6 +151,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--retry-after", action="store_true", help="send Retry-After with each 503")
     parser.add_argument("--catalog-start", type=int, default=95)
     parser.add_argument("--catalog-step", type=float, default=10.0, help="seconds per catalog version")
+    parser.add_argument("--token", default=None, help="require Authorization: Bearer TOKEN")
     args = parser.parse_args(argv)
     settings = {"retry_after": args.retry_after, "catalog_start": args.catalog_start, "catalog_step": args.catalog_step}
     schedule = (
@@ -148,7 +162,7 @@ def main(argv: list[str] | None = None) -> None:
     stop = threading.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda *_: stop.set())
-    with BackgroundServer(make_app(schedule), host=args.host, port=args.port) as server:
+    with BackgroundServer(make_app(schedule, token=args.token), host=args.host, port=args.port) as server:
         print(f"Mock API server started on port {server.port}", flush=True)
         stop.wait()
 
