@@ -1,14 +1,16 @@
-"""A learned cadence: poll densely when the file usually arrives, sparsely before, backing off after.
+"""A learned cadence: poll densely when the file usually arrives, sparsely away from that time.
 
 Past runs recorded when the file arrived, as offsets in seconds from their run's anchor (the DAG
 run's logical date). From those offsets the cadence predicts an arrival window, the central
 ``coverage`` share of past arrivals (by default the 10th to the 90th percentile), and picks the
 next delay from where "now" falls relative to the window:
 
-- before it: sparse, ``max_interval`` at most, but never past the window's start;
 - inside it: dense, every ``min_interval``;
-- after it (a late day): a delay proportional to how late it is (``late_fraction`` of the time
-  since the window closed), clamped, so the expected overshoot stays a fixed share of the delay.
+- outside it: ``distance_share`` of the distance to the window (a quarter by default), clamped
+  to ``[min_interval, max_interval]``. Long before the window that is ``max_interval``; closing
+  in, the delay shrinks with the distance, so a file a little early is still seen soon after it
+  lands. After the window (a late day) the delay grows with the lateness, so a file that is
+  hours late costs a few checks an hour, and is seen within about a quarter of its lateness.
 
 "Now" is the end of the last attempt in the history, so the cadence stays a pure function of
 its parameters and the history. With fewer than ``MIN_ARRIVALS`` past arrivals, or no anchor,
@@ -47,7 +49,7 @@ class Learned(Adaptive):
     anchor: float | None = None
     arrivals: tuple[float, ...] = ()
     coverage: float = 0.8
-    late_fraction: float = 0.25
+    distance_share: float = 0.25
 
     def __post_init__(self) -> None:
         super().__post_init__()
@@ -56,9 +58,9 @@ class Learned(Adaptive):
         object.__setattr__(self, "arrivals", tuple(float(a) for a in self.arrivals))
         if isinstance(self.coverage, bool) or not isinstance(self.coverage, (int, float)) or not 0 < self.coverage <= 1:
             raise ConfigurationError("coverage", f"must be a fraction in (0, 1], got {self.coverage!r}")
-        fraction = self.late_fraction
-        if isinstance(fraction, bool) or not isinstance(fraction, (int, float)) or fraction <= 0:
-            raise ConfigurationError("late_fraction", f"must be a number > 0, got {fraction!r}")
+        share = self.distance_share
+        if isinstance(share, bool) or not isinstance(share, (int, float)) or not 0 < share <= 1:
+            raise ConfigurationError("distance_share", f"must be a fraction in (0, 1], got {share!r}")
 
     @classmethod
     def from_params(cls, params: dict[str, Any]) -> Learned:
@@ -80,11 +82,10 @@ class Learned(Adaptive):
         last = history[-1]
         now = last.at + last.duration - self.anchor
         start, end = window
-        if now < start:
-            return self.clamp(start - now)
-        if now <= end:
+        if start <= now <= end:
             return self.min_interval
-        return self.clamp((now - end) * self.late_fraction)
+        distance = start - now if now < start else now - end
+        return self.clamp(distance * self.distance_share)
 
     def describe_window(self) -> Mapping[str, float] | None:
         """Return the window as ``{"start": ..., "end": ...}`` offsets for reports, or None."""

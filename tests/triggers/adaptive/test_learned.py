@@ -50,7 +50,7 @@ def test_the_window_is_the_central_share_of_past_arrivals() -> None:
     ("offset", "expected"),
     [
         pytest.param(0, 300, id="long-before-sparse-at-the-max"),
-        pytest.param(3600, 180, id="before-lands-on-the-window-start"),
+        pytest.param(3600, 45, id="before-a-quarter-of-the-distance"),
         pytest.param(3775, 10, id="just-before-floored-at-the-min"),
         pytest.param(3780, 10, id="window-start-dense"),
         pytest.param(5000, 10, id="inside-dense"),
@@ -64,13 +64,20 @@ def test_the_delay_follows_where_now_falls_against_the_window(offset, expected) 
     assert delay_at(learned(), offset) == pytest.approx(expected)
 
 
-async def test_an_exact_sequence_sparse_then_dense_then_found() -> None:
-    clock = FakeTime(start=ANCHOR + 3000)
-    check = script("partner", *[NotYet("no file")] * 7, Met("found"))
-    cadence = learned(arrivals=(3600.0, 3650.0, 3700.0))  # window [3610, 3690]
-    await loop_for(check, clock, cadence=cadence).run()
-    # 3000 -> 3300 -> 3600 (sparse, capped), 3610 (onto the window start), then every 10 s inside it
-    assert clock.sleeps == pytest.approx([300, 300, 10, 10, 10, 10, 10])
+async def test_an_exact_sequence_closing_in_on_the_window() -> None:
+    clock = FakeTime(start=ANCHOR + 3780 - 1024)  # 1024 s before the window opens
+    check = script("partner", *[NotYet("no file")] * 8, Met("found"))
+    await loop_for(check, clock, cadence=learned()).run()
+    # a quarter of the distance left each time, so each delay is 3/4 of the one before
+    assert clock.sleeps == pytest.approx([256, 192, 144, 108, 81, 60.75, 45.5625, 34.171875])
+
+
+async def test_an_exact_sequence_into_and_through_the_window() -> None:
+    clock = FakeTime(start=ANCHOR + 3560)
+    check = script("partner-in-window", *[NotYet("no file")] * 6, Met("found"))
+    await loop_for(check, clock, cadence=learned(arrivals=(3600.0, 3650.0, 3700.0))).run()  # window [3610, 3690]
+    # 50 s before: 12.5; from 37.5 s before, a quarter is under the floor: 10 s up to and inside the window
+    assert clock.sleeps == pytest.approx([12.5, 10, 10, 10, 10, 10])
 
 
 async def test_a_late_day_backs_off_in_proportion_to_the_lateness() -> None:
@@ -112,7 +119,8 @@ def test_it_round_trips_as_a_cadence_with_its_arrivals() -> None:
         pytest.param({"arrivals": ("06:00",)}, "arrivals", id="arrival-not-seconds"),
         pytest.param({"coverage": 0}, "coverage", id="zero-coverage"),
         pytest.param({"coverage": 1.5}, "coverage", id="coverage-above-one"),
-        pytest.param({"late_fraction": 0}, "late_fraction", id="zero-late-fraction"),
+        pytest.param({"distance_share": 0}, "distance_share", id="zero-distance-share"),
+        pytest.param({"distance_share": 2}, "distance_share", id="distance-share-above-one"),
         pytest.param({"min_interval": 0}, "min_interval", id="the-rules-own-checks"),
     ],
 )
