@@ -8,7 +8,9 @@ given, outside ``[min_interval, max_interval]`` too: it is a deliberate human de
 The Variable is read before the first check and again after every sleep, so a value set while
 the sensor is deferred decides the delay after the next check: it takes effect within one
 interval. Each change is logged once. Reading never fails the wait: an unreadable Variable
-keeps the last value and logs a warning once.
+keeps the last value and logs a warning once. With Airflow's secrets cache on
+(``[secrets] use_cache``) a read may be up to ``cache_ttl_seconds`` old, which delays an override
+by as much.
 """
 
 from __future__ import annotations

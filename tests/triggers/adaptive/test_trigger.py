@@ -1,3 +1,4 @@
+import asyncio
 import logging
 import random
 from dataclasses import replace
@@ -12,6 +13,7 @@ from triggers.adaptive.override import LiveOverride
 from triggers.adaptive.rule import Adaptive
 from triggers.adaptive.trigger import AdaptiveIntervalTrigger
 from triggers.errors import ConfigurationError
+from triggers.files import FileCheck
 from triggers.history import Attempt
 from triggers.outcomes import Met, NotYet
 from triggers.report import Report
@@ -164,3 +166,21 @@ def test_it_serialises_its_own_arguments() -> None:
     classpath, kwargs = trigger("ser", interval_override=5, override_variable="k", wait_started=1.5).serialize()
     assert classpath == "triggers.adaptive.trigger.AdaptiveIntervalTrigger"
     assert (kwargs["interval_override"], kwargs["override_variable"], kwargs["wait_started"]) == (5, "k", 1.5)
+
+
+async def test_a_file_landing_wakes_the_wait_long_before_the_adaptive_interval(tmp_path) -> None:
+    # The hybrid: the shared inotify watcher wakes the wait; the 60 s interval is only the fallback.
+    check = FileCheck(f"{tmp_path}/in/*.csv")
+    waiting = AdaptiveIntervalTrigger(check=check.to_dict(), cadence=Adaptive(60, 30, 300).to_dict())
+
+    async def land() -> None:
+        await asyncio.sleep(0.3)
+        (tmp_path / "in").mkdir()
+        (tmp_path / "in" / "orders.csv").write_text("id\n1\n")
+
+    lander = asyncio.ensure_future(land())
+    event = await asyncio.wait_for(anext(aiter(waiting.run())), timeout=20)
+    await lander
+    report = Report.from_event(event.payload)
+    assert report.outcome == "met"
+    assert report.history[0].interval == 42  # the rule's delay, cut short by the event
