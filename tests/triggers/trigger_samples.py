@@ -18,6 +18,7 @@ from triggers.cadence import Fixed
 from triggers.files import FileCheck, FileWatchTrigger
 from triggers.gather import AnyOf, CallableCheck, GatherTrigger, JsonDateCheck
 from triggers.http import HttpCheck, HttpHealthTrigger
+from triggers.orders import DbPollTrigger, JsonOrderCheck
 from triggers.poll_trigger import PollTrigger
 
 Sample = Callable[[Path], dict[str, Any]]
@@ -40,6 +41,9 @@ def common(**overrides: Any) -> dict[str, Any]:
 
 SAMPLES: dict[type, Sample] = {
     PollTrigger: lambda tmp_path: common(check=NeverCheck().to_dict()),
+    DbPollTrigger: lambda tmp_path: common(
+        check=JsonOrderCheck(order_ids=(1,), expected_status="shipped", db_path=str(tmp_path)).to_dict()
+    ),
     HttpHealthTrigger: lambda tmp_path: common(check=HttpCheck("http://127.0.0.1:9/api/health").to_dict()),
     FileWatchTrigger: lambda tmp_path: common(check=FileCheck(f"{tmp_path}/drop/*.csv", stable_for=1).to_dict()),
     GatherTrigger: lambda tmp_path: common(

@@ -1,0 +1,108 @@
+"""LISTEN/NOTIFY on this machine's PostgreSQL: waits wake at once, share one connection, survive a drop."""
+
+import asyncio
+import json
+import time
+
+import pytest
+
+from tests.triggers.orders.tables import (
+    CHANNEL,
+    create_orders,
+    set_status,
+    terminate_and_await_replacement,
+    wait_for_backends,
+)
+from triggers.cadence import Fixed
+from triggers.orders import DbPollTrigger, SqlOrderCheck
+from triggers.orders.listen import LISTEN_APPLICATION, concerns
+from triggers.report import Report
+
+# Far beyond every wait here: a wait that ends met was woken by a notification, not by polling.
+NO_POLL = 3600.0
+CONN_ID = "orders_notify_pg"
+
+
+@pytest.mark.parametrize(
+    ("payload", "woken"),
+    [
+        pytest.param("", True, id="empty-wakes-all"),
+        pytest.param("1", True, id="our-id"),
+        pytest.param(" 1 ", True, id="our-id-padded"),
+        pytest.param("2", False, id="other-id"),
+        pytest.param('"A-1"', False, id="other-json-string"),
+        pytest.param('{"id": 1, "status": "shipped"}', True, id="row-with-our-id"),
+        pytest.param('{"id": 2}', False, id="row-with-other-id"),
+        pytest.param('{"order": 2}', True, id="row-without-id-key"),
+        pytest.param("[1, 2]", True, id="list-wakes-all"),
+        pytest.param("order one changed", False, id="other-text"),
+    ],
+)
+def test_which_notifications_concern_a_wait(payload, woken) -> None:
+    assert concerns(payload, {"1", "3"}, "id") is woken
+
+
+@pytest.fixture
+async def notify_db(postgres_db, monkeypatch):
+    await create_orders(postgres_db, notify=True)
+    monkeypatch.setenv(f"AIRFLOW_CONN_{CONN_ID.upper()}", postgres_db.airflow_uri)
+    return postgres_db
+
+
+def waiting_for(*order_ids, wait: float = 20.0) -> asyncio.Future[Report]:
+    check = SqlOrderCheck(order_ids=order_ids, expected_status="shipped", conn_id=CONN_ID, notify_channel=CHANNEL)
+    trigger = DbPollTrigger(check=check.to_dict(), cadence=Fixed(NO_POLL).to_dict(), deadline=time.time() + wait)
+    return asyncio.ensure_future(trigger.make_loop().run())
+
+
+@pytest.mark.postgres
+async def test_a_notify_wakes_the_wait_at_once(notify_db) -> None:
+    waiting = waiting_for(1)
+    await wait_for_backends(notify_db, LISTEN_APPLICATION)
+    await set_status(notify_db, 1, "shipped")  # the table's trigger sends NOTIFY order_status, '1'
+    report = await waiting
+    assert report.outcome == "met"
+    assert report.value["status"] == "shipped"
+
+
+@pytest.mark.postgres
+async def test_a_notify_about_another_order_does_not_wake_the_wait(notify_db) -> None:
+    waiting = waiting_for(1, wait=3.0)
+    await wait_for_backends(notify_db, LISTEN_APPLICATION)
+    await asyncio.sleep(0.2)  # let the wake-up that follows LISTEN pass
+    await set_status(notify_db, 2, "shipped")
+    report = await waiting
+    assert report.outcome == "timeout"
+    assert report.attempts == 2  # the first check, the re-check after LISTEN; none for order 2
+
+
+@pytest.mark.postgres
+async def test_one_listen_connection_per_database_serves_every_wait(notify_db) -> None:
+    waits = [waiting_for(order_id) for order_id in (1, 2, 3) for _ in range(10)]
+    await wait_for_backends(notify_db, LISTEN_APPLICATION, count=1)
+    await asyncio.sleep(0.2)
+    await wait_for_backends(notify_db, LISTEN_APPLICATION, count=1)  # still one, with all 30 subscribed
+    await notify_db.execute("UPDATE orders SET status = 'shipped'")
+    reports = await asyncio.gather(*waits)
+    assert {report.outcome for report in reports} == {"met"}
+    await wait_for_backends(notify_db, LISTEN_APPLICATION, count=0)  # closed with the last wait
+
+
+@pytest.mark.postgres
+async def test_the_listener_reconnects_after_its_backend_is_terminated(notify_db) -> None:
+    waiting = waiting_for(1, wait=30.0)
+    await terminate_and_await_replacement(notify_db, LISTEN_APPLICATION)
+    await set_status(notify_db, 1, "shipped")
+    report = await waiting
+    assert report.outcome == "met"
+
+
+@pytest.mark.postgres
+async def test_a_json_row_payload_is_matched_on_the_id_column(notify_db) -> None:
+    waiting = waiting_for(3)
+    await wait_for_backends(notify_db, LISTEN_APPLICATION)
+    await notify_db.execute("ALTER TABLE orders DISABLE TRIGGER orders_status_notify")
+    await set_status(notify_db, 3, "shipped")
+    await notify_db.execute(f"NOTIFY {CHANNEL}, '{json.dumps({'id': 2})}'")  # about another order: ignored
+    await notify_db.execute(f"NOTIFY {CHANNEL}, '{json.dumps({'id': 3, 'status': 'shipped'})}'")
+    assert (await waiting).outcome == "met"

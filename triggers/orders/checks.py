@@ -1,0 +1,165 @@
+"""Order checks: wait until orders reach a status, in the seed's JSON file or in a SQL table.
+
+Both are frozen, JSON-serialisable specs that validate every parameter when built (so a bad
+sensor argument fails the DAG at parse time, naming the argument) and judge what they read the
+same way (:func:`triggers.orders.records.judge`).
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator, Mapping
+from dataclasses import dataclass
+from typing import ClassVar
+
+from triggers.checks import Check, Probe
+from triggers.errors import ConfigurationError
+from triggers.orders.json_store import (
+    DEFAULT_DB_PATH,
+    DEFAULT_MAX_PARSE_FAILURES,
+    ParseFailures,
+    orders_file,
+    read_orders,
+    validate_db_path,
+    validate_max_parse_failures,
+)
+from triggers.orders.records import (
+    DEFAULT_FAILURE_STATUSES,
+    OrderId,
+    OrderRow,
+    judge,
+    validate_failure_statuses,
+    validate_order_ids,
+    validate_text,
+)
+from triggers.orders.session import TableSession, TableSource
+from triggers.orders.sql import OrderQuery, validate_conn_id, validate_identifier
+from triggers.outcomes import Outcome
+
+
+@dataclass(frozen=True, kw_only=True)
+class OrderCheck(Check):
+    """Met when every order in ``order_ids`` has ``expected_status``; failed when one is in ``failure_statuses``.
+
+    Met's value is the order's record (a list of records for several orders).
+    """
+
+    order_ids: tuple[OrderId, ...]
+    expected_status: str
+    failure_statuses: tuple[str, ...] = DEFAULT_FAILURE_STATUSES
+    id_column: str = "id"
+    status_column: str = "status"
+
+    def __post_init__(self) -> None:
+        # Frozen: normalise through object.__setattr__ (JSON turns the tuples into lists).
+        object.__setattr__(self, "order_ids", validate_order_ids(self.order_ids))
+        validate_text("expected_status", self.expected_status)
+        statuses = validate_failure_statuses(self.failure_statuses, self.expected_status)
+        object.__setattr__(self, "failure_statuses", statuses)
+        validate_text("id_column", self.id_column)
+        validate_text("status_column", self.status_column)
+
+    def where(self) -> str:
+        """Return where the orders are read, for messages."""
+        raise NotImplementedError
+
+    def judge(self, rows: Mapping[str, OrderRow]) -> Outcome:
+        """Return the outcome for what a store found."""
+        return judge(
+            self.order_ids,
+            rows,
+            expected=self.expected_status,
+            failure_statuses=self.failure_statuses,
+            where=self.where(),
+        )
+
+    def describe(self) -> str:
+        ids = ", ".join(str(order_id) for order_id in self.order_ids)
+        noun = "order" if len(self.order_ids) == 1 else "orders"
+        return f"{noun} {ids} -> {self.expected_status!r} in {self.where()}"
+
+
+@dataclass(frozen=True, kw_only=True)
+class JsonOrderCheck(OrderCheck):
+    """Orders in the seed's mock database: ``orders.json`` under ``db_path`` (or ``db_path`` itself if .json).
+
+    A missing or torn file is "not yet"; ``max_parse_failures`` unparsable reads in a row fail
+    the wait with the file's last parse error.
+    """
+
+    kind: ClassVar[str] = "order_json"
+    # Per-instance state set in __post_init__; ClassVar keeps it out of the fields (and the kwargs).
+    _parse_failures: ClassVar[ParseFailures]
+    db_path: str = DEFAULT_DB_PATH
+    max_parse_failures: int = DEFAULT_MAX_PARSE_FAILURES
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        validate_db_path(self.db_path)
+        validate_max_parse_failures(self.max_parse_failures)
+        # Not a field (it is state, not a parameter): it counts across the attempts of one wait
+        # and across pokes, since the poll loop and the poking sensor keep one check instance.
+        object.__setattr__(self, "_parse_failures", ParseFailures())
+
+    def where(self) -> str:
+        return orders_file(self.db_path)
+
+    async def check(self) -> Outcome:
+        rows = await read_orders(
+            self.where(),
+            id_column=self.id_column,
+            status_column=self.status_column,
+            failures=self._parse_failures,
+            max_parse_failures=self.max_parse_failures,
+        )
+        return self.judge(rows)
+
+
+@dataclass(frozen=True, kw_only=True)
+class SqlOrderCheck(OrderCheck):
+    """Orders in ``table`` of the database behind Airflow connection ``conn_id`` (sqlite or postgres).
+
+    With ``notify_channel`` (postgres only) the wait also LISTENs on that channel and checks at
+    once on a notification about one of its orders; polling continues as the fallback.
+    ``columns`` limits the record (the XCom) to those columns plus id and status; empty: all.
+    """
+
+    kind: ClassVar[str] = "order_sql"
+    conn_id: str
+    table: str = "orders"
+    columns: tuple[str, ...] = ()
+    notify_channel: str | None = None
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        validate_conn_id(self.conn_id)
+        validate_identifier("table", self.table, qualified=True)
+        validate_identifier("id_column", self.id_column)
+        validate_identifier("status_column", self.status_column)
+        if isinstance(self.columns, str) or not isinstance(self.columns, (list, tuple)):
+            raise ConfigurationError("columns", f"must be a list of column names, got {self.columns!r}")
+        object.__setattr__(self, "columns", tuple(validate_identifier("columns", c) for c in self.columns))
+        if self.notify_channel is not None:
+            validate_identifier("notify_channel", self.notify_channel)
+
+    def where(self) -> str:
+        return f"table {self.table} of connection {self.conn_id}"
+
+    def source(self) -> TableSource:
+        """Return what a session reads."""
+        query = OrderQuery(self.table, self.id_column, self.status_column, self.columns)
+        return TableSource(self.conn_id, query, self.order_ids, self.notify_channel)
+
+    async def check(self) -> Outcome:
+        async with self.opened() as probe:
+            return await probe.check()
+
+    @contextlib.asynccontextmanager
+    async def opened(self) -> AsyncIterator[Probe]:
+        async with contextlib.AsyncExitStack() as resources:
+            session = TableSession(self.source(), resources)
+
+            async def look() -> Outcome:
+                return self.judge(await session.fetch())
+
+            yield Probe(check=look, wakeup=session.wakeup)

@@ -1,0 +1,99 @@
+"""The seed's mock database: ``orders.json`` under a directory, read without blocking the loop.
+
+Both layouts the seed shows are read: a bare list of orders (what ``setup_ecommerce_database``
+writes) and ``{"orders": [...]}``. The seed's updater rewrites the file in place, so a reader can
+catch it empty or half written: that is a transient "not yet" (``read_json`` raises
+TornFileError). A file that stays unparsable is a real problem, so consecutive parse failures
+are counted and, at ``max_parse_failures``, become a PermanentError that says so.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from triggers.errors import ConfigurationError, PermanentError, TransientError
+from triggers.json_file import MissingFileError, TornFileError, read_json
+from triggers.orders.records import OrderRow, order_key
+
+ORDERS_FILE = "orders.json"
+DEFAULT_DB_PATH = "/tmp/mock-ecommerce-db"  # the seed's path
+DEFAULT_MAX_PARSE_FAILURES = 5
+
+
+class InvalidLayoutError(TransientError):
+    """The file is valid JSON but neither a list of orders nor ``{"orders": [...]}``."""
+
+
+@dataclass
+class ParseFailures:
+    """How many checks in a row found the file unparsable (kept across the attempts of one wait)."""
+
+    count: int = 0
+
+
+def orders_file(db_path: str) -> str:
+    """Return the JSON file for ``db_path``: the path itself when it names a .json file, else orders.json in it."""
+    return db_path if db_path.endswith(".json") else os.path.join(db_path, ORDERS_FILE)
+
+
+def validate_db_path(db_path: Any) -> str:
+    """Return ``db_path``; raise ConfigurationError unless it is an absolute path.
+
+    Relative paths are refused: the worker and the triggerer run in different directories.
+    """
+    if not isinstance(db_path, str) or not db_path.strip():
+        raise ConfigurationError("db_path", f"must be a directory path, got {db_path!r}")
+    if not os.path.isabs(db_path):
+        raise ConfigurationError("db_path", f"must be absolute (the triggerer runs elsewhere), got {db_path!r}")
+    return db_path
+
+
+def validate_max_parse_failures(value: Any) -> int:
+    """Return ``value``; raise ConfigurationError unless it is a whole number >= 1."""
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ConfigurationError("max_parse_failures", f"must be a whole number >= 1, got {value!r}")
+    return value
+
+
+def order_records(data: Any, path: str) -> list[dict[str, Any]]:
+    """Return the order records in either layout; raise InvalidLayoutError for any other shape."""
+    orders = data.get("orders") if isinstance(data, dict) else data
+    if not isinstance(orders, list) or not all(isinstance(order, dict) for order in orders):
+        raise InvalidLayoutError(f'{path} is neither a list of orders nor {{"orders": [...]}}')
+    return orders
+
+
+def index_orders(records: list[dict[str, Any]], id_column: str, status_column: str) -> dict[str, OrderRow]:
+    """Return the records by order id as text (the first of a repeated id wins; records without one are skipped)."""
+    rows: dict[str, OrderRow] = {}
+    for record in records:
+        if id_column in record:
+            rows.setdefault(order_key(record[id_column]), OrderRow(record.get(status_column), record))
+    return rows
+
+
+async def read_orders(
+    path: str, *, id_column: str, status_column: str, failures: ParseFailures, max_parse_failures: int
+) -> Mapping[str, OrderRow]:
+    """Return the orders in ``path`` by id.
+
+    Raises MissingFileError, TornFileError or InvalidLayoutError (transient) and, once the file
+    has been unparsable on ``max_parse_failures`` checks in a row, PermanentError.
+    """
+    try:
+        records = order_records(await read_json(path), path)
+    except MissingFileError:
+        failures.count = 0  # absent is not unparsable: the file may be being recreated
+        raise
+    except (TornFileError, InvalidLayoutError) as error:
+        failures.count += 1
+        if failures.count >= max_parse_failures:
+            raise PermanentError(
+                f"{path} could not be parsed on {failures.count} consecutive checks; last error: {error}"
+            ) from error
+        raise
+    failures.count = 0
+    return index_orders(records, id_column, status_column)
