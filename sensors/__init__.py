@@ -5,6 +5,7 @@ from sensors.api_health import APIHealthSensor
 from sensors.base import REPORT_XCOM_KEY, DeferrableSensor
 from sensors.file_arrival import FileArrivalSensor
 from sensors.multi_source import MultiSourceReadinessSensor
+from sensors.order_status import OrderStatusSensor
 
 __all__ = [
     "REPORT_XCOM_KEY",
@@ -13,4 +14,5 @@ __all__ = [
     "DeferrableSensor",
     "FileArrivalSensor",
     "MultiSourceReadinessSensor",
+    "OrderStatusSensor",
 ]
