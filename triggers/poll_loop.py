@@ -139,6 +139,9 @@ class PollLoop:
         self, outcome: ReportOutcome, *, value: object = None, reason: str = "", detail: dict[str, object] | None = None
     ) -> Report:
         last_interval = next((a.interval for a in reversed(self._records) if a.interval is not None), None)
+        detail = dict(detail or {})
+        if self._prober.transitions:
+            detail["breaker_transitions"] = list(self._prober.transitions)
         return Report(
             outcome=outcome,
             value=value,
@@ -149,5 +152,5 @@ class PollLoop:
             finished_at=self.clock(),
             interval=last_interval,
             breaker=self.breaker.state if self.breaker is not None else "closed",
-            detail=dict(detail or {}),
+            detail=detail,
         )

@@ -15,6 +15,9 @@ from triggers.breaker import CircuitBreaker
 from triggers.checks import Check, Probe, attempt
 from triggers.outcomes import Failed, Met, Outcome, is_error
 
+#: Breaker transitions a prober keeps for the report.
+MAX_TRANSITIONS = 20
+
 
 class Log(Protocol):
     """What is needed of a logger: Airflow's structlog loggers and stdlib ones both fit."""
@@ -38,6 +41,8 @@ class Prober:
     monotonic: Callable[[], float] = time.monotonic
     count: int = 0
     last: Outcome | None = None
+    #: breaker state changes ({"at", "from", "to"}), the last MAX_TRANSITIONS of them, for the report
+    transitions: list[dict[str, Any]] = field(default_factory=list)
     _last_key: tuple[str, str | None, str] | None = field(default=None, repr=False)
 
     def blocked_for(self) -> float | None:
@@ -77,6 +82,8 @@ class Prober:
         before = self.breaker.state
         after = self.breaker.record(is_error(outcome), self.clock())
         if after != before:
+            self.transitions.append({"at": round(self.clock(), 3), "from": before, "to": after})
+            del self.transitions[:-MAX_TRANSITIONS]
             self.log.log(
                 logging.WARNING if after == "open" else logging.INFO,
                 "%s: circuit breaker %s -> %s after %d consecutive errors",

@@ -74,6 +74,8 @@ async def test_the_breaker_opens_stops_calls_and_one_probe_closes_it(http_server
     transitions = [r.getMessage() for r in caplog.records if "circuit breaker" in r.getMessage()]
     assert ["closed -> open" in transitions[0], "half_open -> closed" in transitions[-1]] == [True, True]
     assert (report.outcome, report.breaker) == ("met", "closed")
+    moves = [(t["from"], t["to"]) for t in report.detail["breaker_transitions"]]
+    assert moves == [("closed", "open"), ("half_open", "closed")]
 
 
 async def test_a_breaker_probe_that_fails_reopens_it(http_server) -> None:
