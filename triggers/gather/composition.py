@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import functools
 import logging
 from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass, field
@@ -22,6 +23,7 @@ from typing import Any, ClassVar
 from triggers.cadence import require_positive
 from triggers.checks import Check, Probe, attempt
 from triggers.errors import ConfigurationError
+from triggers.gather.opening import Opener
 from triggers.gather.rounds import Gathering
 from triggers.gather.status import Ledger
 from triggers.outcomes import Met, NotYet, Outcome
@@ -197,23 +199,23 @@ class Gather(Check):
 
     @contextlib.asynccontextmanager
     async def session(self, ledger: Ledger, *, log: Log = LOG, prefix: str = "") -> AsyncIterator[Probe]:
-        """Open every condition and yield a probe whose ``check()`` runs one round.
+        """Yield a probe whose ``check()`` runs one round.
 
+        Each condition is opened in its first attempt (see :mod:`triggers.gather.opening`).
         ``ledger`` carries the statuses from round to round (and from poke to poke); nested
         gathers get their own ledger inside it. Attempts still running are cancelled on exit.
         """
-        async with contextlib.AsyncExitStack() as stack:
-            probes: dict[str, Probe] = {}
-            for name, check in self.conditions.items():
-                if isinstance(check, Gather):
-                    opening = check.session(ledger.child(name), log=log, prefix=f"{prefix}{name}/")
-                else:
-                    opening = check.opened()
-                probes[name] = await stack.enter_async_context(opening)
-            gathering = Gathering(self, probes, ledger, log=log, prefix=prefix)
-            stack.push_async_callback(gathering.close)
-            gathering.start()
+        openers: dict[str, Opener] = {}
+        for name, check in self.conditions.items():
+            if isinstance(check, Gather):
+                openers[name] = functools.partial(check.session, ledger.child(name), log=log, prefix=f"{prefix}{name}/")
+            else:
+                openers[name] = check.opened
+        gathering = Gathering(self, openers, ledger, log=log, prefix=prefix)
+        try:
             yield Probe(check=gathering.round, wakeup=gathering.wakeup)
+        finally:
+            await gathering.close()
 
 
 def joined(kind: type[Gather], left: Check, right: Check) -> Gather:

@@ -20,6 +20,7 @@ from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from triggers.checks import Probe, attempt
+from triggers.gather.opening import Opener, Opening
 from triggers.gather.status import ConditionStatus, Ledger, log_change
 from triggers.outcomes import Failed, Met, NotYet, Outcome
 from triggers.prober import Log
@@ -36,7 +37,7 @@ class Gathering:
     def __init__(
         self,
         gather: Gather,
-        probes: Mapping[str, Probe],
+        openers: Mapping[str, Opener],
         ledger: Ledger,
         *,
         log: Log,
@@ -45,7 +46,7 @@ class Gathering:
         monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
         self.gather = gather
-        self.probes = probes
+        self.openers = openers
         self.ledger = ledger
         self.log = log
         self.prefix = prefix
@@ -59,29 +60,25 @@ class Gathering:
             timeout = gather.timeouts.get(name)
             status.deadline = None if timeout is None else round(ledger.started + timeout, 3)
         self._running: dict[str, asyncio.Task[Answer]] = {}
-        self._relays: list[asyncio.Task[None]] = []
+        self._openings: dict[str, Opening] = {}
         self._timer: asyncio.TimerHandle | None = None
 
     @property
     def statuses(self) -> list[ConditionStatus]:
         return [self.ledger.statuses[name] for name in self.gather.conditions]
 
-    def start(self) -> None:
-        """Relay each condition's own wakeup (inotify, NOTIFY) to this gather's wakeup."""
-        for name, probe in self.probes.items():
-            if probe.wakeup is not None:
-                self._relays.append(asyncio.ensure_future(self._relay(name, probe.wakeup)))
-
     async def close(self) -> None:
-        """Cancel attempts still running, the relays and the deadline timer."""
+        """Cancel attempts still running and the deadline timer; close every opened condition."""
         if self._timer is not None:
             self._timer.cancel()
-        pending = [*self._running.values(), *self._relays]
+        running = list(self._running.values())
         self._running.clear()
-        for task in pending:
+        for task in running:
             task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
-            await asyncio.gather(*pending, return_exceptions=True)
+            await asyncio.gather(*running, return_exceptions=True)
+        for opening in self._openings.values():
+            await opening.close()
 
     async def round(self) -> Outcome:
         """Run one round; return Met, Failed or NotYet with the per-condition status as detail."""
@@ -120,16 +117,21 @@ class Gathering:
         ]
 
     def _start(self, name: str) -> None:
-        probe = self.probes[name]
-        if probe.wakeup is not None:
-            probe.wakeup.clear()  # a change signalled from now on must cause another check
+        opening = self._openings.get(name)
+        if opening is None or opening.broken:
+            opening = self._openings[name] = Opening(self.openers[name], lambda: self._woken(name))
         self.ledger.statuses[name].checking_since = round(self.clock(), 3)
-        self._running[name] = asyncio.ensure_future(self._attempt(probe))
+        self._running[name] = asyncio.ensure_future(self._attempt(opening))
 
-    async def _attempt(self, probe: Probe) -> Answer:
+    async def _attempt(self, opening: Opening) -> Answer:
         begun = self.monotonic()
-        outcome = await attempt(probe, self.gather.attempt_timeout)
+        outcome = await attempt(Probe(check=opening.check), self.gather.attempt_timeout)
         return outcome, self.monotonic() - begun
+
+    def _woken(self, name: str) -> None:
+        """A condition's source signalled a change: wake the wait unless it has nothing to ask."""
+        if self.ledger.statuses[name].state == "pending" or not self.gather.latch:
+            self.wakeup.set()
 
     def _collect(self) -> None:
         """Record every finished attempt, then time out what passed its deadline."""
@@ -203,10 +205,3 @@ class Gathering:
         if deadline is not None:
             delay = max(0.0, deadline - self.clock())
             self._timer = asyncio.get_running_loop().call_later(delay, self.wakeup.set)
-
-    async def _relay(self, name: str, source: asyncio.Event) -> None:
-        while True:
-            await source.wait()
-            source.clear()
-            if self.ledger.statuses[name].state == "pending" or not self.gather.latch:
-                self.wakeup.set()
