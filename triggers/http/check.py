@@ -137,6 +137,8 @@ class HttpCheck(Check):
         cap = self.max_body_bytes
         if isinstance(cap, bool) or not isinstance(cap, int) or cap < 1:
             raise ConfigurationError("max_body_bytes", f"must be a whole number of bytes >= 1, got {cap!r}")
+        if self.method == "HEAD" and (self.expected_json is not None or self.fields):
+            raise ConfigurationError("method", "HEAD answers carry no body to match: use GET with a body check")
         if not isinstance(self.follow_redirects, bool):
             raise ConfigurationError("follow_redirects", f"must be True or False, got {self.follow_redirects!r}")
 

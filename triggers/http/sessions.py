@@ -25,7 +25,7 @@ SessionKey = tuple[str, str]  # (origin, credentials fingerprint)
 
 async def _open(key: SessionKey) -> aiohttp.ClientSession:
     connector = aiohttp.TCPConnector(limit=MAX_CONNECTIONS, keepalive_timeout=KEEPALIVE_SECONDS)
-    # trust_env off: proxies come from the connection, not from whatever the triggerer inherited
+    # trust_env off (aiohttp's default, said aloud): no proxy or .netrc credentials from the triggerer's environment
     return aiohttp.ClientSession(connector=connector, raise_for_status=False, trust_env=False)
 
 

@@ -1,5 +1,7 @@
 """Importable response checks for the tests (a response_check must be importable by path)."""
 
+import time
+
 from triggers.http import HttpResponse
 
 
@@ -13,3 +15,8 @@ async def says_healthy(response: HttpResponse) -> bool:
 
 def explodes(response: HttpResponse) -> bool:
     raise ConnectionResetError("the callable's own transient error")
+
+
+def slow_but_healthy(response: HttpResponse) -> bool:
+    time.sleep(0.3)  # a blocking callable: it must run in a thread, never on the triggerer's loop
+    return True

@@ -4,6 +4,9 @@ import asyncio
 import logging
 import random
 
+import pytest
+
+from tests.support.contract import assert_never_blocks
 from tests.support.fake_time import FakeTime
 from tests.support.http_server import LoopbackServer, Reply
 from triggers.breaker import CircuitBreaker
@@ -97,7 +100,10 @@ async def test_concurrent_triggers_on_one_host_share_one_session_and_few_connect
             break
 
     tasks = [asyncio.ensure_future(run(t)) for t in triggers]
-    await asyncio.sleep(1.0)
+    for _ in range(300):  # until every trigger has asked twice (bounded: a loaded machine is slow)
+        if http_server.count("/api/health") >= 400:
+            break
+        await asyncio.sleep(0.1)
     assert SESSIONS.live() == 1
     for task in tasks:
         task.cancel()
@@ -127,3 +133,35 @@ async def test_the_trigger_yields_a_met_report_with_the_response_summary(http_se
     assert (event.payload["outcome"], event.payload["attempts"]) == ("met", 2)
     assert event.payload["value"]["json"] == HEALTHY
     assert event.payload["detail"]["last_response"]["status"] == 200
+
+
+@pytest.mark.parametrize(
+    ("reply", "settings"),
+    [
+        pytest.param(Reply(403), {"permanent_statuses": (), "not_yet_statuses": (403,)}, id="403-as-not-yet"),
+        pytest.param(Reply(404), {}, id="404"),
+        pytest.param(Reply(429), {}, id="429-without-retry-after"),
+        pytest.param(Reply(429, headers={"Retry-After": "0"}), {}, id="429-retry-after-0"),
+        pytest.param(Reply(500), {}, id="500"),
+        pytest.param(Reply(503), {}, id="503"),
+        pytest.param(Reply(200, body="<html>"), {"expected_json": {"ok": True}}, id="invalid-json"),
+        pytest.param(Reply(200, json={"ok": False}), {"expected_json": {"ok": True}}, id="body-mismatch"),
+    ],
+)
+async def test_no_status_makes_a_hot_loop(http_server, reply, settings) -> None:
+    clock = FakeTime()
+    http_server.script("/api/health", reply)
+    loop = loop_for(http_server, clock, Fixed(1), deadline=clock.now + 10)
+    loop.check = HttpCheck(url=http_server.url("/api/health"), **settings)
+    report = await loop.run()
+    assert report.outcome == "timeout"
+    assert http_server.count("/api/health") <= 10
+    assert min(clock.sleeps) >= 1
+
+
+def test_a_blocking_response_check_runs_off_the_loop(http_server) -> None:
+    http_server.script("/api/health", Reply(200, json=HEALTHY))
+    check = HttpCheck(
+        url=http_server.url("/api/health"), response_check="tests.triggers.http.response_checks.slow_but_healthy"
+    )
+    assert_never_blocks(HttpHealthTrigger(check=check.to_dict(), cadence=Fixed(0.05).to_dict()))
