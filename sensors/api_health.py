@@ -51,7 +51,9 @@ class APIHealthSensor(DeferrableSensor):
     :param method: "GET" or "HEAD".
 
     Between failed attempts the wait backs off exponentially with jitter (``backoff_*``),
-    honouring ``Retry-After`` on 429 and 503; ``failure_threshold`` turns on the circuit breaker.
+    honouring ``Retry-After`` on 429 and 503. ``failure_threshold`` turns on the circuit breaker;
+    it is off by default because an open breaker skips checks for ``recovery_timeout`` (300 s),
+    longer than the seed API's 60 s healthy window.
     Returns (XCom) the last response's summary: status, latency, the JSON body when small.
     """
 
