@@ -83,18 +83,17 @@ class Gathering:
     async def round(self) -> Outcome:
         """Run one round; return Met, Failed or NotYet with the per-condition status as detail."""
         self._collect()
-        verdict = self._verdict()
-        if isinstance(verdict, NotYet):
+        if not self._decided():
             for name in self._due():
                 self._start(name)
-            verdict = await self._await_answers()
+            await self._await_answers()
         self._arm_deadline_timer()
-        return verdict
+        return self._verdict()
 
-    async def _await_answers(self) -> Outcome:
+    async def _await_answers(self) -> None:
+        """Collect answers until the verdict is decided, nothing runs, or the round is over."""
         ends = None if self.gather.round_wait is None else self.monotonic() + self.gather.round_wait
-        verdict = self._verdict()
-        while self._running and isinstance(verdict, NotYet):
+        while self._running and not self._decided():
             limits = [ends - self.monotonic()] if ends is not None else []
             deadline = self._next_deadline()
             if deadline is not None:
@@ -105,8 +104,6 @@ class Gathering:
             if limit is None or limit > 0:
                 await asyncio.wait(set(self._running.values()), timeout=limit, return_when=asyncio.FIRST_COMPLETED)
             self._collect()
-            verdict = self._verdict()
-        return verdict
 
     def _due(self) -> list[str]:
         """Names of open conditions to ask now: pending ones, and ready ones when not latched."""
@@ -157,6 +154,14 @@ class Gathering:
     def _next_deadline(self) -> float | None:
         deadlines = [s.deadline for s in self.statuses if s.state == "pending" and s.deadline is not None]
         return min(deadlines) if deadlines else None
+
+    def _decided(self) -> bool:
+        """True when enough conditions are ready, or too few can still be (cheaper than ``_verdict``)."""
+        ready = still = 0
+        for status in self.statuses:
+            ready += status.state == "ready"
+            still += status.open
+        return ready >= self.gather.need or still < self.gather.need
 
     def _verdict(self) -> Outcome:
         statuses = self.statuses
