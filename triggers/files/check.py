@@ -38,7 +38,8 @@ from typing import ClassVar
 from triggers.cadence import require_positive
 from triggers.checks import Check, Probe
 from triggers.errors import ConfigurationError
-from triggers.files.pattern import FilePattern, FileStat, Scan, scan
+from triggers.files.batch import batched_scan
+from triggers.files.pattern import FilePattern, FileStat, Scan
 from triggers.files.watcher import subscribe
 from triggers.outcomes import Met, NotYet, Outcome
 
@@ -124,8 +125,8 @@ class FileCheck(Check):
         return f"file {self.path}"
 
     async def look(self) -> Scan:
-        """Return what matches now, scanned in a worker thread; raises what :func:`scan` raises."""
-        return await asyncio.to_thread(scan, self.pattern, self.marker_suffix)
+        """Return what matches now, scanned in a worker thread; raises what ``pattern.scan`` raises."""
+        return await batched_scan(self.pattern, self.marker_suffix)
 
     async def check(self) -> Outcome:
         return self.judge(await self.look(), time.time()).outcome

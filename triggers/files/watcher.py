@@ -231,7 +231,7 @@ WATCHERS: SharedPool[str, Watcher] = SharedPool(_open_watcher, _close_watcher)
 class Subscription:
     """One probe's interest in file names below ``root``; sets ``wakeup`` when one changes."""
 
-    __slots__ = ("entry", "names", "root", "stale", "wakeup", "watcher")
+    __slots__ = ("chased", "entry", "names", "root", "stale", "wakeup", "watcher")
 
     def __init__(self, watcher: Watcher | None, root: str, names: tuple[str, ...], wakeup: asyncio.Event) -> None:
         self.watcher = watcher
@@ -240,6 +240,7 @@ class Subscription:
         self.wakeup = wakeup
         self.entry: _Directory | None = None
         self.stale = watcher is not None
+        self.chased = False  # re-armed once because a look saw the root: do not loop on it
 
     @property
     def watching(self) -> str | None:
@@ -254,7 +255,8 @@ class Subscription:
 
     def saw(self, root_exists: bool) -> None:
         """Tell the subscription what the last look found: a root that appeared means watch it."""
-        if root_exists and self.entry is not None and self.entry.path != self.root:
+        if root_exists and self.entry is not None and self.entry.path != self.root and not self.chased:
+            self.chased = True
             self.wake(moved=True)
 
     async def refresh(self) -> None:
@@ -269,7 +271,11 @@ class Subscription:
             _warn_once(error, f"cannot watch {self.root} ({error.strerror}): polling only")
             return
         self.entry = entry
-        entry.add(self, self.names if entry.path == self.root else (_next_component(entry.path, self.root),))
+        if entry.path == self.root:
+            self.chased = False
+            entry.add(self, self.names)
+        else:
+            entry.add(self, (_next_component(entry.path, self.root),))
 
     def close(self) -> None:
         if self.entry is not None and self.watcher is not None:

@@ -1,0 +1,58 @@
+import asyncio
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+
+from triggers.errors import PermanentError
+from triggers.files.batch import batched_scan
+from triggers.files.pattern import FilePattern
+
+
+class CountingExecutor(ThreadPoolExecutor):
+    """The loop's default executor, counting the jobs it is given."""
+
+    def __init__(self) -> None:
+        super().__init__(max_workers=2)
+        self.jobs = 0
+
+    def submit(self, *args, **kwargs):
+        self.jobs += 1
+        return super().submit(*args, **kwargs)
+
+
+@pytest.fixture
+async def executor():
+    counting = CountingExecutor()
+    asyncio.get_running_loop().set_default_executor(counting)
+    yield counting
+    counting.shutdown(wait=True)
+
+
+async def test_scans_asked_for_together_go_to_one_worker_job(tmp_path, executor) -> None:
+    (tmp_path / "a-7.csv").write_text("x")
+    patterns = [FilePattern.parse(f"{tmp_path}/a-{i}.csv") for i in range(50)]
+    scans = await asyncio.gather(*(batched_scan(p, None) for p in patterns))
+    assert executor.jobs == 1
+    assert [i for i, found in enumerate(scans) if found.files] == [7]
+
+
+async def test_each_caller_gets_its_own_error(tmp_path, executor) -> None:
+    (tmp_path / "dir.csv").mkdir()
+    (tmp_path / "ok.csv").write_text("x")
+    results = await asyncio.gather(
+        batched_scan(FilePattern.parse(f"{tmp_path}/dir.csv"), None),
+        batched_scan(FilePattern.parse(f"{tmp_path}/ok.csv"), None),
+        return_exceptions=True,
+    )
+    assert isinstance(results[0], PermanentError)
+    assert results[1].files[0].path == f"{tmp_path}/ok.csv"
+
+
+async def test_a_caller_that_gives_up_leaves_the_others_their_answers(tmp_path, executor) -> None:
+    (tmp_path / "ok.csv").write_text("x")
+    leaving = asyncio.ensure_future(batched_scan(FilePattern.parse(f"{tmp_path}/gone.csv"), None))
+    staying = asyncio.ensure_future(batched_scan(FilePattern.parse(f"{tmp_path}/ok.csv"), None))
+    await asyncio.sleep(0)
+    leaving.cancel()
+    assert (await staying).files
+    assert leaving.cancelled()
