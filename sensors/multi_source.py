@@ -28,6 +28,9 @@ from triggers.report import Report
 
 Condition = Callable[..., Any] | Check | str
 
+#: Seconds a deferred round waits for slow attempts before carrying them over to the next round.
+MAX_ROUND_WAIT = 10.0
+
 
 def condition_check(name: str, condition: Condition, *, deferrable: bool) -> Check:
     """Return the check for one named condition.
@@ -107,9 +110,10 @@ class MultiSourceReadinessSensor(DeferrableSensor):
             gather = AnyOf(checks, **options)
         return gather.for_wait(
             started_at=time.time(),
-            # A deferred round waits for slow attempts no longer than the poll interval; a poke
-            # waits for every attempt, since attempts cannot outlive it.
-            round_wait=float(self.poke_interval) if self.deferrable else None,
+            # A deferred round waits for slow attempts at most a poll interval (and at most
+            # MAX_ROUND_WAIT: the worker's first look holds a slot); the rest carry over to the
+            # next round. A poke waits for every attempt, since attempts cannot outlive it.
+            round_wait=min(float(self.poke_interval), MAX_ROUND_WAIT) if self.deferrable else None,
             attempt_timeout=self.attempt_timeout,
         )
 

@@ -182,3 +182,8 @@ def test_a_gather_given_as_a_condition_keeps_its_own_settings() -> None:
     nested = check["conditions"]["inner"]
     assert (nested["timeouts"], nested["latch"]) == ({"x": 3}, False)
     assert nested["started_at"] == check["started_at"]
+
+
+def test_a_round_waits_for_slow_conditions_at_most_ten_seconds_so_the_first_look_stays_short() -> None:
+    _, check = deferred_gather(sensor({"a": funcs.not_ready}, poke_interval=60))
+    assert check["round_wait"] == 10
