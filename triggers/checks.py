@@ -66,7 +66,7 @@ class Check(Spec):
 
     def __invert__(self) -> Check:
         """Return a check met while this one is not (a Not)."""
-        from triggers.gather.composition import Not
+        from triggers.gather.negation import Not
 
         return Not(self)
 

@@ -16,8 +16,9 @@ it; otherwise the others go on, and the wait fails once too few conditions can s
 """
 
 from triggers.gather.callables import CallableCheck
-from triggers.gather.composition import AllOf, AnyOf, AtLeast, Gather, Not
+from triggers.gather.composition import AllOf, AnyOf, AtLeast, Gather
 from triggers.gather.json_date import JsonDateCheck
+from triggers.gather.negation import Not
 from triggers.gather.status import ConditionStatus, Ledger
 from triggers.gather.trigger import GatherTrigger
 

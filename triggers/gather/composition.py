@@ -1,4 +1,4 @@
-"""Conditions that combine conditions: AllOf, AnyOf, AtLeast and Not.
+"""Conditions that combine conditions: AllOf, AnyOf and AtLeast (and Not, in :mod:`triggers.gather.negation`).
 
 Each is a check, so they nest: ``AnyOf(AllOf(a, b), c)`` (or ``(a & b) | c``) waits for
 "a and b, or c". A gather names its conditions (``AllOf({"logs": a, "catalog": b})``); checks
@@ -21,12 +21,13 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 from triggers.cadence import require_positive
-from triggers.checks import Check, Probe, attempt
+from triggers.checks import Check, Probe
 from triggers.errors import ConfigurationError
+from triggers.gather.negation import Not
 from triggers.gather.opening import Opener
 from triggers.gather.rounds import Gathering
 from triggers.gather.status import Ledger
-from triggers.outcomes import Met, NotYet, Outcome
+from triggers.outcomes import Outcome
 from triggers.prober import Log
 
 LOG = logging.getLogger("triggers.gather")
@@ -281,54 +282,3 @@ class AtLeast(Gather):
 
     def describe(self) -> str:
         return f"at least {self.count} of ({', '.join(self.conditions)})"
-
-
-@dataclass(frozen=True)
-class Not(Check):
-    """Met while ``condition`` cleanly says "not yet"; not met while it is met.
-
-    A transient error says nothing about the condition, so it stays "not yet"; a failed
-    condition fails the negation too (it may be a bug, and "never" is no answer to wait on).
-    """
-
-    kind: ClassVar[str] = "not"
-    condition: Check
-
-    def __post_init__(self) -> None:
-        if not isinstance(self.condition, Check):
-            raise ConfigurationError("conditions", f"Not takes a Check, got {self.condition!r:.100}")
-
-    @classmethod
-    def from_params(cls, params: dict[str, Any]) -> Not:
-        condition = params.pop("condition", None)
-        if isinstance(condition, Mapping):
-            params["condition"] = Check.from_dict(condition)
-        return cls(**params)
-
-    def describe(self) -> str:
-        return f"not {self.condition.describe()}"
-
-    def __invert__(self) -> Check:
-        return self.condition
-
-    async def check(self) -> Outcome:
-        async with self.opened() as probe:
-            return await probe.check()
-
-    @contextlib.asynccontextmanager
-    async def opened(self) -> AsyncIterator[Probe]:
-        async with self.condition.opened() as inner:
-
-            async def negated() -> Outcome:
-                return negate(await attempt(inner, None), self.condition.describe())
-
-            yield Probe(check=negated, wakeup=inner.wakeup)
-
-
-def negate(outcome: Outcome, what: str) -> Outcome:
-    """Return the outcome of "not" ``what`` given ``what``'s own outcome."""
-    if isinstance(outcome, Met):
-        return NotYet(f"{what} holds")
-    if isinstance(outcome, NotYet) and outcome.error is None:
-        return Met(True, detail={"negated": outcome.reason})
-    return outcome
