@@ -11,6 +11,10 @@ returns ``bool``, ``(bool, value)`` or an Outcome. What it raises is classified 
 TransientError, ConnectionError and TimeoutError mean "not yet"; PermanentError and every other
 exception fail the condition at once, naming the exception (a bug should fail loudly rather than
 poll until the timeout). Raise TransientError, or return False, for "not ready yet".
+
+An attempt timeout abandons a sync function still running, but its thread runs on (threads
+cannot be stopped) and holds one of the loop's default executor threads: give such functions
+timeouts of their own on their I/O.
 """
 
 from __future__ import annotations
