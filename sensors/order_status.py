@@ -17,6 +17,9 @@ from triggers.orders import DEFAULT_FAILURE_STATUSES, DbPollTrigger, JsonOrderCh
 from triggers.orders.json_store import DEFAULT_DB_PATH, DEFAULT_MAX_PARSE_FAILURES
 from triggers.report import Report
 
+# Stands in for a templated db_path at DAG parse time, so the other arguments are still checked then.
+_TEMPLATE_STAND_IN = "/templated/path"
+
 
 class OrderStatusSensor(DeferrableSensor):
     """Custom sensor that monitors order status in mock database.
@@ -27,7 +30,8 @@ class OrderStatusSensor(DeferrableSensor):
 
     :param order_id: the order to wait for.
     :param expected_status: the status to wait for, e.g. ``"shipped"``.
-    :param db_path: the seed's mock database directory (holding ``orders.json``), or a .json file.
+    :param db_path: the seed's mock database directory (holding ``orders.json``), or a .json file;
+        absolute, templated.
     :param order_ids: more orders that must reach ``expected_status`` too.
     :param failure_statuses: statuses an order never leaves; reaching one fails the sensor.
     :param conn_id: an Airflow connection (sqlite or postgres) to read ``table`` from instead of
@@ -41,6 +45,7 @@ class OrderStatusSensor(DeferrableSensor):
     """
 
     trigger_class = DbPollTrigger
+    template_fields: Sequence[str] = ("db_path",)
 
     def __init__(
         self,
@@ -76,8 +81,19 @@ class OrderStatusSensor(DeferrableSensor):
         self.max_parse_failures = max_parse_failures
         self.validate()
 
+    def validate(self) -> None:
+        """Check every argument at DAG parse time; a templated ``db_path`` is checked once rendered."""
+        if isinstance(self.db_path, str) and "{{" in self.db_path:
+            self._check_for(_TEMPLATE_STAND_IN)
+            self.build_cadence()
+            return
+        super().validate()
+
     def build_check(self) -> OrderCheck:
         """Return the JSON-file check, or the SQL-table check when ``conn_id`` is set."""
+        return self._check_for(self.db_path)
+
+    def _check_for(self, db_path: str) -> OrderCheck:
         common: dict[str, Any] = {
             "order_ids": (self.order_id, *self.order_ids),
             "expected_status": self.expected_status,
@@ -86,7 +102,7 @@ class OrderStatusSensor(DeferrableSensor):
             "status_column": self.status_column,
         }
         if self.conn_id is None:
-            return JsonOrderCheck(**common, db_path=self.db_path, max_parse_failures=self.max_parse_failures)
+            return JsonOrderCheck(**common, db_path=db_path, max_parse_failures=self.max_parse_failures)
         return SqlOrderCheck(
             **common,
             conn_id=self.conn_id,

@@ -174,3 +174,15 @@ def test_a_sql_connection_defers_with_the_connection_id_and_never_the_password(t
 def test_bad_arguments_fail_at_construction_naming_the_argument(tmp_path, kwargs, argument) -> None:
     with pytest.raises(ConfigurationError, match=f"^{argument}:"):
         sensor(tmp_path, **kwargs)
+
+
+def test_a_templated_db_path_is_checked_once_rendered(tmp_path) -> None:
+    write_orders(tmp_path)
+    set_status(tmp_path, 1, "shipped")
+    templated = sensor(tmp_path, db_path="{{ db }}")
+    templated.render_template_fields({"db": str(tmp_path)})
+    assert templated.execute(context())["status"] == "shipped"
+    relative = sensor(tmp_path, db_path="{{ db }}")
+    relative.render_template_fields({"db": "mock-db"})
+    with pytest.raises(ConfigurationError, match=r"^db_path:"):
+        relative.execute(context())
