@@ -8,8 +8,8 @@ one of its orders. When the connection drops (a server restart, ``pg_terminate_b
 listener reconnects with capped, jittered backoff and then wakes every subscriber, because
 notifications sent while it was away are lost.
 
-The table needs a trigger that sends the order id on the channel after each status change;
-:func:`notify_trigger_sql` returns it (see docs/orders.md)::
+The table needs a trigger that sends the order id on the channel after each status change
+(PostgreSQL 11 or later); :func:`notify_trigger_sql` returns it (see docs/orders.md)::
 
     CREATE OR REPLACE FUNCTION orders_notify_status() RETURNS trigger AS $$
     BEGIN
@@ -18,12 +18,14 @@ The table needs a trigger that sends the order id on the channel after each stat
     END;
     $$ LANGUAGE plpgsql;
 
+    DROP TRIGGER IF EXISTS orders_status_notify ON orders;
     CREATE TRIGGER orders_status_notify
     AFTER INSERT OR UPDATE OF status ON orders
     FOR EACH ROW EXECUTE FUNCTION orders_notify_status();
 
-A payload that is an order id wakes only the waits on that order; a JSON object payload is
-matched on the id column's key; an empty or other payload wakes every wait on the channel.
+A payload is read as an order id (plain text, or a JSON string or number) and wakes only the
+waits on that order; a JSON object is matched on its id-column key (and wakes every wait when it
+has none); an empty payload or other JSON (a list) wakes every wait on the channel.
 """
 
 from __future__ import annotations
@@ -62,7 +64,8 @@ BEGIN
 END;
 $$ LANGUAGE plpgsql;
 
-CREATE OR REPLACE TRIGGER {base}_status_notify
+DROP TRIGGER IF EXISTS {base}_status_notify ON {table};
+CREATE TRIGGER {base}_status_notify
 AFTER INSERT OR UPDATE OF {status_column} ON {table}
 FOR EACH ROW EXECUTE FUNCTION {table}_notify_status();
 """

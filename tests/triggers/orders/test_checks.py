@@ -1,13 +1,15 @@
 """Order checks validate every parameter when built and survive the JSON trip to the triggerer."""
 
 import json
+import textwrap
+from pathlib import Path
 
 import pytest
 
 from tests.triggers.orders import tables
 from triggers.checks import Check
 from triggers.errors import ConfigurationError
-from triggers.orders import JsonOrderCheck, SqlOrderCheck, notify_trigger_sql
+from triggers.orders import JsonOrderCheck, SqlOrderCheck, listen, notify_trigger_sql
 from triggers.orders.sql import OrderQuery
 
 
@@ -101,3 +103,9 @@ def test_describe_names_the_orders_and_the_store_without_secrets() -> None:
 def test_the_notify_trigger_sql_rejects_bad_identifiers() -> None:
     with pytest.raises(ConfigurationError, match=r"^notify_channel:"):
         notify_trigger_sql("orders", "x'); DROP TABLE orders; --")
+
+
+def test_the_documented_notify_trigger_is_the_one_notify_trigger_sql_gives() -> None:
+    docs = (Path(__file__).parents[3] / "docs" / "orders.md").read_text()
+    assert notify_trigger_sql("orders", "order_status").strip() in docs
+    assert textwrap.indent(notify_trigger_sql("orders", "order_status").strip(), "    ") in (listen.__doc__ or "")
