@@ -37,8 +37,8 @@ with DAG(
         endpoint_url=f"{API_URL}/api/health",
         expected_response={"status": "healthy"},
         poke_interval=seconds(8),
-        failure_threshold=3,
-        recovery_timeout=seconds(40),
+        failure_threshold=2,
+        recovery_timeout=seconds(30),
         timeout=seconds(900),
     )
     wait_with_breaker >> PythonOperator(task_id="summarise", python_callable=summarise)

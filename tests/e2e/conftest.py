@@ -23,12 +23,19 @@ E2E_TIMEOUT = 600
 _kept_homes: list[Path] = []
 
 
+def _is_e2e(item: pytest.Item) -> bool:
+    return E2E_DIR in Path(str(item.path)).resolve().parents
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
-        if E2E_DIR in Path(str(item.path)).resolve().parents:
+        if _is_e2e(item):
             item.add_marker(pytest.mark.e2e)
             if item.get_closest_marker("timeout") is None:
                 item.add_marker(pytest.mark.timeout(E2E_TIMEOUT))
+    # Run e2e tests last: the stack stays up until the session ends, and its processes would
+    # load the machine under the unit tests (the contract test times event-loop callbacks).
+    items.sort(key=_is_e2e)
 
 
 @pytest.hookimpl(wrapper=True)

@@ -77,5 +77,5 @@ def test_cadence_from_bad_dict_is_a_configuration_error(data) -> None:
 
 
 def test_an_unknown_kind_names_the_known_ones() -> None:
-    with pytest.raises(ConfigurationError, match="unknown kind 'nope' \\(known: backoff, fixed"):
+    with pytest.raises(ConfigurationError, match=r"unknown kind 'nope' \(known: .*backoff, fixed"):
         Cadence.from_dict({"kind": "nope"})
