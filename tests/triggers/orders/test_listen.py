@@ -2,10 +2,12 @@
 
 import asyncio
 import json
+import logging
 import time
 
 import pytest
 
+from tests.support.postgres import PostgresProxy
 from tests.triggers.orders.tables import (
     CHANNEL,
     create_orders,
@@ -15,7 +17,8 @@ from tests.triggers.orders.tables import (
 )
 from triggers.cadence import Fixed
 from triggers.orders import DbPollTrigger, SqlOrderCheck
-from triggers.orders.listen import LISTEN_APPLICATION, concerns
+from triggers.orders.listen import LISTEN_APPLICATION, Listener, concerns
+from triggers.orders.sql import PostgresTarget
 from triggers.report import Report
 
 # Far beyond every wait here: a wait that ends met was woken by a notification, not by polling.
@@ -106,3 +109,31 @@ async def test_a_json_row_payload_is_matched_on_the_id_column(notify_db) -> None
     await notify_db.execute(f"NOTIFY {CHANNEL}, '{json.dumps({'id': 2})}'")  # about another order: ignored
     await notify_db.execute(f"NOTIFY {CHANNEL}, '{json.dumps({'id': 3, 'status': 'shipped'})}'")
     assert (await waiting).outcome == "met"
+
+
+@pytest.mark.postgres
+async def test_a_listener_retries_a_refused_server_and_wakes_everyone_once_it_is_back(postgres_db, caplog) -> None:
+    caplog.set_level(logging.DEBUG, logger="triggers.orders.listen")
+    proxy = await PostgresProxy().start()
+    await proxy.stop()  # the port is known and refuses connections: the server is down
+    target = PostgresTarget(host="127.0.0.1", port=proxy.port, database=postgres_db.name, user="postgres")
+    listener = Listener(target, reconnect_base=0.05, reconnect_cap=0.2).start()
+    try:
+        subscription = await listener.subscribe(CHANNEL, lambda payload: False)
+        await asyncio.sleep(0.5)  # several refused attempts, backing off
+        assert not listener.ready.is_set()
+        assert listener.connections == 0
+        levels = [r.levelno for r in caplog.records if "retrying" in r.getMessage()]
+        assert levels[0] == logging.WARNING  # the outage, once
+        assert set(levels[1:]) == {logging.DEBUG}  # its retries
+        await proxy.start()  # the server is back
+        await asyncio.wait_for(subscription.event.wait(), 10)  # woken: it may have missed a change
+        assert listener.connections == 1
+        await proxy.stop()  # a restart: the connection is cut...
+        subscription.event.clear()
+        await proxy.start()
+        await asyncio.wait_for(subscription.event.wait(), 10)  # ...and re-established
+        assert listener.connections == 2
+    finally:
+        await listener.close()
+        await proxy.stop()
