@@ -72,5 +72,5 @@ class Report:
                 breaker=str(payload.get("breaker", "closed")),
                 detail=dict(payload.get("detail") or {}),
             )
-        except (KeyError, TypeError, ValueError) as error:
+        except (KeyError, TypeError, ValueError, OverflowError) as error:  # JSON has ints too big for a float
             raise ValueError(f"malformed sensor report: {error}") from error
