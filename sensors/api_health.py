@@ -110,7 +110,7 @@ class APIHealthSensor(DeferrableSensor):
             expected_json=self.expected_response,
             fields=_listed(self.field_expectations),
             response_check=self.response_check,
-            headers=dict(self.headers or {}),
+            headers=self.headers or {},  # the check says what is wrong with a non-mapping
             http_conn_id=self.http_conn_id,
             auth_type=self.auth_type,
             request_timeout=self.request_timeout,

@@ -71,6 +71,11 @@ class DeferrableSensor(BaseSensorOperator):
         max_attempt_records: int = 20,
         **kwargs: Any,
     ) -> None:
+        interval = kwargs.get("poke_interval")
+        if interval is not None and not isinstance(interval, timedelta):
+            require_positive(
+                "poke_interval", interval
+            )  # before Airflow's own check, whose message names no argument first
         super().__init__(**kwargs)
         if not isinstance(deferrable, bool):
             raise ConfigurationError("deferrable", f"must be True or False, got {deferrable!r}")

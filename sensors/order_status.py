@@ -15,6 +15,7 @@ from sensors.base import DeferrableSensor
 from triggers.errors import ConfigurationError
 from triggers.orders import DEFAULT_FAILURE_STATUSES, DbPollTrigger, JsonOrderCheck, OrderCheck, SqlOrderCheck
 from triggers.orders.json_store import DEFAULT_DB_PATH, DEFAULT_MAX_PARSE_FAILURES
+from triggers.orders.records import validate_order_ids
 from triggers.report import Report
 
 # Stands in for a templated db_path at DAG parse time, so the other arguments are still checked then.
@@ -69,6 +70,8 @@ class OrderStatusSensor(DeferrableSensor):
         self.expected_status = expected_status
         self.db_path = db_path
         self.order_ids = _listed("order_ids", order_ids)
+        if self.order_ids:
+            validate_order_ids(self.order_ids, "order_ids")  # the check would name order_id
         self.failure_statuses = failure_statuses
         self.conn_id = conn_id
         self.table = table

@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import inspect
+import json
 import logging
 import time
 from collections.abc import AsyncIterator, Mapping
@@ -137,6 +138,12 @@ class HttpCheck(Check):
         cap = self.max_body_bytes
         if isinstance(cap, bool) or not isinstance(cap, int) or cap < 1:
             raise ConfigurationError("max_body_bytes", f"must be a whole number of bytes >= 1, got {cap!r}")
+        try:  # the check travels as JSON: a set or a date here would never equal a body
+            json.dumps(self.expected_json, allow_nan=False)
+        except (TypeError, ValueError) as error:
+            raise ConfigurationError(
+                "expected_response", f"must be JSON (dicts, lists, text, numbers): {error}"
+            ) from error
         if self.method == "HEAD" and (self.expected_json is not None or self.fields):
             raise ConfigurationError("method", "HEAD answers carry no body to match: use GET with a body check")
         if not isinstance(self.follow_redirects, bool):
