@@ -29,7 +29,8 @@ class TornFileError(TransientError):
 async def read_json(path: str, *, max_bytes: int = MAX_JSON_BYTES) -> Any:
     """Return the parsed JSON at ``path``.
 
-    Raises MissingFileError or TornFileError (transient), PermanentError when the file is not
+    Raises MissingFileError or TornFileError (transient; also for JSON Python cannot load, such
+    as nesting deeper than its recursion limit), PermanentError when the file is not
     readable by this process or larger than ``max_bytes``.
     """
     try:
@@ -51,3 +52,5 @@ async def read_json(path: str, *, max_bytes: int = MAX_JSON_BYTES) -> Any:
         return json.loads(raw)
     except (UnicodeDecodeError, json.JSONDecodeError) as error:
         raise TornFileError(f"{path} is not valid JSON yet: {error}") from error
+    except (ValueError, RecursionError) as error:  # an int too long to convert, nesting too deep
+        raise TornFileError(f"{path} is JSON this reader cannot load: {type(error).__name__}: {error}") from error
