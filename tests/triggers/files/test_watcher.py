@@ -2,7 +2,9 @@ import asyncio
 import contextlib
 import errno
 import logging
+import os
 import shutil
+from pathlib import Path
 
 import pytest
 
@@ -13,6 +15,9 @@ from triggers.files import FileCheck
 from triggers.files import watcher as watcher_module
 from triggers.files.watcher import WATCHERS, kernel_usage
 from triggers.outcomes import Met, NotYet
+
+# Events the kernel queues per inotify instance before it drops them and reports an overflow.
+QUEUE_LIMIT = int(Path("/proc/sys/fs/inotify/max_queued_events").read_text())
 
 
 async def woken(event: asyncio.Event, within: float = 5) -> bool:
@@ -101,6 +106,18 @@ async def test_many_probes_share_one_inotify_instance_and_one_watch_per_director
         assert await woken(probes[8].wakeup)
         assert [i for i, p in enumerate(probes) if p.wakeup.is_set()] == [8]
     assert kernel_usage() == before
+
+
+async def test_a_queue_overflow_wakes_every_probe(tmp_path) -> None:
+    quiet, flooded = tmp_path / "quiet", tmp_path / "flooded"
+    quiet.mkdir()
+    flooded.mkdir()
+    async with FileCheck(f"{quiet}/a.csv").opened() as bystander, FileCheck(f"{flooded}/x.csv").opened():
+        await bystander.check()
+        # Synchronous on purpose: the reader cannot drain while the kernel queue fills past its limit.
+        for index in range(QUEUE_LIMIT // 2 + 100):  # a create and a close-after-write each
+            os.close(os.open(flooded / f"noise-{index}", os.O_CREAT | os.O_WRONLY))
+        assert await woken(bystander.wakeup)
 
 
 async def test_a_watch_outlives_the_first_of_two_probes_on_its_directory(tmp_path) -> None:
