@@ -40,7 +40,7 @@ from triggers.checks import Check, Probe
 from triggers.errors import ConfigurationError
 from triggers.files.batch import batched_scan
 from triggers.files.pattern import FilePattern, FileStat, Scan
-from triggers.files.watcher import subscribe
+from triggers.files.subscription import subscribe
 from triggers.outcomes import Met, NotYet, Outcome
 
 #: The met value and the "not yet" detail list at most this many files (``count`` has them all).

@@ -21,7 +21,7 @@ import errno
 import logging
 import os
 import re
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import Iterable
 from fnmatch import translate
 from typing import TYPE_CHECKING
 
@@ -30,10 +30,12 @@ from triggers.shared import SharedPool
 if TYPE_CHECKING:
     from asyncinotify import Event, Inotify, Watch
 
+    from triggers.files.subscription import Subscription
+
 log = logging.getLogger(__name__)
 
-_WATCHER_KEY = "inotify"
-_warned: set[int] = set()
+#: The key every probe leases the watcher under: one watcher per event loop.
+WATCHER_KEY = "inotify"
 
 
 def open_inotify() -> Inotify:
@@ -45,7 +47,7 @@ def open_inotify() -> Inotify:
     return Inotify(cache_size=256)
 
 
-class _Directory:
+class Directory:
     """One watched directory: its kernel watch and the probes waiting on names in it."""
 
     __slots__ = ("literal", "path", "patterns", "users", "watch")
@@ -118,26 +120,26 @@ class Watcher:
         self._gone = Mask.DELETE_SELF | Mask.MOVE_SELF | Mask.IGNORED | Mask.UNMOUNT
         self._ignored = Mask.IGNORED
         self._overflow = Mask.Q_OVERFLOW
-        self._dirs: dict[str, _Directory] = {}
-        self._by_wd: dict[int, set[_Directory]] = {}
+        self._dirs: dict[str, Directory] = {}
+        self._by_wd: dict[int, set[Directory]] = {}
         self._reader = asyncio.ensure_future(self._read())
 
-    @property
-    def watches(self) -> int:
-        """Return how many kernel watches this watcher holds."""
-        return len(self._by_wd)
-
-    async def acquire(self, root: str) -> _Directory:
+    async def acquire(self, root: str) -> Directory:
         """Return the watched directory for ``root``, or for its nearest existing parent.
 
         Raises OSError when nothing can be watched (permission denied, the watch limit).
         """
         entry = self._dirs.get(root)
         if entry is None:
-            path, watch = await asyncio.to_thread(self._add_nearest, root)
+            adding = asyncio.ensure_future(asyncio.to_thread(self._add_nearest, root))
+            try:
+                path, watch = await asyncio.shield(adding)
+            except asyncio.CancelledError:
+                adding.add_done_callback(self._drop_unclaimed)  # the thread adds it anyway
+                raise
             entry = self._dirs.get(path)
             if entry is None or entry.watch.wd != watch.wd:
-                entry = _Directory(path, watch)
+                entry = Directory(path, watch)
                 self._dirs[path] = entry
                 self._by_wd.setdefault(watch.wd, set()).add(entry)
         entry.users += 1
@@ -154,7 +156,16 @@ class Watcher:
                     raise
                 path = parent
 
-    def release(self, entry: _Directory) -> None:
+    def _drop_unclaimed(self, adding: asyncio.Future[tuple[str, Watch]]) -> None:
+        """Remove a watch whose requester was cancelled while it was being added, unless in use."""
+        if adding.cancelled() or adding.exception() is not None:
+            return
+        _, watch = adding.result()
+        if watch.wd not in self._by_wd:
+            with contextlib.suppress(OSError):
+                self._inotify.rm_watch(watch)
+
+    def release(self, entry: Directory) -> None:
         """Drop one user of ``entry``; remove the kernel watch with the last one."""
         entry.users -= 1
         if entry.users > 0:
@@ -201,7 +212,7 @@ class Watcher:
             for subscription in entry.interested(name):
                 subscription.wake(moved=entry.path != subscription.root)
 
-    def _retire(self, entries: set[_Directory]) -> None:
+    def _retire(self, entries: set[Directory]) -> None:
         """The directory was deleted, moved or unmounted: its probes watch again from scratch."""
         for entry in list(entries):
             if self._dirs.get(entry.path) is entry:
@@ -224,68 +235,8 @@ async def _close_watcher(watcher: Watcher) -> None:
     await watcher.close()
 
 
-#: The per-event-loop watcher; lease it with ``WATCHERS.lease("inotify")``.
+#: The per-event-loop watcher; lease it with ``WATCHERS.lease(WATCHER_KEY)``.
 WATCHERS: SharedPool[str, Watcher] = SharedPool(_open_watcher, _close_watcher)
-
-
-class Subscription:
-    """One probe's interest in file names below ``root``; sets ``wakeup`` when one changes."""
-
-    __slots__ = ("chased", "entry", "names", "root", "stale", "wakeup", "watcher")
-
-    def __init__(self, watcher: Watcher | None, root: str, names: tuple[str, ...], wakeup: asyncio.Event) -> None:
-        self.watcher = watcher
-        self.root = root
-        self.names = names
-        self.wakeup = wakeup
-        self.entry: _Directory | None = None
-        self.stale = watcher is not None
-        self.chased = False  # re-armed once because a look saw the root: do not loop on it
-
-    @property
-    def watching(self) -> str | None:
-        """Return the directory watched for this probe, or None when it only polls."""
-        return None if self.entry is None else self.entry.path
-
-    def wake(self, *, moved: bool = False) -> None:
-        """Cut the probe's wait short; ``moved``: the watch must move before the next look."""
-        if moved:
-            self.stale = True
-        self.wakeup.set()
-
-    def saw(self, root_exists: bool) -> None:
-        """Tell the subscription what the last look found: a root that appeared means watch it."""
-        if root_exists and self.entry is not None and self.entry.path != self.root and not self.chased:
-            self.chased = True
-            self.wake(moved=True)
-
-    async def refresh(self) -> None:
-        """Re-arm the watch when it went stale; call before each look so no change is missed."""
-        if not self.stale or self.watcher is None:
-            return
-        self.stale = False
-        self.close()
-        try:
-            entry = await self.watcher.acquire(self.root)
-        except OSError as error:
-            _warn_once(error, f"cannot watch {self.root} ({error.strerror}): polling only")
-            return
-        self.entry = entry
-        if entry.path == self.root:
-            self.chased = False
-            entry.add(self, self.names)
-        else:
-            entry.add(self, (_next_component(entry.path, self.root),))
-
-    def close(self) -> None:
-        if self.entry is not None and self.watcher is not None:
-            self.entry.remove(self)
-            self.watcher.release(self.entry)
-        self.entry = None
-
-
-def _next_component(ancestor: str, root: str) -> str:
-    return os.path.relpath(root, ancestor).split(os.sep)[0]
 
 
 def kernel_usage() -> tuple[int, int]:
@@ -304,32 +255,3 @@ def kernel_usage() -> tuple[int, int]:
             continue  # closed while we looked
         instances += 1
     return instances, watches
-
-
-def _warn_once(error: OSError, message: str) -> None:
-    # Once per process and cause: a triggerer with 5,000 sensors must not log 5,000 warnings.
-    if error.errno not in _warned:
-        _warned.add(error.errno or 0)
-        log.warning("%s", message)
-
-
-@contextlib.asynccontextmanager
-async def subscribe(
-    root: str, names: tuple[str, ...], wakeup: asyncio.Event, *, enabled: bool = True
-) -> AsyncIterator[Subscription]:
-    """Yield a subscription that sets ``wakeup`` when a name matching ``names`` changes in ``root``.
-
-    Falls back to a subscription that never wakes (the probe polls) when inotify is unavailable
-    or ``enabled`` is False.
-    """
-    async with contextlib.AsyncExitStack() as stack:
-        watcher = None
-        if enabled:
-            try:
-                watcher = await stack.enter_async_context(WATCHERS.lease(_WATCHER_KEY))
-            except OSError as error:
-                _warn_once(error, f"inotify unavailable ({error.strerror}): file sensors poll only")
-        subscription = Subscription(watcher, root, names, wakeup)
-        stack.callback(subscription.close)
-        await subscription.refresh()
-        yield subscription

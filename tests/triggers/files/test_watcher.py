@@ -12,6 +12,7 @@ from sandbox.partner_drop import PartnerDrop
 from tests.triggers.files.test_trigger import SLOW_POLL, first_report, land_later, trigger
 from triggers.cadence import Fixed
 from triggers.files import FileCheck
+from triggers.files import subscription as subscription_module
 from triggers.files import watcher as watcher_module
 from triggers.files.watcher import WATCHERS, kernel_usage
 from triggers.outcomes import Met, NotYet
@@ -120,6 +121,27 @@ async def test_a_queue_overflow_wakes_every_probe(tmp_path) -> None:
         assert await woken(bystander.wakeup)
 
 
+@pytest.mark.parametrize("steps", [pytest.param(n, id=f"cancelled-after-{n}-steps") for n in range(6)])
+async def test_a_probe_cancelled_while_arming_leaks_no_watch(tmp_path, steps) -> None:
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+
+    async def wait_on_b() -> None:
+        async with FileCheck(f"{tmp_path}/b/y.csv").opened():
+            await asyncio.sleep(60)
+
+    async with FileCheck(f"{tmp_path}/a/x.csv").opened():  # keeps the inotify instance open
+        before = kernel_usage()
+        arming = asyncio.ensure_future(wait_on_b())
+        for _ in range(steps):
+            await asyncio.sleep(0)
+        arming.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await arming
+        await asyncio.sleep(0.2)  # a watch still being added in its thread lands, and is dropped
+        assert kernel_usage() == before
+
+
 async def test_a_watch_outlives_the_first_of_two_probes_on_its_directory(tmp_path) -> None:
     first, second = FileCheck(f"{tmp_path}/a.csv"), FileCheck(f"{tmp_path}/b.csv")
     async with second.opened() as staying:
@@ -134,8 +156,8 @@ async def test_without_inotify_the_trigger_polls_and_warns_once(tmp_path, monkey
         raise OSError(errno.EMFILE, "Too many open files")
 
     monkeypatch.setattr(watcher_module, "open_inotify", unavailable)
-    monkeypatch.setattr(watcher_module, "_warned", set())
-    caplog.set_level(logging.WARNING, logger=watcher_module.__name__)
+    monkeypatch.setattr(subscription_module, "_warned", set())
+    caplog.set_level(logging.WARNING, logger=subscription_module.__name__)
     path = tmp_path / "drop.csv"
     landing = asyncio.ensure_future(land_later(path))
     reports = await asyncio.gather(
