@@ -94,9 +94,13 @@ class Prober:
             )
 
     def _log_outcome(self, outcome: Outcome) -> None:
-        """Log when what the check says changes; repeats of the same answer stay at debug."""
+        """Log when what the check says changes; repeats of the same answer stay at debug.
+
+        A repeated error is the same answer even when its message varies (a file torn at another
+        byte, a timeout after a different part of the body): one WARNING per fault, not per tick.
+        """
         reason = "" if isinstance(outcome, Met) else outcome.reason
-        key = (outcome.kind, outcome.error, reason)
+        key = (outcome.kind, outcome.error, "" if outcome.error is not None else reason)
         what = self.check.describe()
         if key == self._last_key:
             self.log.debug("%s: attempt %d: %s %s", what, self.count, outcome.kind, reason)

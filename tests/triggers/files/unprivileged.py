@@ -9,7 +9,9 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from triggers.checks import Check, check_once
 
@@ -26,9 +28,22 @@ def locked_dir(path: Path) -> Path:
 
 def outcome_without_permission(check: Check) -> dict[str, str | None]:
     """Return ``{"kind", "reason"}`` of one check run by a user without access to locked dirs."""
-    if os.geteuid() != 0:
+
+    def look() -> dict[str, str | None]:
         outcome = asyncio.run(check_once(check, timeout=5))
         return {"kind": outcome.kind, "reason": getattr(outcome, "reason", None)}
+
+    if os.geteuid() != 0:
+        return look()
+    answer = as_nobody(look)
+    return answer if "crashed" not in answer else {"kind": "crashed", "reason": answer["crashed"]}
+
+
+def as_nobody(work: Callable[[], dict[str, Any]]) -> dict[str, Any]:
+    """Return what ``work`` returns (JSON), run in a forked child that dropped to ``nobody`` first.
+
+    An exception in the child comes back as ``{"crashed": repr(error)}``.
+    """
     read_end, write_end = os.pipe()
     child = os.fork()
     if child == 0:  # pragma: no cover - runs in the child
@@ -36,14 +51,14 @@ def outcome_without_permission(check: Check) -> dict[str, str | None]:
         try:
             os.setgid(NOBODY)
             os.setuid(NOBODY)
-            outcome = asyncio.run(check_once(check, timeout=5))
-            answer = {"kind": outcome.kind, "reason": getattr(outcome, "reason", None)}
+            answer = work()
         except BaseException as error:
-            answer = {"kind": "crashed", "reason": repr(error)}
-        os.write(write_end, json.dumps(answer).encode())
+            answer = {"crashed": repr(error)}
+        os.write(write_end, json.dumps(answer, default=str).encode())
         os._exit(0)
     os.close(write_end)
     with os.fdopen(read_end, "rb") as pipe:
         raw = pipe.read()
     os.waitpid(child, 0)
-    return json.loads(raw)
+    answer: dict[str, Any] = json.loads(raw)
+    return answer
