@@ -82,6 +82,9 @@ class AdaptiveFileSensor(FileArrivalSensor):
         for taken in ("poke_interval", "max_attempt_records"):
             if taken in kwargs:
                 raise ConfigurationError(taken, "is set by AdaptiveFileSensor (from initial_interval and history_size)")
+        for unused in ("backoff_factor", "backoff_cap", "backoff_jitter"):
+            if unused in kwargs:  # silently ignoring it would let a DAG author think it applies
+                raise ConfigurationError(unused, "does not apply: the adaptive cadence sets every interval")
         self.initial_interval = initial_interval
         self.min_interval = min_interval
         self.max_interval = max_interval

@@ -214,6 +214,9 @@ SPECIFIC: dict[str, list[tuple[Any, ...]]] = {
         ("cadence", None),
         ("poke_interval", 10),
         ("max_attempt_records", 5),
+        ("backoff_factor", 2.0),  # valid elsewhere, but the adaptive cadence takes no backoff
+        ("backoff_cap", 60),
+        ("backoff_jitter", 0.1),
         ("min_size", -1),
         ("stable_for", -1),
         ("marker_suffix", ""),
@@ -226,8 +229,8 @@ def _rows() -> list[Any]:
     for sensor, builder_rows in SPECIFIC.items():
         common, extra = COMMON, POKE_INTERVAL
         if sensor == "adaptive":
-            # It sets poke_interval and max_attempt_records itself (refusing them: rows above), and
-            # its cadence is the adaptive rule, which takes no backoff_* arguments.
+            # It sets poke_interval and max_attempt_records itself and its cadence takes no
+            # backoff_* arguments: it refuses them all, valid or not (rows above).
             common, extra = [r for r in COMMON if r[0] not in ADAPTIVE_UNUSED], []
         for argument, value, *named in [*builder_rows, *common, *extra]:
             label = getattr(value, "__name__", None) if callable(value) else None
