@@ -22,6 +22,7 @@ import importlib
 import json
 import os
 import shutil
+import socket
 import sqlite3
 import urllib.parse
 from collections.abc import Awaitable, Callable, Iterator
@@ -45,6 +46,7 @@ from tests.support.postgres import PostgresDatabase, fresh_database
 from tests.triggers.orders.tables import create_orders, set_status, wait_for_backends
 from triggers.files import FileCheck
 from triggers.gather.json_date import JsonDateCheck
+from triggers.http import HttpCheck
 from triggers.orders import JsonOrderCheck
 from triggers.orders.postgres_store import QUERY_APPLICATION
 from triggers.report import Report
@@ -202,6 +204,13 @@ async def order_sqlite_locked(stage: Stage) -> tuple[Report, list[str]]:
     return await wait(sqlite_sensor(stage), stage.scene), stage.scene.loud()
 
 
+async def order_sqlite_file_vanishes(stage: Stage) -> tuple[Report, list[str]]:
+    _sqlite(stage, "pending")
+    stage.scene.at(1, lambda: (stage.tmp / "shop.sqlite").unlink())
+    stage.scene.at(3, lambda: _sqlite(stage, "shipped"))
+    return await wait(sqlite_sensor(stage), stage.scene), stage.scene.loud()
+
+
 async def order_postgres_backend_terminated(stage: Stage) -> tuple[Report, list[str]]:
     assert stage.postgres is not None
     database = stage.postgres
@@ -261,6 +270,13 @@ async def api_slow_body(stage: Stage) -> tuple[Report, list[str]]:
     return await wait(api_sensor(stage, request_timeout=0.5), stage.scene), stage.scene.loud()
 
 
+async def api_connection_refused(stage: Stage) -> tuple[Report, list[str]]:
+    with socket.socket() as sock:  # a port nothing listens on
+        sock.bind(("127.0.0.1", 0))
+        url = f"http://127.0.0.1:{sock.getsockname()[1]}/api/health"
+    return await wait(api_sensor(stage, endpoint_url=url, timeout=60), stage.scene), stage.scene.loud()
+
+
 async def api_dns_failure(stage: Stage) -> tuple[Report, list[str]]:
     sensor = api_sensor(stage, endpoint_url="http://no-such-host.invalid/api/health", timeout=60)
     return await wait(sensor, stage.scene), stage.scene.loud()
@@ -297,6 +313,22 @@ async def multi_condition_directory_vanishes(stage: Stage) -> tuple[Report, list
     stage.scene.at(3, lambda: stage.write("feeds/snapshot.json", {"date": today}))
     snapshot = JsonDateCheck(path=str(stage.tmp / "feeds/snapshot.json"))
     return await wait(multi_sensor(stage, snapshot=snapshot), stage.scene), stage.scene.loud()
+
+
+async def multi_http_condition_reset_mid_body(stage: Stage) -> tuple[Report, list[str]]:
+    assert stage.api is not None
+    stage.api.mode = "reset"
+    stage.scene.at(2, stage.api.set("ok"))
+    health = HttpCheck(url=stage.api.url(), expected_json={"status": "healthy"}, request_timeout=1)
+    return await wait(multi_sensor(stage, api=health), stage.scene), stage.scene.loud()
+
+
+async def multi_http_condition_slow_body(stage: Stage) -> tuple[Report, list[str]]:
+    assert stage.api is not None
+    stage.api.mode = "slow"
+    stage.scene.at(2, stage.api.set("ok"))
+    health = HttpCheck(url=stage.api.url(), expected_json={"status": "healthy"}, request_timeout=0.5)
+    return await wait(multi_sensor(stage, api=health), stage.scene), stage.scene.loud()
 
 
 async def multi_clock_jumps_forward(stage: Stage) -> tuple[Report, list[str]]:
@@ -372,6 +404,12 @@ async def arrival_permission_denied(stage: Stage) -> tuple[Report, list[str]]:
     return await asyncio.to_thread(wait_as_nobody, arrival_sensor(stage, stable_for=0), stage.scene)
 
 
+async def adaptive_permission_denied(stage: Stage) -> tuple[Report, list[str]]:
+    stage.write(LANDING, "a,b\n")
+    (stage.tmp / "landing").chmod(0o700 if os.geteuid() == 0 else 0o000)
+    return await asyncio.to_thread(wait_as_nobody, adaptive_sensor(stage, stable_for=0), stage.scene)
+
+
 async def arrival_clock_jumps_back(stage: Stage) -> tuple[Report, list[str]]:
     stage.scene.at(2, stage.scene.jump_wall_clock(-3600))
     stage.scene.at(4, lambda: stage.write(LANDING, "a,b\n1,2\n"))
@@ -397,6 +435,7 @@ FAULTS = [
     pytest.param(order_permission_denied, Expected("failed", "not readable", loud=1), id="order-permission-denied"),
     pytest.param(order_sqlite_file_replaced, Expected("met", value=MET_SQL.value), id="order-sqlite-file-replaced"),
     pytest.param(order_sqlite_locked, MET_SQL, id="order-sqlite-locked"),
+    pytest.param(order_sqlite_file_vanishes, MET_SQL, id="order-sqlite-file-vanishes"),
     pytest.param(
         order_postgres_backend_terminated,
         # asyncpg's pool may see the dropped connection before the next check and replace it unnoticed
@@ -408,12 +447,17 @@ FAULTS = [
     pytest.param(order_clock_jumps_back, MET_SHIPPED, id="order-clock-jumps-back"),
     pytest.param(api_reset_mid_body, Expected("met", loud=1), id="api-reset-mid-body"),
     pytest.param(api_slow_body, Expected("met", loud=1), id="api-slow-body"),
+    pytest.param(api_connection_refused, Expected("timeout", "cannot connect", loud=1), id="api-connection-refused"),
     pytest.param(
         api_dns_failure, Expected("timeout", "cannot resolve no-such-host.invalid", loud=1), id="api-dns-failure"
     ),
     pytest.param(api_clock_jumps_forward, Expected("timeout", "deadline passed", loud=1), id="api-clock-jumps-forward"),
     pytest.param(multi_torn_condition_file, Expected("met", loud=1), id="multi-torn-condition-file"),
     pytest.param(multi_condition_directory_vanishes, Expected("met", loud=1), id="multi-condition-dir-vanishes"),
+    pytest.param(
+        multi_http_condition_reset_mid_body, Expected("met", loud=1), id="multi-http-condition-reset-mid-body"
+    ),
+    pytest.param(multi_http_condition_slow_body, Expected("met", loud=1), id="multi-http-condition-slow-body"),
     pytest.param(multi_clock_jumps_forward, TIMED_OUT, id="multi-clock-jumps-forward"),
     pytest.param(arrival_partial_file, Expected("met", value=_landed), id="arrival-partial-file"),
     pytest.param(arrival_directory_vanishes, Expected("met", value=_landed), id="arrival-dir-vanishes"),
@@ -421,6 +465,7 @@ FAULTS = [
     pytest.param(arrival_clock_jumps_back, Expected("met"), id="arrival-clock-jumps-back"),
     pytest.param(adaptive_partial_file, Expected("met", value=_landed), id="adaptive-partial-file"),
     pytest.param(adaptive_directory_vanishes, Expected("met", value=_landed), id="adaptive-dir-vanishes"),
+    pytest.param(adaptive_permission_denied, Expected("failed", "ermission", loud=1), id="adaptive-permission-denied"),
     pytest.param(adaptive_clock_jumps_forward, TIMED_OUT, id="adaptive-clock-jumps-forward"),
 ]
 
@@ -431,7 +476,7 @@ def stage(request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.Mo
     row = request.node.callspec.params["row"]
     stage = Stage(tmp_path, Scene(pause=0.05), monkeypatch)
     with contextlib.ExitStack() as started:
-        if row.__name__.startswith("api_"):
+        if row.__name__.startswith("api_") or "_http_" in row.__name__:
             stage.api = FaultyApi()
             started.callback(stage.api.server.stop)
         if row.__name__.startswith("order_postgres"):
