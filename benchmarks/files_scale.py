@@ -64,7 +64,7 @@ async def child(kind: str, poll: float, size: int, dirs: int, window: float, oth
         before = rss_bytes()
         began = time.monotonic()
         waiting = [asyncio.ensure_future(fired_at(make_trigger(kind, p, poll, seed=i))) for i, p in enumerate(patterns)]
-        await settle(at_least=3.0, at_most=max(10.0, size / 500))  # every trigger made its first check
+        await settle(at_least=1.0, at_most=max(10.0, size / 500))  # every trigger made its first check
         started = time.monotonic() - began
         gc.collect()  # count what the waits hold, not garbage not yet collected
         grown = rss_bytes() - before
