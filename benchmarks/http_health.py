@@ -31,6 +31,7 @@ from typing import Any
 import aiohttp
 import structlog
 
+from benchmarks.measure import loop_lag
 from triggers.cadence import Backoff
 from triggers.checks import attempt
 from triggers.http import HttpCheck, HttpHealthTrigger
@@ -46,11 +47,11 @@ except ImportError:  # the provider is optional: only this comparison needs it
 
 
 @contextlib.contextmanager
-def server_process() -> Iterator[str]:
-    """Run the loopback server in a child process; yield its base URL."""
+def server_process(module: str = "tests.support.http_server") -> Iterator[str]:
+    """Run the loopback server ``module`` in a child process; yield its base URL."""
     routes = ["--route", "/down=503", "--route", "/forbidden=403", "--route", "/ok=200"]
     child = subprocess.Popen(
-        [sys.executable, "-m", "tests.support.http_server", "--port", "0", *routes],
+        [sys.executable, "-m", module, "--port", "0", *routes],
         stdout=subprocess.PIPE,
         text=True,
     )
@@ -77,18 +78,23 @@ def delta(base: str, path: str, action: Callable[[], Any]) -> tuple[int, int]:
     return after["requests"] - before["requests"], after["connections"] - before["connections"]
 
 
-def ours(base: str, path: str, seed: int = 0) -> HttpHealthTrigger:
+def ours(base: str, path: str, seed: int = 0, poll: float = POKE_INTERVAL) -> HttpHealthTrigger:
+    """Return our trigger polling ``base + path`` every ``poll`` seconds, as the sensor builds it."""
     check = HttpCheck(url=f"{base}{path}")
-    cadence = Backoff(base=POKE_INTERVAL, factor=2, cap=60, jitter=0.1)
+    cadence = Backoff(base=poll, factor=2, cap=max(60, poll), jitter=0.1)
     return HttpHealthTrigger(check=check.to_dict(), cadence=cadence.to_dict(), seed=seed)
 
 
-def builtin(path: str) -> Any:
-    return HttpSensorTrigger(endpoint=path, http_conn_id=CONN_ID, method="GET", poke_interval=POKE_INTERVAL)
+def builtin(path: str, poll: float = POKE_INTERVAL) -> Any:
+    """Return Airflow's HttpSensorTrigger on the ``bench_api`` connection, poking every ``poll`` seconds."""
+    return HttpSensorTrigger(endpoint=path, http_conn_id=CONN_ID, method="GET", poke_interval=poll)
 
 
-async def run_for(seconds: float, triggers: list[Any]) -> None:
-    """Run the triggers together for at most ``seconds``; a trigger that raises just stops."""
+async def run_for(seconds: float, triggers: list[Any]) -> list[float]:
+    """Run the triggers together for at most ``seconds``; a trigger that raises just stops.
+
+    Returns the loop lag measured meanwhile (see benchmarks.measure.loop_lag).
+    """
 
     async def one(trigger: Any) -> None:
         with contextlib.suppress(Exception):
@@ -96,10 +102,11 @@ async def run_for(seconds: float, triggers: list[Any]) -> None:
                 return
 
     tasks = [asyncio.ensure_future(one(t)) for t in triggers]
-    await asyncio.wait(tasks, timeout=seconds)
+    lags = await loop_lag(seconds)
     for task in tasks:
         task.cancel()
     await asyncio.gather(*tasks, return_exceptions=True)
+    return lags
 
 
 async def our_checks(base: str, count: int) -> None:

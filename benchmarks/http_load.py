@@ -1,0 +1,146 @@
+"""HTTP health waits at scale: the load they put on the watched API, their loop lag and CPU, their latency.
+
+    python -m benchmarks.http_load [--waits 1000] [--outage 30] [--forbidden 10] [--poll 5]
+
+Builds on benchmarks.http_health (loopback server in a child process, counting requests and
+distinct client connections per path): ``waits`` HttpHealthTriggers, then as many Airflow
+HttpSensorTriggers, each ``run()`` one asyncio task, wait on one server through ``outage``
+seconds of 503 and ``forbidden`` seconds of 403. Also the client CPU per check beside a bare
+keep-alive aiohttp GET, and how long after the API turns healthy each kind notices
+(benchmarks.api_flip).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import random
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+import aiohttp
+
+from benchmarks.files_setup import fired_at
+from benchmarks.http_health import (
+    CONN_ID,
+    builtin,
+    builtin_checks,
+    cpu_per_1000,
+    delta,
+    our_checks,
+    ours,
+    run_for,
+    server_process,
+)
+from benchmarks.measure import Lag, percentile
+
+KINDS = ("ours", "airflow")
+
+
+@dataclass(frozen=True)
+class Load:
+    """What ``waits`` triggers did to the server and to their own process over ``seconds``."""
+
+    requests_per_second: float
+    connections: int
+    lag: Lag
+    cpu_per_minute: float
+
+
+@contextmanager
+def api(module: str = "tests.support.http_server") -> Iterator[str]:
+    """Serve ``module`` in a child process with the ``bench_api`` connection pointing at it; yield its URL."""
+    with server_process(module) as base:
+        port = int(base.rsplit(":", 1)[1])
+        os.environ[f"AIRFLOW_CONN_{CONN_ID.upper()}"] = json.dumps(
+            {"conn_type": "http", "host": "127.0.0.1", "port": port}
+        )
+        yield base
+
+
+def make(kind: str, base: str, path: str, poll: float) -> Callable[[int], Any]:
+    """Return a factory of ``kind`` triggers (``"ours"`` or ``"airflow"``) waiting on ``path``."""
+    if kind == "ours":
+        return lambda seed: ours(base, path, seed, poll)
+    return lambda _seed: builtin(path, poll)
+
+
+def load(kind: str, base: str, path: str, seconds: float, waits: int, poll: float) -> Load:
+    """Return the load ``waits`` triggers of ``kind`` put on ``path`` over ``seconds``."""
+    factory = make(kind, base, path, poll)
+    lags: list[float] = []
+    began = time.process_time()
+    requests, connections = delta(
+        base, path, lambda: lags.extend(asyncio.run(run_for(seconds, [factory(i) for i in range(waits)])))
+    )
+    cpu = time.process_time() - began
+    return Load(requests / seconds, connections, Lag.of(lags), cpu / seconds * 60)
+
+
+async def bare_checks(base: str, count: int) -> None:
+    """The floor: ``count`` GETs on one keep-alive aiohttp session, body read."""
+    async with aiohttp.ClientSession() as session:
+        for _ in range(count):
+            async with session.get(f"{base}/ok") as response:
+                await response.read()
+
+
+def cpu_per_check(base: str, checks: int) -> dict[str, float]:
+    """Return client CPU seconds per check: ours, the built-in's, and a bare keep-alive GET."""
+    return {
+        "ours": cpu_per_1000(lambda: asyncio.run(our_checks(base, checks)), checks) / 1000,
+        "airflow": cpu_per_1000(lambda: asyncio.run(builtin_checks(base, checks)), checks) / 1000,
+        "bare": cpu_per_1000(lambda: asyncio.run(bare_checks(base, checks)), checks) / 1000,
+    }
+
+
+async def _healthy_latencies(kind: str, base: str, waits: int, poll: float, outage: float) -> list[float]:
+    factory = make(kind, base, "/health", poll)
+    rng = random.Random(11)
+
+    async def staggered(seed: int) -> float:
+        await asyncio.sleep(rng.uniform(0, poll))  # uniform polling phases, as in a real triggerer
+        return await fired_at(factory(seed))
+
+    async with aiohttp.ClientSession() as session:
+        async with session.post(f"{base}/_flip?to=down") as response:
+            response.raise_for_status()
+        waiting = [asyncio.ensure_future(staggered(i)) for i in range(waits)]
+        await asyncio.sleep(outage)
+        flipped = time.monotonic()
+        async with session.post(f"{base}/_flip?to=healthy") as response:
+            response.raise_for_status()
+        fired = await asyncio.wait_for(asyncio.gather(*waiting), timeout=outage * 4 + poll * 8 + 60)
+    return [at - flipped for at in fired]
+
+
+def healthy_latencies(waits: int, poll: float, outage: float) -> dict[str, list[float]]:
+    """Return, per kind, how long after the API turned healthy (after ``outage`` s of 503) each wait fired."""
+    with api("benchmarks.api_flip") as base:
+        return {kind: asyncio.run(_healthy_latencies(kind, base, waits, poll, outage)) for kind in KINDS}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--waits", type=int, default=1000)
+    parser.add_argument("--outage", type=float, default=30.0, help="seconds of 503")
+    parser.add_argument("--forbidden", type=float, default=10.0, help="seconds of 403")
+    parser.add_argument("--poll", type=float, default=5.0, help="poke interval of both kinds")
+    parser.add_argument("--checks", type=int, default=1000)
+    args = parser.parse_args()
+    with api() as base:
+        for label, path, seconds in (("503", "/down", args.outage), ("403", "/forbidden", args.forbidden)):
+            for kind in KINDS:
+                print(label, kind, load(kind, base, path, seconds, args.waits, args.poll))
+        print({k: f"{v * 1e6:.0f} us" for k, v in cpu_per_check(base, args.checks).items()})
+    for kind, values in healthy_latencies(50, args.poll, 2 * args.poll).items():
+        print(kind, f"p50 {percentile(values, 0.5):.3f}s p99 {percentile(values, 0.99):.3f}s")
+
+
+if __name__ == "__main__":
+    main()
