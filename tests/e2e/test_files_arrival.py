@@ -32,9 +32,10 @@ def wait_until_the_deferral_is_settled(stack: AirflowStack, run_id: str, task: s
     """Wait until the scheduler has processed the executor's event for the run that deferred.
 
     Airflow 3.3.2 fails a resumed task when its trigger fires before that event is processed
-    and the scheduler has already queued the resumption (its resume-after-defer exception only
-    covers a task still "scheduled"): seen here when an inotify wake-up beat a slow worker exit.
-    A production DAG can meet the same race; the test waits it out so it tests the sensor.
+    and the scheduler has already queued the resumption: its resume-after-defer exception
+    covers only a task still "scheduled" (upstream issues 67287 and 72716, the fix of PR 68741
+    is not in 3.3.2). Seen here when an inotify wake-up beat a slow worker exit. Production
+    DAGs with fast triggers can meet the same race; the test waits it out to test the sensor.
     """
     key = f"TaskInstanceKey(dag_id='{DAG_ID}', task_id='{task}', run_id='{run_id}'"
     needle = f"executor event with state success for task instance {key}"
