@@ -8,8 +8,10 @@ exception: that would fail a sensor with a traceback instead of a reason.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -43,10 +45,12 @@ DEEP = b"[" * 100_000 + b"]" * 100_000  # deeper than json's recursion allows
 HUGE_INT = b'[{"id": 1, "status": ' + b"9" * 5000 + b"}]"  # longer than int() parses by default
 
 
-def _write(raw: bytes) -> Path:
-    folder = Path(tempfile.mkdtemp(prefix="orders_prop_"))
-    (folder / "orders.json").write_bytes(raw)
-    return folder
+@contextlib.contextmanager
+def _written(raw: bytes) -> Iterator[Path]:
+    """Yield a directory holding ``raw`` as orders.json, removed afterwards."""
+    with tempfile.TemporaryDirectory(prefix="orders_prop_") as folder:
+        (Path(folder) / "orders.json").write_bytes(raw)
+        yield Path(folder)
 
 
 @EXAMPLES
@@ -56,13 +60,19 @@ def _write(raw: bytes) -> Path:
 @example(b"\xff\xfe{\x00")  # a UTF-16 byte order mark before garbage
 @example(b'[{"id": NaN, "status": Infinity}]')
 def test_parsing_any_file_gives_orders_or_an_error_of_ours(raw: bytes) -> None:
-    path = str(_write(raw) / "orders.json")
-    try:
-        rows = asyncio.run(
-            read_orders(path, id_column="id", status_column="status", failures=ParseFailures(), max_parse_failures=3)
-        )
-    except (TransientError, PermanentError):
-        return
+    with _written(raw) as folder:
+        try:
+            rows = asyncio.run(
+                read_orders(
+                    str(folder / "orders.json"),
+                    id_column="id",
+                    status_column="status",
+                    failures=ParseFailures(),
+                    max_parse_failures=3,
+                )
+            )
+        except (TransientError, PermanentError):
+            return
     assert all(isinstance(key, str) for key in rows)
 
 
@@ -72,7 +82,8 @@ def test_parsing_any_file_gives_orders_or_an_error_of_ours(raw: bytes) -> None:
 @example(HUGE_INT, 1)
 @example(b'[{"id": 1, "status": {"nested": ["shipped"]}}]', 1)
 def test_the_check_on_any_file_gives_an_outcome_naming_no_foreign_error(raw: bytes, order_id: Any) -> None:
-    check = JsonOrderCheck(order_ids=(order_id,), expected_status="shipped", db_path=str(_write(raw)))
-    outcome = asyncio.run(attempt(Probe(check=check.check), timeout=5))
+    with _written(raw) as folder:
+        check = JsonOrderCheck(order_ids=(order_id,), expected_status="shipped", db_path=str(folder))
+        outcome = asyncio.run(attempt(Probe(check=check.check), timeout=5))
     assert outcome.kind in ("met", "not_yet", "failed")
     assert outcome.error in (None, "TornFileError", "InvalidLayoutError", "PermanentError"), outcome
