@@ -9,6 +9,10 @@ its repair between checks of the wait (:class:`tests.faults.scene.Scene`), and s
 - the log: how many WARNING+ lines the wait wrote. A fault that repeats over several checks
   writes one line (the prober logs changes, not ticks), however its message varies.
 
+A wall-clock jump: the deadline is absolute (epoch seconds, as Airflow's own trigger timeout
+is), so a jump forward past it ends the wait as a timeout at once, and a jump back lengthens the
+wait by the jump; check durations use the monotonic clock and stay right either way.
+
 The README quotes "faults tried, survived" from this table; rows that other tests already cover
 exactly are listed in ``COVERED_ELSEWHERE`` and checked to still exist.
 """
