@@ -1,0 +1,233 @@
+"""The sections of ``python -m benchmarks``: each runs its benchmark and returns (Markdown, raw results).
+
+The raw results feed :mod:`benchmarks.targets`, which holds them against the issue's targets.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import subprocess
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from airflow.providers.http.triggers.http import HttpSensorTrigger
+
+from benchmarks import files_latency, files_scale, http_load, orders_detection, stack_deferred
+from benchmarks.files_setup import KINDS
+from benchmarks.http_health import closed_port, ours, refused_outcome
+from benchmarks.measure import Lag, markdown, percentile, ratio
+from benchmarks.targets import targets
+from tests.support.postgres import fresh_database
+
+__all__ = ["RUNNERS", "TITLES", "targets"]
+
+TITLES = {
+    "files": "Capacity: concurrent file waits in one process",
+    "http": "HTTP health: load on the watched API, loop lag, CPU",
+    "latency": "Detection latency: condition true -> trigger event",
+    "stack": "Real Airflow stack: sensors deferred at once",
+}
+
+
+def _lag(result: dict[str, Any]) -> Lag:
+    return Lag(result["lag_p50"], result["lag_p99"], result["lag_max"], result["lag_warnings"])
+
+
+def files(args: argparse.Namespace) -> tuple[str, dict[tuple[str, float, int], dict[str, Any]]]:
+    """Capacity per N: ours (shared inotify, fallback poll) and FileTrigger, each N in a fresh process."""
+    rows: list[list[object]] = []
+    results: dict[tuple[str, float, int], dict[str, Any]] = {}
+    failed: dict[tuple[str, float, int], str] = {}
+    for size in (int(s) for s in args.file_sizes.split(",")):
+        configs = [("inotify", args.our_poll)]
+        if size <= args.builtin_max:
+            configs += [("inotify", args.builtin_poll)] if args.builtin_poll != args.our_poll else []
+            configs += [("airflow", args.builtin_poll)]
+        for kind, poll in configs:
+            try:
+                results[(kind, poll, size)] = files_scale.run_child(
+                    kind, poll, size, args.file_dirs, args.file_window, args.file_others
+                )
+            except subprocess.SubprocessError as error:  # one size failing must not lose the others
+                failed[(kind, poll, size)] = f"failed: {type(error).__name__} {str(error)[-200:]}"
+        reference = results.get(("airflow", args.builtin_poll, size), {})
+        for kind, poll in configs:
+            if (kind, poll, size) in failed:
+                rows.append([f"{size:,}", f"{kind}, poll {poll:g}s", failed[(kind, poll, size)], *[""] * 9])
+                continue
+            r = results[(kind, poll, size)]
+            name = "FileTrigger" if kind == "airflow" else "ours (FileWatchTrigger, inotify)"
+            cpu_min_k = r["cpu"] * 60 / (size / 1000)  # CPU s per minute of waiting, per 1,000 waits
+            r["cpu_min_k"] = cpu_min_k
+            lag = _lag(r)
+            rows.append(
+                [
+                    f"{size:,}",
+                    f"{name}, poll {poll:g}s",
+                    f"{r['start_seconds']:.0f}",
+                    f"{r['rss_per_trigger'] / 1024:.1f}",
+                    ratio(r["rss_per_trigger"], reference.get("rss_per_trigger", 0)),
+                    f"{cpu_min_k:.3f}",
+                    ratio(cpu_min_k, reference.get("cpu", 0) * 60 / (size / 1000)),
+                    lag.ms(),
+                    ratio(lag.p99, reference.get("lag_p99", 0)),
+                    lag.warnings,
+                    f"{r['detected'] * 1000:.0f}",
+                    f"{r['instances']}/{r['watches']}",
+                ]
+            )
+        if size > args.builtin_max:
+            rows.append([f"{size:,}", "FileTrigger", *["skipped: above --builtin-max"], *[""] * 9])
+    headers = ["N", "trigger", "start s", "RSS KiB/wait", "ratio", "CPU s/min per 1k waits", "ratio"]
+    headers += ["loop lag ms p50/p99/max", "p99 ratio", "lags > 200 ms", "detect ms", "inotify fds/watches"]
+    note = (
+        f"N waits spread over {args.file_dirs} directories holding {args.file_others} other files each; half exact"
+        f" paths, half globs. Each row is a fresh process; measured over max({args.file_window:g} s, poll) after"
+        " the loop settles; CPU is the whole process (loop and worker threads), lag is the overshoot of a 50 ms"
+        " sleep (the triggerer warns at 200 ms; one long stall is one sample, so read max beside p99);"
+        " detect = the slower of one exact path and one glob written."
+        " Ratios vs FileTrigger at the same N."
+    )
+    return note + "\n\n" + markdown(headers, rows), results
+
+
+def http(args: argparse.Namespace) -> tuple[str, dict[str, Any]]:
+    """Load on one loopback server (another process) from N waits of each kind, CPU per check, refused."""
+    n = args.http_waits
+    results: dict[Any, Any] = {}
+    with http_load.api() as base:
+        for label, path, seconds in (("503", "/down", args.outage), ("403", "/forbidden", args.forbidden)):
+            for kind in http_load.KINDS:
+                results[(label, kind)] = http_load.load(kind, base, path, seconds, n, args.http_poll)
+        cpu = http_load.cpu_per_check(base, args.checks)
+    results["cpu"] = cpu
+    results["shape"] = (n, args.http_poll, args.forbidden)
+    closed = closed_port()
+    os.environ["AIRFLOW_CONN_BENCH_REFUSED"] = f'{{"conn_type": "http", "host": "127.0.0.1", "port": {closed}}}'
+    within = min(3.0, args.outage)
+    refused = {
+        "ours": refused_outcome(ours(f"http://127.0.0.1:{closed}", "/api/health"), within),
+        "airflow": refused_outcome(
+            HttpSensorTrigger(endpoint="/api/health", http_conn_id="bench_refused"),
+            within,
+        ),
+    }
+    results["refused"] = refused
+    rows: list[list[object]] = []
+    for label, seconds in (("503", args.outage), ("403", args.forbidden)):
+        a, b = results[(label, "ours")], results[(label, "airflow")]
+        what = f"{seconds:g} s of {label}"
+        rows.append([f"requests/s, {what}", f"{a.requests_per_second:.1f}", f"{b.requests_per_second:.1f}"])
+        rows[-1].append(ratio(a.requests_per_second, b.requests_per_second))
+        rows.append(
+            [f"distinct TCP connections, {what}", a.connections, b.connections, ratio(a.connections, b.connections)]
+        )
+        rows.append([f"loop lag ms p50/p99/max, {what}", a.lag.ms(), b.lag.ms(), ratio(a.lag.p99, b.lag.p99)])
+        rows.append([f"lags > 200 ms, {what}", a.lag.warnings, b.lag.warnings, ""])
+        rows.append([f"client CPU s per minute, {what}", f"{a.cpu_per_minute:.1f}", f"{b.cpu_per_minute:.1f}"])
+        rows[-1].append(ratio(a.cpu_per_minute, b.cpu_per_minute))
+    rows.append(["CPU µs per healthy check", f"{cpu['ours'] * 1e6:.0f}", f"{cpu['airflow'] * 1e6:.0f}"])
+    rows[-1].append(ratio(cpu["ours"], cpu["airflow"]))
+    rows.append(
+        [
+            "bare keep-alive aiohttp GET, µs",
+            f"{cpu['bare'] * 1e6:.0f}",
+            "",
+            f"ours {ratio(cpu['ours'], cpu['bare'])} of bare",
+        ]
+    )
+    rows.append([f"connection refused (first {within:g} s)", refused["ours"], refused["airflow"], ""])
+    note = (
+        f"{n} waits of each kind, poll {args.http_poll:g} s, on one server (tests.support.http_server, its own"
+        " process) that counts requests and distinct client ports. Client CPU per minute covers all waits;"
+        f" CPU per check over {args.checks} sequential healthy checks. Logging is off for both kinds."
+    )
+    return note + "\n\n" + markdown(["measure", "HttpHealthTrigger", "HttpSensorTrigger", "ratio"], rows), results
+
+
+def _json_rows(trials: int, poll: float) -> list[float]:
+    with tempfile.TemporaryDirectory(prefix="bench-orders-json-") as tmp:
+        return asyncio.run(orders_detection.json_latencies(Path(tmp), trials, poll))
+
+
+def _sql_rows(trials: int, poll: float) -> dict[str, list[float]]:
+    with fresh_database("ads_bench_all") as database:
+        os.environ["AIRFLOW_CONN_ORDERS_BENCH"] = database.airflow_uri
+        asyncio.run(orders_detection.create_orders(database, trials))
+        return {
+            "NOTIFY": asyncio.run(orders_detection.latencies(database, trials, None)),
+            "polling": asyncio.run(orders_detection.latencies(database, trials, poll)),
+        }
+
+
+def _file_rows(trials: int, poll: float) -> dict[str, list[float]]:
+    with tempfile.TemporaryDirectory(prefix="bench-files-latency-") as tmp:
+        return {kind: asyncio.run(files_latency.latencies(kind, Path(tmp), trials, poll)) for kind in KINDS}
+
+
+def latency(args: argparse.Namespace) -> tuple[str, dict[str, list[float]]]:
+    """Detection latency rows: file created, order status changed, API turned healthy."""
+    n, poll = args.trials, args.latency_poll
+    found = {f"file: {k}": v for k, v in _file_rows(n, poll).items()}
+    found |= {f"order (PostgreSQL): {k}": v for k, v in _sql_rows(n, poll).items()}
+    found["order (JSON store): polling"] = _json_rows(n, poll)
+    found |= {f"API healthy: {k}": v for k, v in http_load.healthy_latencies(n, poll, 2 * poll).items()}
+    names = {
+        "file: inotify": ("file created", "ours, inotify", "file: airflow"),
+        "file: polling": ("file created", "ours, polling only (watch=False)", "file: airflow"),
+        "file: airflow": ("file created", "FileTrigger", None),
+        "order (PostgreSQL): NOTIFY": (
+            "order status changed, PostgreSQL",
+            "ours, LISTEN/NOTIFY",
+            "order (PostgreSQL): polling",
+        ),
+        "order (PostgreSQL): polling": ("order status changed, PostgreSQL", "ours, polling", None),
+        "order (JSON store): polling": ("order status changed, JSON store", "ours, polling", None),
+        "API healthy: ours": ("API turned healthy after 2 polls of 503", "HttpHealthTrigger", "API healthy: airflow"),
+        "API healthy: airflow": ("API turned healthy after 2 polls of 503", "HttpSensorTrigger", None),
+    }
+    rows: list[list[object]] = []
+    for key, (event, who, against) in names.items():
+        values = found[key]
+        p50, p99 = percentile(values, 0.5), percentile(values, 0.99)
+        versus = ratio(p50, percentile(found[against], 0.5)) if against else ""
+        rows.append([event, who, f"{p50 * 1000:.1f}", f"{p99 * 1000:.1f}", f"{max(values) * 1000:.1f}", versus])
+    note = (
+        f"{n} concurrent waits per row, poll {poll:g} s for every kind; conditions turn true at random moments over"
+        " one poll interval (the API: all at once after two polls of 503, waits started at random phases)."
+        " Ratio: p50 vs the built-in (for orders, NOTIFY vs polling)."
+    )
+    return note + "\n\n" + markdown(["event", "trigger", "p50 ms", "p99 ms", "max ms", "p50 ratio"], rows), found
+
+
+def stack(args: argparse.Namespace) -> tuple[str, stack_deferred.StackRun]:
+    """M FileArrivalSensors deferred at once on a real stack; the pool and triggerer while they wait."""
+    run = stack_deferred.run(args.stack_sensors)
+    rows: list[list[object]] = [
+        ["sensors deferred at once (one DAG run)", run.sensors],
+        ["stack startup, s", f"{run.startup_seconds:.0f}"],
+        ["run triggered -> all deferred, s", f"{run.all_deferred_seconds:.1f}"],
+        ["default pool running slots while they wait (max of samples)", run.max_running_slots],
+        ["default pool deferred slots (min of samples)", run.deferred_slots],
+        ["distinct triggerer jobs holding them", run.triggerers],
+        ["triggerer process tree RSS, MiB", f"{run.triggerer_rss_mib:.0f}"],
+        ["all files written -> run finished, s", f"{run.released_seconds:.1f}"],
+        ["run state", run.state],
+    ]
+    note = (
+        "devstack.AirflowStack (api-server, scheduler, dag-processor, triggerer; LocalExecutor, parallelism 8,"
+        " SQLite) on a temporary DAGs folder: one DAG of M FileArrivalSensors (half globs, poke 60 s)."
+    )
+    return note + "\n\n" + markdown(["measure", "value"], rows), run
+
+
+RUNNERS: dict[str, Callable[[argparse.Namespace], tuple[str, Any]]] = {
+    "files": files,
+    "http": http,
+    "latency": latency,
+    "stack": stack,
+}

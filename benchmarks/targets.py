@@ -1,0 +1,118 @@
+"""The targets of issue 9, held against what ``python -m benchmarks`` measured: one row each, met or missed."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from benchmarks.measure import markdown, percentile
+from triggers.http.sessions import MAX_CONNECTIONS
+
+Row = tuple[str, str, bool | None]
+
+
+def _files(found: dict[tuple[str, float, int], dict[str, Any]]) -> list[Row]:
+    rows: list[Row] = []
+    compared = sorted({size for kind, _, size in found if kind == "airflow"})
+    if compared:
+        size = compared[-1]
+        builtin = next(r for (k, _, s), r in found.items() if k == "airflow" and s == size)
+        for (kind, poll, n), r in sorted(found.items()):
+            if kind != "inotify" or n != size:
+                continue
+            cpu = r["cpu"] / builtin["cpu"] if builtin["cpu"] else float("inf")
+            rows.append(
+                (f"file CPU/min ≤ 0.1x FileTrigger at N={size:,} (ours poll {poll:g} s)", f"{cpu:.2g}x", cpu <= 0.1)
+            )
+            rss = r["rss_per_trigger"] / builtin["rss_per_trigger"] if builtin["rss_per_trigger"] > 0 else float("inf")
+            rows.append(
+                (f"file RSS/wait ≤ FileTrigger's at N={size:,} (ours poll {poll:g} s)", f"{rss:.2g}x", rss <= 1)
+            )
+    largest = max((size for kind, _, size in found if kind == "inotify"), default=0)
+    if largest:
+        r = next(r for (k, _, s), r in found.items() if k == "inotify" and s == largest)
+        met = r["lag_p99"] < 0.1 if largest >= 100_000 else None  # fewer than 100,000 waits: not the target
+        rows.append(
+            (
+                f"100,000 file waits, loop lag p99 < 100 ms (ran N={largest:,})",
+                f"{r['lag_p99'] * 1000:.1f} ms (max {r['lag_max'] * 1000:,.0f} ms)",
+                met,
+            )
+        )
+    return rows
+
+
+def _latency(found: dict[str, list[float]]) -> list[Row]:
+    ours, builtin = percentile(found["file: inotify"], 0.5), percentile(found["file: airflow"], 0.5)
+    better = builtin / ours if ours > 0 else float("inf")
+    return [
+        (
+            "file detection p50 < 50 ms (inotify), 50x better",
+            f"{ours * 1000:.1f} ms, {better:.0f}x better",
+            ours < 0.05 and better >= 50,
+        )
+    ]
+
+
+def _http(found: dict[Any, Any]) -> list[Row]:
+    down, forbidden = (found[("503", k)] for k in ("ours", "airflow")), (found[("403", k)] for k in ("ours", "airflow"))
+    ours_down, builtin_down = down
+    ours_403, builtin_403 = forbidden
+    waits, poll, seconds = found["shape"]
+    bounded = waits * (1 + int(seconds / poll))  # every wait checking once per poll, never faster
+    sent, storm = (load.requests_per_second * seconds for load in (ours_403, builtin_403))
+    fewer = (
+        builtin_down.requests_per_second / ours_down.requests_per_second
+        if ours_down.requests_per_second
+        else float("inf")
+    )
+    cpu = found["cpu"]
+    return [
+        (
+            f"HTTP connections per host: a handful, pooled (cap {MAX_CONNECTIONS}), through the outage",
+            str(ours_down.connections),
+            ours_down.connections <= MAX_CONNECTIONS,
+        ),
+        ("HTTP ≥ 10x fewer requests than HttpSensorTrigger through the outage", f"{fewer:.0f}x fewer", fewer >= 10),
+        (
+            f"HTTP no request storm on 403 (≤ {bounded:,} requests: one per wait per poll)",
+            f"{sent:,.0f} (HttpSensorTrigger {storm:,.0f})",
+            sent <= bounded,
+        ),
+        (
+            f"HTTP loop lag p99 < 50 ms at 1,000 waits (ran {waits:,}, 503)",
+            f"{ours_down.lag.p99 * 1000:.1f} ms",
+            ours_down.lag.p99 < 0.05,
+        ),
+        (
+            "HTTP CPU per check ≤ 1.5x bare keep-alive GET",
+            f"{cpu['ours'] / cpu['bare']:.2f}x",
+            cpu["ours"] <= 1.5 * cpu["bare"],
+        ),
+        (
+            "HTTP refused connection keeps waiting",
+            found["refused"]["ours"],
+            found["refused"]["ours"] == "keeps waiting",
+        ),
+    ]
+
+
+def _stack(run: Any) -> list[Row]:
+    return [
+        (
+            "real stack: zero worker slots while deferred",
+            f"{run.max_running_slots} running",
+            run.max_running_slots == 0,
+        ),
+        ("real stack: one triggerer holds them all", f"{run.triggerers} triggerer(s)", run.triggerers == 1),
+    ]
+
+
+CHECKS: dict[str, Callable[[Any], list[Row]]] = {"files": _files, "latency": _latency, "http": _http, "stack": _stack}
+
+
+def targets(results: dict[str, Any]) -> str:
+    """Return the Markdown table of targets for the sections that ran."""
+    rows = [row for name, check in CHECKS.items() if name in results for row in check(results[name])]
+    verdict = {True: "met", False: "**missed**", None: "not measured at that size"}
+    return markdown(["target", "measured", ""], [(t, m, verdict[ok]) for t, m, ok in rows])
