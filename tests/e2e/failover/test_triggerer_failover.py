@@ -230,6 +230,7 @@ def test_every_sensor_completes_once_on_the_surviving_triggerer(
     assert len(stored.arrivals) == len(SEEDED.arrivals) + 1
     report = stack.xcom(DAG_ID, run_id, "wait_partner", key="sensor_report")
     assert tuple(Attempt.from_dict(a) for a in report["history"]) == stored.attempts
+    print(f"[failover] adaptive history: {len(SEEDED.attempts)} seeded + {len(new)} new attempts, arrivals 1 + 1")
 
     # 7. The deadline held across the move: wait_deadline ended at its original absolute deadline (the
     # trigger's own, which Airflow's trigger timeout shares to within the deferral's few ms), not later by
