@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import importlib.util
 import os
-import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -49,11 +48,9 @@ def metadata_db() -> Iterator[PostgresDatabase]:
 
 
 @pytest.fixture(scope="module")
-def sources_dir() -> Path:
+def sources_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The directory every sensor of the failover DAG watches (``$FAILOVER_E2E_DIR``)."""
-    path = Path(tempfile.mkdtemp(prefix="failover-e2e-"))
-    path.chmod(0o755)
-    return path
+    return tmp_path_factory.mktemp("failover-e2e")
 
 
 @pytest.fixture(scope="module")
