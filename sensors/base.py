@@ -32,6 +32,12 @@ T = TypeVar("T")
 #: XCom key under which every sensor pushes its full report (attempts, durations, detail).
 REPORT_XCOM_KEY = "sensor_report"
 
+#: The trigger ends the wait itself at ``timeout`` (its absolute deadline) with a report; Airflow's
+#: own deferral timeout is set this much later as a backstop for a trigger that cannot report.
+#: Set to the same instant, the two raced, and when Airflow won the task failed with "Trigger
+#: timeout": no report XCom, no reason. 15 s is the scheduler's default check interval.
+TIMEOUT_BACKSTOP_GRACE = 15.0
+
 
 def run_sync(coroutine: Coroutine[Any, Any, T]) -> T:
     """Run ``coroutine`` to completion from sync code, even when this thread runs a loop already."""
@@ -174,7 +180,11 @@ class DeferrableSensor(BaseSensorOperator):
             **self.trigger_kwargs(context),
         )
         self.log.info("Deferring %s for up to %.0fs", check.describe(), self.timeout)
-        self.defer(trigger=trigger, method_name="execute_complete", timeout=timedelta(seconds=self.timeout))
+        self.defer(
+            trigger=trigger,
+            method_name="execute_complete",
+            timeout=timedelta(seconds=self.timeout + TIMEOUT_BACKSTOP_GRACE),
+        )
 
     def execute_complete(self, context: Any, event: Any = None) -> Any:
         """Resume after the trigger: return the met value, or raise the report's failure."""

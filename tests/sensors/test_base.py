@@ -1,9 +1,10 @@
+import time
 from datetime import timedelta
 
 import pytest
 from airflow.sdk.exceptions import AirflowFailException, AirflowSensorTimeout, AirflowSkipException, TaskDeferred
 
-from sensors.base import REPORT_XCOM_KEY
+from sensors.base import REPORT_XCOM_KEY, TIMEOUT_BACKSTOP_GRACE
 from tests.support.checks import script
 from tests.support.sensors import ScriptedSensor, context
 from triggers.cadence import Fixed
@@ -20,12 +21,18 @@ def sensor(name: str, **kwargs) -> ScriptedSensor:
     return ScriptedSensor(name=name, **kwargs)
 
 
+def kwargs_deadline_is_timeout_from_now(trigger: PollTrigger, timeout: float) -> bool:
+    return abs(trigger.serialize()[1]["deadline"] - (time.time() + timeout)) < 5
+
+
 def test_execute_defers_with_the_trigger_and_the_sensor_timeout() -> None:
     script("pending", NotYet("pending"))
     with pytest.raises(TaskDeferred) as deferred:
         sensor("pending", failure_threshold=4).execute(context())
     assert isinstance(deferred.value.trigger, PollTrigger)
-    assert deferred.value.timeout == timedelta(seconds=600)
+    # the trigger's own deadline ends the wait at 600 s; Airflow's timeout is the backstop after it
+    assert deferred.value.timeout == timedelta(seconds=600 + TIMEOUT_BACKSTOP_GRACE)
+    assert kwargs_deadline_is_timeout_from_now(deferred.value.trigger, 600)
     assert deferred.value.method_name == "execute_complete"
     _, kwargs = deferred.value.trigger.serialize()
     assert kwargs["check"] == {"kind": "test_scripted", "name": "pending"}
