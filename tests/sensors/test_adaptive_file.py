@@ -7,6 +7,7 @@ import pytest
 from airflow.sdk.exceptions import AirflowSensorTimeout, TaskDeferred
 
 from sensors.adaptive_file import PERFORMANCE_XCOM_KEY, AdaptiveFileSensor, anchor_of, arrived_at
+from sensors.base import TIMEOUT_BACKSTOP_GRACE
 from tests.support.sensors import context
 from tests.support.variables import Variables
 from triggers.adaptive import Adaptive, AdaptiveIntervalTrigger, Learned, SensorHistory
@@ -116,7 +117,7 @@ def test_it_defers_with_the_history_the_variable_holds(tmp_path) -> None:
     with pytest.raises(TaskDeferred) as deferred:
         sensor(f"{tmp_path}/*.csv", variables).execute(run_context())
     assert isinstance(deferred.value.trigger, AdaptiveIntervalTrigger)
-    assert deferred.value.timeout == timedelta(seconds=600)
+    assert deferred.value.timeout == timedelta(seconds=600 + TIMEOUT_BACKSTOP_GRACE)
     _, kwargs = deferred.value.trigger.serialize()
     assert Cadence.from_dict(kwargs["cadence"]) == Adaptive(60, 30, 300, 20)
     assert kwargs["history"] == [earlier.attempts[0].to_dict()]

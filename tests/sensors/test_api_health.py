@@ -11,7 +11,7 @@ from airflow.sdk.exceptions import AirflowFailException, TaskDeferred
 
 from sandbox.api_server import ApiSchedule, BackgroundServer, make_app, starting_in_maintenance
 from sensors import APIHealthSensor
-from sensors.base import REPORT_XCOM_KEY
+from sensors.base import REPORT_XCOM_KEY, TIMEOUT_BACKSTOP_GRACE
 from tests.support.http_server import LoopbackServer, Reply, http_server
 from tests.support.sensors import context
 from triggers.cadence import Fixed
@@ -50,7 +50,7 @@ def test_execute_defers_to_the_http_trigger_with_the_sensor_timeout(http_server)
         sensor(http_server, expected_response={"status": "healthy"}, failure_threshold=5).execute(context())
     trigger = deferred.value.trigger
     assert isinstance(trigger, HttpHealthTrigger)
-    assert deferred.value.timeout == timedelta(seconds=600)
+    assert deferred.value.timeout == timedelta(seconds=600 + TIMEOUT_BACKSTOP_GRACE)
     _, kwargs = trigger.serialize()
     assert (kwargs["check"]["kind"], kwargs["check"]["expected_json"]) == ("http", {"status": "healthy"})
     assert (kwargs["failure_threshold"], kwargs["cadence"]["kind"]) == (5, "backoff")

@@ -6,7 +6,7 @@ import pytest
 from airflow.sdk.exceptions import AirflowFailException, TaskDeferred
 
 from sensors import FileArrivalSensor
-from sensors.base import REPORT_XCOM_KEY
+from sensors.base import REPORT_XCOM_KEY, TIMEOUT_BACKSTOP_GRACE
 from sensors.file_arrival import DEFAULT_STABLE_FOR
 from tests.support.sensors import context
 from triggers.checks import Check
@@ -40,7 +40,7 @@ def test_a_missing_file_defers_to_the_file_trigger_with_the_sensor_timeout(tmp_p
     with pytest.raises(TaskDeferred) as deferred:
         sensor(f"{tmp_path}/*.csv", marker_suffix=".done", poke_interval=30).execute(context())
     assert isinstance(deferred.value.trigger, FileWatchTrigger)
-    assert deferred.value.timeout == timedelta(seconds=600)
+    assert deferred.value.timeout == timedelta(seconds=600 + TIMEOUT_BACKSTOP_GRACE)
     _, kwargs = deferred.value.trigger.serialize()
     assert Check.from_dict(kwargs["check"]) == FileCheck(f"{tmp_path}/*.csv", marker_suffix=".done")
     assert kwargs["cadence"]["base"] == 30

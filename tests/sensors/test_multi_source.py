@@ -5,7 +5,7 @@ from datetime import timedelta
 import pytest
 from airflow.sdk.exceptions import AirflowFailException, AirflowSkipException, TaskDeferred
 
-from sensors.base import REPORT_XCOM_KEY
+from sensors.base import REPORT_XCOM_KEY, TIMEOUT_BACKSTOP_GRACE
 from sensors.multi_source import MultiSourceReadinessSensor
 from tests.support.checks import NeverCheck, script
 from tests.support.sensors import TaskInstanceStub, context
@@ -44,7 +44,7 @@ def test_execute_defers_a_gather_trigger_in_the_chosen_mode(settings, kind, need
     before = time.time()
     deferred, check = deferred_gather(sensor(conditions, **settings, condition_timeouts={"logs": 30}))
     assert isinstance(deferred.trigger, GatherTrigger)
-    assert deferred.timeout == timedelta(seconds=600)
+    assert deferred.timeout == timedelta(seconds=600 + TIMEOUT_BACKSTOP_GRACE)
     assert check["kind"] == kind
     assert deferred.trigger.check.need == need
     assert check["conditions"]["logs"] == {"kind": "callable", "target": f"{PATH}.not_ready", "kwargs": {}}

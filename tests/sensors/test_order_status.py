@@ -10,7 +10,7 @@ import pytest
 from airflow.sdk.exceptions import AirflowFailException, TaskDeferred
 
 from sandbox.ecommerce_db import set_status, write_orders
-from sensors.base import REPORT_XCOM_KEY
+from sensors.base import REPORT_XCOM_KEY, TIMEOUT_BACKSTOP_GRACE
 from sensors.order_status import OrderStatusSensor
 from tests.support.sensors import context
 from triggers.errors import ConfigurationError
@@ -47,7 +47,7 @@ def test_the_constructor_keeps_the_seeds_arguments_and_defaults() -> None:
 def test_execute_defers_to_the_db_poll_trigger_with_the_timeout(tmp_path) -> None:
     write_orders(tmp_path)
     deferred, kwargs = deferred_kwargs(sensor(tmp_path))
-    assert deferred.timeout == timedelta(seconds=600)
+    assert deferred.timeout == timedelta(seconds=600 + TIMEOUT_BACKSTOP_GRACE)
     assert deferred.method_name == "execute_complete"
     assert kwargs["check"] == {
         "kind": "order_json",
