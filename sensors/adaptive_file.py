@@ -155,6 +155,7 @@ class AdaptiveFileSensor(FileArrivalSensor):
             "interval_override": self.interval_override,
             "override_variable": self.override_key(),
             "wait_started": self._wait_started,
+            "history_key": self.history_variable(),
         }
 
     def _store(self) -> HistoryStore:

@@ -18,9 +18,11 @@ from typing import Any
 
 from airflow.triggers.base import TriggerEvent
 
+from triggers.adaptive.checkpoint import Checkpoint
 from triggers.adaptive.learned import Learned
 from triggers.adaptive.override import LiveOverride, Overridden, refreshing
 from triggers.adaptive.performance import summarize
+from triggers.adaptive.store import HistoryStore
 from triggers.cadence import require_positive
 from triggers.errors import ConfigurationError
 from triggers.poll_loop import PollLoop
@@ -38,6 +40,8 @@ class AdaptiveIntervalTrigger(PollTrigger):
         to a number of seconds; it beats ``interval_override``. None reads no Variable.
     :param wait_started: epoch seconds when the sensor's wait began (its first check in the
         worker), for ``time_to_detection``; None uses the trigger's own start.
+    :param history_key: the history Variable; when given, each attempt is saved to it as it
+        happens (:mod:`triggers.adaptive.checkpoint`), so a killed triggerer loses none.
 
     Yields one ``TriggerEvent`` with ``Report.to_event()``; ``detail["performance"]`` holds
     :class:`~triggers.adaptive.performance.Performance`, and ``detail["arrival_window"]`` the
@@ -59,6 +63,7 @@ class AdaptiveIntervalTrigger(PollTrigger):
         interval_override: float | None = None,
         override_variable: str | None = None,
         wait_started: float | None = None,
+        history_key: str | None = None,
     ) -> None:
         super().__init__(
             check=check,
@@ -79,7 +84,10 @@ class AdaptiveIntervalTrigger(PollTrigger):
             require_positive("wait_started", wait_started)
         self.interval_override = interval_override
         self.override_variable = override_variable
+        if history_key is not None and (not isinstance(history_key, str) or not history_key):
+            raise ConfigurationError("history_key", f"must be a Variable key or None, got {history_key!r}")
         self.wait_started = wait_started
+        self.history_key = history_key
 
     def serialize(self) -> tuple[str, dict[str, Any]]:
         classpath, kwargs = super().serialize()
@@ -88,6 +96,7 @@ class AdaptiveIntervalTrigger(PollTrigger):
             "interval_override": self.interval_override,
             "override_variable": self.override_variable,
             "wait_started": self.wait_started,
+            "history_key": self.history_key,
         }
 
     async def run(self) -> AsyncIterator[TriggerEvent]:
@@ -97,10 +106,18 @@ class AdaptiveIntervalTrigger(PollTrigger):
     async def wait(self, loop: PollLoop, live: LiveOverride) -> Report:
         """Run ``loop`` under the override read through ``live``; return its report with performance."""
         await live.refresh()  # an override set before the deferral applies from the first delay
+        checkpoint = None
+        if self.history_key is not None:
+            checkpoint = Checkpoint(HistoryStore(self.history_key, self.max_records, self.log))
         adapted = replace(
-            loop, cadence=Overridden(loop.cadence, self.interval_override, live), sleep=refreshing(loop.sleep, live)
+            loop,
+            cadence=Overridden(loop.cadence, self.interval_override, live),
+            sleep=refreshing(loop.sleep, live),
+            observers=(*loop.observers, *([checkpoint] if checkpoint else [])),
         )
         report = await adapted.run()
+        if checkpoint is not None:
+            await checkpoint.drain()
         this_wait = report.history[-report.attempts :] if report.attempts else ()
         performance = summarize(
             this_wait,

@@ -1,0 +1,40 @@
+"""Save a waiting trigger's attempts to the history Variable as they happen.
+
+Without this, a triggerer killed mid-wait takes every "not yet" attempt of that wait with it:
+the worker saves the history only from the final report, which the second triggerer writes
+from the original kwargs. Saving is a read-merge-write in which equal records collapse, so a
+rebuilt trigger saving the same attempts again changes nothing (a trigger may run twice).
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+from triggers.adaptive.store import HistoryStore, SensorHistory
+from triggers.history import Attempt
+from triggers.outcomes import Outcome
+
+
+class Checkpoint:
+    """An observer for the poll loop: queue each attempt, save queued ones one write at a time."""
+
+    def __init__(self, store: HistoryStore) -> None:
+        self.store = store
+        self._queued: list[Attempt] = []
+        self._saving: asyncio.Task[None] | None = None
+
+    def __call__(self, record: Attempt, outcome: Outcome) -> None:
+        self._queued.append(record)
+        if self._saving is None or self._saving.done():
+            self._saving = asyncio.get_running_loop().create_task(self._save_queued())
+
+    async def _save_queued(self) -> None:
+        while self._queued:
+            batch, self._queued = tuple(self._queued), []
+            # Variable I/O goes through the triggerer's supervisor: off the loop, never failing the wait
+            await asyncio.to_thread(self.store.save, SensorHistory(attempts=batch))
+
+    async def drain(self) -> None:
+        """Wait for the queued attempts to be written."""
+        if self._saving is not None:
+            await self._saving
