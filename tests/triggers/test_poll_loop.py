@@ -107,6 +107,33 @@ async def test_wakeup_cuts_the_wait_short() -> None:
     assert (report.outcome, report.attempts) == ("met", 2)
 
 
+@pytest.mark.parametrize(
+    ("interval", "wake_after"),
+    [
+        pytest.param(3600, 0.01, id="the-wakeup-ends-a-long-wait"),
+        pytest.param(0.01, None, id="the-timer-ends-a-wait-no-event-cuts-short"),
+    ],
+)
+async def test_a_real_clock_wait_ends_at_the_wakeup_or_the_interval(interval: float, wake_after: float | None) -> None:
+    WAKEUPS["real-clock"] = asyncio.Event()
+    check = script("real-clock", NotYet("pending"), Met("shipped"))
+    run = asyncio.ensure_future(PollLoop(check=check, cadence=Fixed(interval)).run())
+    if wake_after is not None:
+        await asyncio.sleep(wake_after)
+        WAKEUPS["real-clock"].set()
+    report = await asyncio.wait_for(run, 5)
+    assert (report.outcome, report.attempts) == ("met", 2)
+
+
+async def test_cancelling_a_real_clock_wait_propagates() -> None:
+    WAKEUPS["cancelled"] = asyncio.Event()
+    run = asyncio.ensure_future(PollLoop(check=script("cancelled", NotYet("pending")), cadence=Fixed(3600)).run())
+    await asyncio.sleep(0.01)
+    run.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await run
+
+
 async def test_the_same_error_is_logged_once_not_every_tick(caplog) -> None:
     refused = ConnectionRefusedError("refused")
     check = script("noisy", refused, refused, refused, refused, Met(True))
