@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import ClassVar
 
@@ -20,7 +20,7 @@ from triggers.outcomes import Failed, NotYet, Outcome
 from triggers.spec import Spec
 
 
-@dataclass
+@dataclass(slots=True)
 class Probe:
     """A check opened for a wait: call ``check()`` as often as needed.
 
@@ -45,10 +45,13 @@ class Check(Spec):
         """Return a short, secret-free description for log lines."""
         return self.kind
 
-    @contextlib.asynccontextmanager
-    async def opened(self) -> AsyncIterator[Probe]:
-        """Hold what the check needs for a whole wait; yield a probe."""
-        yield Probe(check=self.check)
+    def opened(self) -> contextlib.AbstractAsyncContextManager[Probe]:
+        """Return an async context manager that holds what the check needs for a whole wait and yields a probe.
+
+        Overrides may be ``@contextlib.asynccontextmanager`` generators. A check with nothing to
+        hold yields its probe from a plain ``nullcontext``: no suspended generator per waiting trigger.
+        """
+        return contextlib.nullcontext(Probe(check=self.check))
 
     # Composition (see triggers.gather): ``(a & b) | ~c`` waits for "a and b, or not c".
 

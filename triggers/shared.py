@@ -10,9 +10,8 @@ because asyncio resources cannot cross loops (each ``poke()`` runs its own short
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import weakref
-from collections.abc import AsyncIterator, Awaitable, Callable, Hashable
+from collections.abc import Awaitable, Callable, Hashable
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
@@ -43,26 +42,12 @@ class SharedPool(Generic[K, R]):
         """Return how many resources are open on the running loop."""
         return len(self._entries())
 
-    @contextlib.asynccontextmanager
-    async def lease(self, key: K) -> AsyncIterator[R]:
-        """Yield the resource for ``key``, opening it if nobody holds it; raises what opening raised."""
-        entries = self._entries()
-        entry = entries.get(key)
-        if entry is None:
-            entry = _Entry(asyncio.ensure_future(self._open(key)))
-            entries[key] = entry
-        entry.users += 1
-        try:
-            # shield: one leaseholder being cancelled must not cancel the opening others wait on
-            resource = await asyncio.shield(entry.opening)
-        except BaseException:
-            self._release(entries, key, entry)
-            raise
-        try:
-            yield resource
-        finally:
-            if self._release(entries, key, entry):
-                await self._close(resource)
+    def lease(self, key: K) -> Lease[K, R]:
+        """Return an async context manager yielding the resource for ``key``, opening it if nobody holds it.
+
+        Entering raises what opening raised.
+        """
+        return Lease(self, key)
 
     def _release(self, entries: dict[K, _Entry[R]], key: K, entry: _Entry[R]) -> bool:
         """Drop one user; return True when the caller must close the resource."""
@@ -75,3 +60,35 @@ class SharedPool(Generic[K, R]):
         if entry.users == 0 and not entry.opening.done():
             entry.opening.cancel()  # everyone left before it opened: nobody would close it
         return entry.users == 0 and not failed and entry.opening.done()
+
+
+class Lease(Generic[K, R]):
+    """One holder's lease of a pooled resource (a class, not a generator-based context manager:
+    thousands of waiting triggers each hold one, and a suspended async generator costs several
+    GC-tracked objects more)."""
+
+    __slots__ = ("_entries", "_entry", "_key", "_pool", "_resource")
+
+    def __init__(self, pool: SharedPool[K, R], key: K) -> None:
+        self._pool = pool
+        self._key = key
+
+    async def __aenter__(self) -> R:
+        entries = self._entries = self._pool._entries()
+        entry = entries.get(self._key)
+        if entry is None:
+            entry = _Entry(asyncio.ensure_future(self._pool._open(self._key)))
+            entries[self._key] = entry
+        entry.users += 1
+        self._entry = entry
+        try:
+            # shield: one leaseholder being cancelled must not cancel the opening others wait on
+            self._resource = await asyncio.shield(entry.opening)
+        except BaseException:
+            self._pool._release(entries, self._key, entry)
+            raise
+        return self._resource
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        if self._pool._release(self._entries, self._key, self._entry):
+            await self._pool._close(self._resource)

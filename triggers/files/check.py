@@ -26,11 +26,10 @@ I/O errors (EIO, a stale NFS handle) are transient.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import glob
 import math
 import time
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cached_property
 from typing import ClassVar
@@ -181,35 +180,52 @@ class FileCheck(Check):
             return (first,)
         return (first, first + glob.escape(self.marker_suffix))
 
-    @contextlib.asynccontextmanager
-    async def opened(self) -> AsyncIterator[Probe]:
-        """Yield a probe woken by inotify events on its directory and by its own stability timer.
+    def opened(self) -> Watching:
+        """Return a context yielding a probe woken by inotify events on its directory and by its own stability timer.
 
         The watch is armed before the first look, so a file landing between a look and the wait
         still wakes it; a directory that does not exist yet is watched from its nearest parent.
         """
-        loop = asyncio.get_running_loop()
-        wakeup = asyncio.Event()
-        steadiness = Steadiness()
-        timer: asyncio.TimerHandle | None = None
-        async with subscribe(self.pattern.root, self.watched_names(), wakeup, enabled=self.watch) as subscription:
+        return Watching(self)
 
-            async def look() -> Outcome:
-                nonlocal timer
-                if timer is not None:
-                    timer.cancel()
-                    timer = None
-                await subscription.refresh()
-                found = await self.look()
-                subscription.saw(found.root_exists)
-                verdict = self.judge(found, time.time(), steadiness)
-                if verdict.recheck_in is not None:
-                    # A writer that stops writing sends no event: wake when it has been quiet long enough.
-                    timer = loop.call_later(verdict.recheck_in, wakeup.set)
-                return verdict.outcome
 
-            try:
-                yield Probe(check=look, wakeup=wakeup)
-            finally:
-                if timer is not None:
-                    timer.cancel()
+class Watching:
+    """One wait's hold on a FileCheck: its subscription, what it saw and its stability timer.
+
+    A class rather than a generator-based context manager with a closure: a triggerer holds one
+    per waiting file sensor for the whole wait, and fewer long-lived objects mean shorter GC passes.
+    """
+
+    __slots__ = ("_check", "_steadiness", "_subscription", "_timer", "_wakeup")
+
+    def __init__(self, check: FileCheck) -> None:
+        self._check = check
+        self._wakeup = asyncio.Event()
+        self._steadiness = Steadiness()
+        self._timer: asyncio.TimerHandle | None = None
+        self._subscription = subscribe(check.pattern.root, check.watched_names(), self._wakeup, enabled=check.watch)
+
+    async def __aenter__(self) -> Probe:
+        await self._subscription.__aenter__()
+        return Probe(check=self.look, wakeup=self._wakeup)
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        self._stop_timer()
+        await self._subscription.__aexit__()
+
+    async def look(self) -> Outcome:
+        """Re-arm the watch if it moved, look, judge; return the outcome."""
+        self._stop_timer()
+        await self._subscription.refresh()
+        found = await self._check.look()
+        self._subscription.saw(found.root_exists)
+        verdict = self._check.judge(found, time.time(), self._steadiness)
+        if verdict.recheck_in is not None:
+            # A writer that stops writing sends no event: wake when it has been quiet long enough.
+            self._timer = asyncio.get_running_loop().call_later(verdict.recheck_in, self._wakeup.set)
+        return verdict.outcome
+
+    def _stop_timer(self) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None

@@ -10,12 +10,11 @@ it never wakes and the probe polls; the cause is logged once per process.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import os
-from collections.abc import AsyncIterator
 
 from triggers.files.watcher import WATCHER_KEY, WATCHERS, Directory, Watcher
+from triggers.shared import Lease
 
 log = logging.getLogger(__name__)
 
@@ -25,16 +24,50 @@ _warned: set[int] = set()
 class Subscription:
     """One probe's interest in file names below ``root``; sets ``wakeup`` when one changes."""
 
-    __slots__ = ("chased", "entry", "names", "root", "stale", "wakeup", "watcher")
+    __slots__ = ("chased", "enabled", "entry", "lease", "names", "root", "stale", "wakeup", "watcher")
 
-    def __init__(self, watcher: Watcher | None, root: str, names: tuple[str, ...], wakeup: asyncio.Event) -> None:
+    def __init__(
+        self,
+        watcher: Watcher | None,
+        root: str,
+        names: tuple[str, ...],
+        wakeup: asyncio.Event,
+        *,
+        enabled: bool = False,
+    ) -> None:
         self.watcher = watcher
+        self.enabled = enabled  # entering leases the loop's watcher
+        self.lease: Lease[str, Watcher] | None = None
         self.root = root
         self.names = names
         self.wakeup = wakeup
         self.entry: Directory | None = None
         self.stale = watcher is not None
         self.chased = False  # re-armed once because a look saw the root: do not loop on it
+
+    # A class-based context manager, not nested generator-based ones: thousands of waiting probes
+    # each hold one for the whole wait, and every suspended generator is more objects for the GC.
+    async def __aenter__(self) -> Subscription:
+        if self.enabled:
+            lease = WATCHERS.lease(WATCHER_KEY)
+            try:
+                self.watcher = await lease.__aenter__()
+                self.lease = lease
+            except OSError as error:
+                _warn_once(error, f"inotify unavailable ({error.strerror}): file sensors poll only")
+            self.stale = self.watcher is not None
+        try:
+            await self.refresh()
+        except BaseException:
+            await self.__aexit__()
+            raise
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        self.close()
+        if self.lease is not None:
+            lease, self.lease = self.lease, None
+            await lease.__aexit__()
 
     def wake(self, *, moved: bool = False) -> None:
         """Cut the probe's wait short; ``moved``: the watch must move before the next look."""
@@ -85,23 +118,10 @@ def _warn_once(error: OSError, message: str) -> None:
         log.warning("%s", message)
 
 
-@contextlib.asynccontextmanager
-async def subscribe(
-    root: str, names: tuple[str, ...], wakeup: asyncio.Event, *, enabled: bool = True
-) -> AsyncIterator[Subscription]:
-    """Yield a subscription that sets ``wakeup`` when a name matching ``names`` changes in ``root``.
+def subscribe(root: str, names: tuple[str, ...], wakeup: asyncio.Event, *, enabled: bool = True) -> Subscription:
+    """Return a subscription that sets ``wakeup`` when a name matching ``names`` changes in ``root``.
 
-    Falls back to a subscription that never wakes (the probe polls) when inotify is unavailable
-    or ``enabled`` is False.
+    Enter it with ``async with``: it leases the loop's watcher and arms its watch; it never wakes (the probe polls)
+    when inotify is unavailable or ``enabled`` is False.
     """
-    async with contextlib.AsyncExitStack() as stack:
-        watcher = None
-        if enabled:
-            try:
-                watcher = await stack.enter_async_context(WATCHERS.lease(WATCHER_KEY))
-            except OSError as error:
-                _warn_once(error, f"inotify unavailable ({error.strerror}): file sensors poll only")
-        subscription = Subscription(watcher, root, names, wakeup)
-        stack.callback(subscription.close)
-        await subscription.refresh()
-        yield subscription
+    return Subscription(None, root, names, wakeup, enabled=enabled)
