@@ -1,4 +1,4 @@
-"""Attempt records: what happened at each check, kept bounded."""
+"""Attempt records: what happened at each check, kept bounded (and slotted: a wait holds up to max_records)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from typing import Any
 from triggers.outcomes import OutcomeKind
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Attempt:
     """One check: when it started (epoch seconds), how long it took, what it said.
 

@@ -2,6 +2,7 @@
 
 Outcomes are frozen values. ``detail`` carries what a check wants the report to show (the last
 response, per-order or per-condition status); it must be JSON-serialisable.
+They are slotted (no per-instance ``__dict__``): every waiting trigger holds its last one.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from typing import Any, Literal
 OutcomeKind = Literal["met", "not_yet", "failed"]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Met:
     """The condition holds; ``value`` becomes the sensor's XCom."""
 
@@ -22,7 +23,7 @@ class Met:
     error: None = field(default=None, init=False)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class NotYet:
     """The condition does not hold yet.
 
@@ -37,7 +38,7 @@ class NotYet:
     kind: OutcomeKind = field(default="not_yet", init=False)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Failed:
     """The condition can never hold; the sensor fails at once with ``reason``."""
 

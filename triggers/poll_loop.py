@@ -12,7 +12,6 @@ import contextlib
 import logging
 import random
 import time
-from collections import deque
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 
@@ -55,7 +54,10 @@ class PollLoop:
 
     async def run(self) -> Report:
         """Run the wait to its end. Cancellation (the task was cleared) propagates."""
-        self._records: deque[Attempt] = deque(self.history, maxlen=max(self.max_records, 1))
+        # A list trimmed on append, not a deque(maxlen): a deque allocates a 64-slot block (~0.5 KB)
+        # up front, held by every waiting trigger for the whole wait.
+        self._limit = max(self.max_records, 1)
+        self._records: list[Attempt] = list(self.history[-self._limit :])
         self._count = 0
         self._started = self.clock()
         self._last: Outcome | None = None
@@ -129,6 +131,8 @@ class PollLoop:
     def _record(self, outcome: Outcome, duration: float, interval: float | None) -> None:
         record = self._make_attempt(outcome, duration, interval)
         self._records.append(record)
+        if len(self._records) > self._limit:
+            del self._records[0]
         for observer in self.observers:
             observer(record, outcome)
 
