@@ -23,6 +23,10 @@ from triggers.metrics import emit_attempt
 from triggers.poll_loop import PollLoop
 from triggers.spec import encode
 
+# Unseeded triggers draw their jitter from one process-wide generator: the same draws from the
+# system as a generator each, without 2.5 KB of Mersenne Twister state per waiting trigger.
+_UNSEEDED = random.Random()
+
 
 class PollTrigger(BaseTrigger):
     """Poll ``check`` at ``cadence`` until met, failed or ``deadline``; yield one report event.
@@ -113,7 +117,7 @@ class PollTrigger(BaseTrigger):
             breaker=breaker,
             max_records=self.max_records,
             history=self.history,
-            rng=random.Random(self.seed),
+            rng=_UNSEEDED if self.seed is None else random.Random(self.seed),
             log=self.log,
             observers=(emit_attempt(self.check.kind),),
         )
