@@ -9,17 +9,17 @@ sources become ready, so no sensor can have completed on the dead triggerer. Sho
 - every trigger moves to ``triggerer2`` (read from the ``trigger`` table) and every sensor
   succeeds there exactly once: state success, try_number 1, one "Wait ended" line in its log;
 - the XComs are right, and the downstream task ran once (try_number 1) and saw them;
-- the adaptive history Variable holds the seeded records once each plus this wait's attempts
-  made on ``triggerer2``, ending in the one arrival: nothing doubled; what the dead triggerer
-  had checked lived only in its memory (the interrupted attempts) and is absent;
+- the adaptive history Variable holds the seeded records once each, the attempts the dead
+  triggerer made (saved as they happened), then ``triggerer2``'s, ending in the one arrival:
+  nothing lost but an attempt interrupted mid-save, nothing doubled;
 - ``wait_deadline`` fails at its original absolute deadline, not the deadline plus the failover.
 
 Two things about Airflow 3.3.2 shape the timeline. A triggerer's first connection or Variable lookup
 builds its in-process execution API, blocking its heartbeat for ~15 s here; so ``triggerer2``
 starts only after ``triggerer`` has done that, or it would take the triggers from a live triggerer
 (and after the failover ``triggerer2`` pays the same before its first checks: most of the time to
-recover). And a trigger's own deadline and Airflow's trigger timeout fall on the same instant, so
-which one ends ``wait_deadline`` is a race; the test checks when it ended, and that it was a timeout.
+recover). Airflow's own trigger timeout is set TIMEOUT_BACKSTOP_GRACE after the trigger's deadline,
+so ``wait_deadline`` ends with our timeout report, at the original deadline.
 """
 
 from __future__ import annotations
@@ -35,6 +35,7 @@ import pytest
 
 from devstack import AirflowStack
 from sandbox.ecommerce_db import set_status, write_orders
+from sensors.base import TIMEOUT_BACKSTOP_GRACE
 from tests.support.http_server import LoopbackServer, Reply
 from tests.support.postgres import PostgresDatabase
 from triggers.adaptive import SensorHistory
@@ -89,10 +90,13 @@ class MetadataDb:
         return {job: round(float(age), 1) for job, age in self.rows(sql)}
 
     def deadline(self, run_id: str, task_id: str) -> float:
-        """Return the absolute deadline (epoch seconds) Airflow stored when ``task_id`` deferred."""
+        """Return the sensor's absolute deadline (epoch seconds) from what Airflow stored when ``task_id`` deferred.
+
+        Airflow's trigger timeout is our deadline plus the backstop grace (sensors.base).
+        """
         sql = "SELECT trigger_timeout FROM task_instance WHERE dag_id = %s AND run_id = %s AND task_id = %s"
         ((timeout,),) = self.rows(sql, DAG_ID, run_id, task_id)
-        return float(timeout.timestamp())
+        return float(timeout.timestamp()) - TIMEOUT_BACKSTOP_GRACE
 
     def holders(self, run_id: str) -> dict[str, tuple[str, int | None]]:
         """Return task id -> (state, triggerer id holding its trigger) for the run's sensors."""
@@ -217,29 +221,32 @@ def test_every_sensor_completes_once_on_the_surviving_triggerer(
         assert report["outcome"] == "met", (task, report)
         assert report["finished_at"] >= killed_at, (task, report)
 
-    # 6. The adaptive history: the seed once, then only triggerer2's attempts, then one arrival.
+    # 6. The adaptive history: the seed once, the killed triggerer's attempts (saved as they happened),
+    # triggerer2's, one met, one arrival; nothing doubled.
     stored = SensorHistory.from_json(stack.get_variable(HISTORY_KEY) or "")
     assert stored.attempts[: len(SEEDED.attempts)] == SEEDED.attempts
     new = stored.attempts[len(SEEDED.attempts) :]
-    assert new, stored
-    assert all(a.at >= killed_at for a in new), new  # what the dead triggerer checked was only in its memory
+    before_kill = [a for a in new if a.at < killed_at]
+    assert before_kill, new  # the killed triggerer's "not yet" attempts survived it
     assert [a.at for a in new] == sorted({a.at for a in new})  # nothing doubled
     assert [a.outcome for a in new].count("met") == 1
     assert new[-1].outcome == "met"
     assert stored.arrivals[: len(SEEDED.arrivals)] == SEEDED.arrivals
     assert len(stored.arrivals) == len(SEEDED.arrivals) + 1
     report = stack.xcom(DAG_ID, run_id, "wait_partner", key="sensor_report")
-    assert tuple(Attempt.from_dict(a) for a in report["history"]) == stored.attempts
-    print(f"[failover] adaptive history: {len(SEEDED.attempts)} seeded + {len(new)} new attempts, arrivals 1 + 1")
+    assert {Attempt.from_dict(a) for a in report["history"]} <= set(stored.attempts)
+    print(
+        f"[failover] adaptive history: {len(SEEDED.attempts)} seeded + {len(new)} new attempts"
+        f" ({len(before_kill)} by the killed triggerer), arrivals 1 + 1"
+    )
 
     # 7. The deadline held across the move: wait_deadline ended at its original absolute deadline (the
-    # trigger's own, which Airflow's trigger timeout shares to within the deferral's few ms), not later by
-    # the failover. Which of the two ends it is a race at that instant (Airflow's check runs every 2 s):
-    # our trigger's "timeout" report, or Airflow's "Trigger timeout"; both are a sensor timeout, try 1.
+    # trigger's own, in its kwargs), not later by the failover, with our report: Airflow's own trigger
+    # timeout is only a backstop, TIMEOUT_BACKSTOP_GRACE later.
     log = stack.task_log(DAG_ID, run_id, "wait_deadline")
     fired = [line for line in log.splitlines() if "Trigger fired event" in line and "'outcome': 'timeout'" in line]
     assert len(fired) == 1, log[-3000:]  # triggerer2 ran the trigger to its deadline and fired once
-    assert ("Sensor timed out" in log) or ("Trigger timeout" in log), log[-3000:]
+    assert "Sensor timed out" in log, log[-3000:]
     fired_late = datetime.fromisoformat(fired[0].split()[0]).timestamp() - deadline
     ended = datetime.fromisoformat((stack.task_instance(DAG_ID, run_id, "wait_deadline") or {})["end_date"])
     assert killed_at + moved["wait_deadline"] < deadline  # it moved before its deadline

@@ -68,7 +68,7 @@ with DAG(dag_id="failover_batch", schedule=None, catchup=False, tags=["e2e", "fa
             initial_interval=POLL,
             min_interval=1,
             max_interval=4,
-            history_size=40,
+            history_size=200,  # room for every attempt of both triggerers: nothing is trimmed away
             stable_for=0,
             watch=False,
             timeout=TIMEOUT,
