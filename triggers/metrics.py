@@ -8,6 +8,7 @@ unless metrics are configured, so this costs nothing by default.
 from __future__ import annotations
 
 import datetime
+import functools
 from collections.abc import Callable
 
 from airflow.sdk.observability.stats import Stats
@@ -18,6 +19,7 @@ from triggers.outcomes import Outcome
 PREFIX = "deferrable_sensors"
 
 
+@functools.cache  # one observer per kind, not a closure per waiting trigger
 def emit_attempt(check_kind: str) -> Callable[[Attempt, Outcome], None]:
     """Return an observer that sends one attempt's metrics, tagged with ``check_kind``."""
 
