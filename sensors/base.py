@@ -158,17 +158,9 @@ class DeferrableSensor(BaseSensorOperator):
         started = time.time()
         outcome = run_sync(prober.once())
         if isinstance(outcome, (Met, Failed)):
-            finished = time.time()
-            report = Report(
-                outcome=outcome.kind,  # type: ignore[arg-type]  # Met/Failed kinds are report outcomes
-                value=outcome.value if isinstance(outcome, Met) else None,
-                reason="" if isinstance(outcome, Met) else outcome.reason,
-                attempts=1,
-                started_at=started,
-                finished_at=finished,
-                detail=outcome.detail,
+            return self.complete(
+                context, Report.ending(outcome, attempts=1, started_at=started, finished_at=time.time())
             )
-            return self.complete(context, report)
         trigger = self.trigger_class(
             check=check.to_dict(),
             cadence=self.build_cadence().to_dict(),

@@ -23,7 +23,7 @@ from triggers.checks import Check, attempt
 from triggers.errors import ConfigurationError
 from triggers.gather import AllOf, AnyOf, AtLeast, CallableCheck, Gather, GatherTrigger, Ledger
 from triggers.gather.callables import InProcessCallable
-from triggers.outcomes import Met, NotYet, Outcome
+from triggers.outcomes import NotYet, Outcome
 from triggers.report import Report
 
 Condition = Callable[..., Any] | Check | str
@@ -129,14 +129,8 @@ class MultiSourceReadinessSensor(DeferrableSensor):
         outcome = run_sync(self._round(self._gather, self._ledger))
         if isinstance(outcome, NotYet):
             return PokeReturnValue(is_done=False)
-        report = Report(
-            outcome=outcome.kind,  # type: ignore[arg-type]  # Met/Failed kinds are report outcomes
-            value=outcome.value if isinstance(outcome, Met) else None,
-            reason="" if isinstance(outcome, Met) else outcome.reason,
-            attempts=self._pokes,
-            started_at=self._ledger.started or begun,
-            finished_at=time.time(),
-            detail=outcome.detail,
+        report = Report.ending(
+            outcome, attempts=self._pokes, started_at=self._ledger.started or begun, finished_at=time.time()
         )
         return PokeReturnValue(is_done=True, xcom_value=self.complete(context, report))
 

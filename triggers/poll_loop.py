@@ -14,6 +14,7 @@ import random
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from triggers.breaker import CircuitBreaker
 from triggers.cadence import Cadence
@@ -21,7 +22,7 @@ from triggers.checks import Check, Probe
 from triggers.history import Attempt
 from triggers.outcomes import Failed, Met, NotYet, Outcome
 from triggers.prober import Log, Prober
-from triggers.report import Report, ReportOutcome
+from triggers.report import Report
 
 # A source's Retry-After is honoured up to this many seconds; a larger one is clamped (and the
 # deadline still applies) so a misconfigured server cannot park a sensor for a day.
@@ -137,32 +138,26 @@ class PollLoop:
             observer(record, outcome)
 
     def _finish(self, outcome: Met | Failed) -> Report:
-        if isinstance(outcome, Met):
-            return self._report("met", value=outcome.value, detail=outcome.detail)
-        return self._report("failed", reason=outcome.reason, detail=outcome.detail)
+        return Report.ending(outcome, **self._wait_fields({}))
 
     def _timed_out(self) -> Report:
         last = self._last
         said = f"; last answer: {last.reason}" if isinstance(last, NotYet) else ""
         detail = last.detail if last is not None else {}
-        return self._report("timeout", reason=f"deadline passed after {self._count} attempts{said}", detail=detail)
+        reason = f"deadline passed after {self._count} attempts{said}"
+        return Report("timeout", reason=reason, **self._wait_fields(detail))
 
-    def _report(
-        self, outcome: ReportOutcome, *, value: object = None, reason: str = "", detail: dict[str, object] | None = None
-    ) -> Report:
-        last_interval = next((a.interval for a in reversed(self._records) if a.interval is not None), None)
-        detail = dict(detail or {})
+    def _wait_fields(self, detail: dict[str, object]) -> dict[str, Any]:
+        """Return what every report of this wait carries besides its outcome."""
+        detail = dict(detail)
         if self._prober.transitions:
             detail["breaker_transitions"] = list(self._prober.transitions)
-        return Report(
-            outcome=outcome,
-            value=value,
-            reason=reason,
-            attempts=self._count,
-            history=tuple(self._records),
-            started_at=self._started,
-            finished_at=self.clock(),
-            interval=last_interval,
-            breaker=self.breaker.state if self.breaker is not None else "closed",
-            detail=detail,
-        )
+        return {
+            "attempts": self._count,
+            "history": tuple(self._records),
+            "started_at": self._started,
+            "finished_at": self.clock(),
+            "interval": next((a.interval for a in reversed(self._records) if a.interval is not None), None),
+            "breaker": self.breaker.state if self.breaker is not None else "closed",
+            "detail": detail,
+        }

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from triggers.history import Attempt
+from triggers.outcomes import Failed, Met
 
 REPORT_VERSION = 1
 
@@ -30,6 +31,17 @@ class Report:
     interval: float | None = None
     breaker: str = "closed"
     detail: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def ending(cls, outcome: Met | Failed, **fields: Any) -> Report:
+        """Return the report of a wait that ended with ``outcome``; ``fields`` fill in the rest.
+
+        A ``detail`` in ``fields`` (the wait's own, such as breaker transitions) adds to the outcome's.
+        """
+        detail = {**outcome.detail, **fields.pop("detail", {})}
+        if isinstance(outcome, Met):
+            return cls("met", value=outcome.value, detail=detail, **fields)
+        return cls("failed", reason=outcome.reason, detail=detail, **fields)
 
     @property
     def waited(self) -> float:

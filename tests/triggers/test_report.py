@@ -1,6 +1,7 @@
 import pytest
 
 from triggers.history import Attempt
+from triggers.outcomes import Failed, Met
 from triggers.report import REPORT_VERSION, Report
 
 
@@ -32,3 +33,16 @@ def test_report_round_trips_through_its_event_payload() -> None:
 def test_unreadable_payload_is_a_value_error(payload) -> None:
     with pytest.raises(ValueError, match="report"):
         Report.from_event(payload)
+
+
+@pytest.mark.parametrize(
+    ("outcome", "expected"),
+    [
+        pytest.param(Met({"id": 1}, detail={"seen": "shipped"}), ("met", {"id": 1}, ""), id="met"),
+        pytest.param(Failed("cancelled", detail={"seen": "cancelled"}), ("failed", None, "cancelled"), id="failed"),
+    ],
+)
+def test_a_report_ending_in_an_outcome_keeps_its_value_reason_and_detail(outcome, expected) -> None:
+    report = Report.ending(outcome, attempts=3, detail={"breaker_transitions": []})
+    assert (report.outcome, report.value, report.reason, report.attempts) == (*expected, 3)
+    assert report.detail == {**outcome.detail, "breaker_transitions": []}
