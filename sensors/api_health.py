@@ -14,9 +14,9 @@ from collections.abc import Callable, Collection, Iterable, Mapping
 from typing import Any, ClassVar
 
 from sensors.base import DeferrableSensor
+from triggers.callable_path import callable_path
 from triggers.checks import Check
 from triggers.http import FieldExpectation, HttpCheck, HttpHealthTrigger, HttpResponse
-from triggers.http.callable_path import callable_path
 from triggers.http.check import DEFAULT_MAX_BODY_BYTES, DEFAULT_NOT_YET_STATUSES, DEFAULT_PERMANENT_STATUSES
 from triggers.http.credentials import AuthType
 from triggers.poll_trigger import PollTrigger

@@ -4,6 +4,8 @@ import asyncio
 import inspect
 import json
 import logging
+import sys
+import types
 from datetime import timedelta
 
 import pytest
@@ -202,3 +204,15 @@ async def test_the_sensor_waits_through_the_mock_apis_maintenance_until_healthy(
 def test_the_mock_catalog_version_rises_past_100() -> None:
     schedule = ApiSchedule(catalog_start=99, catalog_step=10)
     assert [schedule.catalog_version(s) for s in (0, 9.9, 10, 25)] == [99, 99, 100, 101]
+
+
+def test_a_response_check_defined_in_a_dag_file_fails_at_parse_time(http_server) -> None:
+    # As Airflow loads a DAG file: under a generated name that is in sys.modules where it was parsed.
+    module = types.ModuleType("unusual_prefix_0123abcd_pricing_dag")
+    exec("def healthy(response):\n    return True\n", module.__dict__)
+    sys.modules[module.__name__] = module
+    try:
+        with pytest.raises(ConfigurationError, match=r"^response_check: healthy is defined in a DAG file"):
+            sensor(http_server, response_check=module.healthy)
+    finally:
+        del sys.modules[module.__name__]

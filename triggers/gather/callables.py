@@ -28,15 +28,10 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
+from triggers.callable_path import callable_path, load_callable
 from triggers.checks import Check
 from triggers.errors import ConfigurationError, PermanentError
-from triggers.http.callable_path import callable_path, load_callable
 from triggers.outcomes import Failed, Met, NotYet, Outcome
-
-#: Airflow loads DAG files under module names with this prefix; the triggerer never imports them.
-DAG_MODULE_PREFIX = "unusual_prefix_"
-
-_DOTTED = re.compile(r"^[A-Za-z_]\w*(\.[A-Za-z_]\w*)+$")
 
 HOW_TO_FIX = (
     "the triggerer rebuilds conditions from a dotted path, so move it to a module-level function in an "
@@ -44,30 +39,7 @@ HOW_TO_FIX = (
     "function or its dotted path, or set deferrable=False to poke from a worker"
 )
 
-
-def why_not_importable(function: Callable[..., Any]) -> str | None:
-    """Return why the triggerer could not import ``function`` by a dotted path, or None if it may.
-
-    Says what it is (a lambda, a closure, a bound method, a function from a DAG file or
-    ``__main__``); :func:`callable_path` then verifies that the path really imports to it.
-    """
-    if inspect.ismethod(function):
-        return f"{function.__qualname__} is a bound method"
-    if isinstance(function, functools.partial):
-        return "is a functools.partial"
-    if not inspect.isfunction(function):
-        return f"is a {type(function).__name__} object, not a function"
-    if function.__name__ == "<lambda>":
-        return "is a lambda"
-    if "<locals>" in function.__qualname__:
-        return f"{function.__qualname__} is defined inside another function (a closure)"
-    module = function.__module__ or ""
-    if module == "__main__":
-        return f"{function.__qualname__} is defined in __main__, which the triggerer cannot import"
-    if module.startswith(DAG_MODULE_PREFIX):
-        # Such a module is in sys.modules where the DAG was parsed, so importing it would pass here.
-        return f"{function.__qualname__} is defined in a DAG file, which the triggerer does not import"
-    return None
+_DOTTED = re.compile(r"^[A-Za-z_]\w*(\.[A-Za-z_]\w*)+$")
 
 
 def importable_path(function: Callable[..., Any] | str, argument: str) -> str:
@@ -75,11 +47,7 @@ def importable_path(function: Callable[..., Any] | str, argument: str) -> str:
 
     Raises ConfigurationError naming ``argument`` and saying how to fix it.
     """
-    if not isinstance(function, str):
-        problem = why_not_importable(function)
-        if problem is not None:
-            raise ConfigurationError(argument, f"{problem}; {HOW_TO_FIX}")
-    return callable_path(function, argument)
+    return callable_path(function, argument, HOW_TO_FIX)
 
 
 def interpret(result: Any, what: str) -> Outcome:

@@ -23,9 +23,9 @@ from typing import Any, ClassVar
 import aiohttp
 
 from triggers.cadence import require_positive
+from triggers.callable_path import callable_path, load_callable
 from triggers.checks import Check, Probe
 from triggers.errors import ConfigurationError, PermanentError, TransientError
-from triggers.http.callable_path import callable_path, load_callable
 from triggers.http.credentials import AUTH_TYPES, AuthType, Target, refuse_credentials_in, resolve_target, validate_url
 from triggers.http.expectations import FieldExpectation, subset_mismatch
 from triggers.http.response import HttpResponse, read_capped
