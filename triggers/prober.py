@@ -13,7 +13,10 @@ from typing import Any, Protocol
 
 from triggers.breaker import CircuitBreaker
 from triggers.checks import Check, Probe, attempt
-from triggers.outcomes import Failed, Met, Outcome, is_error
+from triggers.outcomes import Failed, Met, NotYet, Outcome, is_error
+
+#: What a poke says while the breaker is open: not yet, and counted as an error (no call was made).
+BREAKER_OPEN = NotYet("circuit breaker open", error="CircuitOpen")
 
 #: Breaker transitions a prober keeps for the report.
 MAX_TRANSITIONS = 20
@@ -71,7 +74,7 @@ class Prober:
             self.log.info(
                 "%s: circuit breaker open, skipping this check (%.0fs to a probe)", self.check.describe(), wait
             )
-            return self.last if self.last is not None and not isinstance(self.last, Met) else _breaker_open()
+            return BREAKER_OPEN
         async with self.check.opened() as probe:
             outcome, _ = await self.attempt(probe)
             return outcome
@@ -114,9 +117,3 @@ class Prober:
             self.log.warning("%s: not yet (%s: %s), attempt %d", what, outcome.error, reason, self.count)
         else:
             self.log.info("%s: not yet (%s), attempt %d", what, reason, self.count)
-
-
-def _breaker_open() -> Outcome:
-    from triggers.outcomes import NotYet
-
-    return NotYet("circuit breaker open", error="CircuitOpen")

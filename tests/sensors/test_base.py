@@ -5,7 +5,7 @@ import pytest
 from airflow.sdk.exceptions import AirflowFailException, AirflowSensorTimeout, AirflowSkipException, TaskDeferred
 
 from sensors.base import REPORT_XCOM_KEY, TIMEOUT_BACKSTOP_GRACE
-from tests.support.checks import script
+from tests.support.checks import CALLS, script
 from tests.support.sensors import ScriptedSensor, context
 from triggers.cadence import Fixed
 from triggers.errors import ConfigurationError
@@ -126,3 +126,12 @@ def test_bad_arguments_fail_at_construction_naming_the_argument(kwargs, argument
     script("args", NotYet("x"))
     with pytest.raises(ConfigurationError, match=f"^{argument}:"):
         sensor("args", **kwargs)
+
+
+def test_poke_skips_the_check_while_the_breaker_is_open() -> None:
+    refused = ConnectionRefusedError("refused")
+    script("poke-breaker", refused, refused, Met("up"))
+    poking = sensor("poke-breaker", deferrable=False, failure_threshold=2, recovery_timeout=3600)
+    pokes = [poking.poke(context()) for _ in range(3)]
+    assert [bool(p) for p in pokes] == [False, False, False]
+    assert CALLS["poke-breaker"] == 2  # the third poke made no call: the breaker opened after two errors
