@@ -2,7 +2,8 @@
 
 Secrets: headers whose names look like credentials (Authorization, X-Api-Key, Cookie, ...) are
 refused in every mode with a ConfigurationError pointing at ``http_conn_id``. In deferrable mode
-they would be stored unencrypted in the trigger table; refusing them in poke mode too keeps one
+they would be stored in the trigger table (as plain text unless ``[core] fernet_key`` is set);
+refusing them in poke mode too keeps one
 check for both modes and keeps tokens out of DAG files. Put the token in an Airflow HTTP
 connection (the password, with ``auth_type="bearer"``; login/password with ``"basic"``; any
 other header in the connection's extra): it is resolved in the triggerer and masked in logs.

@@ -2,8 +2,10 @@
 
 Constructor arguments are keyword-only and JSON-native (no ``**kwargs`` catch-all: a misspelt
 keyword fails). ``serialize()`` returns them normalised, so serialise -> JSON -> rebuild gives
-equal kwargs. They never hold a secret: Airflow 3.3 stores trigger kwargs unencrypted, so checks
-carry connection ids and resolve them in the triggerer.
+equal kwargs. They never hold a secret: Airflow keeps trigger kwargs in its metadata DB, Fernet-encrypted
+only when ``[core] fernet_key`` is set and as plain text when it is not (a default local
+install), and readable by anyone with that table and key; so checks carry connection ids and
+resolve them in the triggerer.
 """
 
 from __future__ import annotations

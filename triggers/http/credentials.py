@@ -1,6 +1,8 @@
 """Where a request goes and with which credentials, resolved in the triggerer, never carried in kwargs.
 
-Airflow 3.3 stores trigger kwargs unencrypted, so a check carries only a connection id. The
+Trigger kwargs sit in Airflow's metadata DB as plain text unless ``[core] fernet_key`` is set
+(then Fernet-encrypted, still readable by whoever holds the table and the key), so a check
+carries only a connection id. The
 connection (base URL, login/password, extras as headers) is read when a wait starts, every
 secret in it is registered with Airflow's secrets masker, and sessions are keyed by a one-way
 fingerprint of the credentials.
@@ -24,6 +26,8 @@ from triggers.errors import ConfigurationError, PermanentError
 AuthType = Literal["basic", "bearer"]
 AUTH_TYPES: tuple[str, ...] = ("basic", "bearer")
 
+#: Why a secret must not be an argument: the reason every refusal gives.
+KWARGS_EXPOSED = "trigger kwargs are stored in Airflow's metadata DB, as plain text unless [core] fernet_key is set"
 #: Parts of a header or query-parameter name that mark its value as a credential.
 _CREDENTIAL_HINTS = (
     "auth",
@@ -62,14 +66,14 @@ def refuse_credentials_in(url: str, headers: Mapping[str, str]) -> None:
         if looks_like_credential(name):
             raise ConfigurationError(
                 "endpoint_url",
-                f"query parameter {name!r} looks like a credential: trigger kwargs are stored unencrypted; "
+                f"query parameter {name!r} looks like a credential: {KWARGS_EXPOSED}; "
                 "put it in an Airflow connection (http_conn_id) instead",
             )
     for name in headers:
         if looks_like_credential(name):
             raise ConfigurationError(
                 "headers",
-                f"{name!r} looks like a credential: trigger kwargs are stored unencrypted. Put it in an "
+                f"{name!r} looks like a credential: {KWARGS_EXPOSED}. Put it in an "
                 "Airflow HTTP connection and pass http_conn_id: a token as the password with "
                 "auth_type='bearer', a login/password with auth_type='basic', or any other header in "
                 "the connection's extra",
