@@ -32,6 +32,7 @@ from triggers.callable_path import callable_path, load_callable
 from triggers.checks import Check
 from triggers.errors import ConfigurationError, PermanentError
 from triggers.outcomes import Failed, Met, NotYet, Outcome
+from triggers.secret_names import refuse_secret_arguments
 
 HOW_TO_FIX = (
     "the triggerer rebuilds conditions from a dotted path, so move it to a module-level function in an "
@@ -95,7 +96,11 @@ def _resolved(target: str) -> Callable[..., Any]:
 
 @dataclass(frozen=True)
 class CallableCheck(Check):
-    """Call the module-level function at ``target`` with ``kwargs`` (JSON values)."""
+    """Call the module-level function at ``target`` with ``kwargs`` (JSON values).
+
+    ``kwargs`` travel in trigger kwargs, so a name that looks like a secret's (``api_token``,
+    ``password``) or a value that is a credential URL is refused: pass a connection id instead.
+    """
 
     kind: ClassVar[str] = "callable"
     target: str
@@ -114,6 +119,7 @@ class CallableCheck(Check):
             raise ConfigurationError(
                 "kwargs", f"must be JSON-serialisable (they travel to the triggerer): {error}"
             ) from error
+        refuse_secret_arguments(self.kwargs, "kwargs")
 
     @classmethod
     def of(cls, function: Callable[..., Any] | str, *, name: str, **kwargs: Any) -> CallableCheck:

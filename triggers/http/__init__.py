@@ -1,10 +1,10 @@
 """HTTP health checks: one request judged by status and body, over a shared keep-alive session."""
 
 from triggers.http.check import HostNotFound, HttpCheck, ResponseTimeout, Unreachable
-from triggers.http.credentials import looks_like_credential
 from triggers.http.expectations import FieldExpectation
 from triggers.http.response import HttpResponse
 from triggers.http.trigger import HttpHealthTrigger
+from triggers.secret_names import looks_like_credential
 
 __all__ = [
     "FieldExpectation",

@@ -31,6 +31,7 @@ from triggers.http.expectations import FieldExpectation, subset_mismatch
 from triggers.http.response import HttpResponse, read_capped
 from triggers.http.sessions import shared_session
 from triggers.outcomes import Failed, Met, NotYet, Outcome
+from triggers.secret_names import masked_url
 
 log = logging.getLogger(__name__)
 
@@ -150,7 +151,8 @@ class HttpCheck(Check):
             raise ConfigurationError("follow_redirects", f"must be True or False, got {self.follow_redirects!r}")
 
     def describe(self) -> str:
-        where = f"{self.http_conn_id}:{self.url}" if self.http_conn_id else self.url
+        url = masked_url(self.url)
+        where = f"{self.http_conn_id}:{url}" if self.http_conn_id else url
         return f"{self.method} {where}"
 
     async def check(self) -> Outcome:
@@ -206,7 +208,8 @@ class HttpCheck(Check):
         except aiohttp.TooManyRedirects as error:
             raise PermanentError(f"more than {MAX_REDIRECTS} redirects from {self.describe()}") from error
         except (aiohttp.InvalidURL, aiohttp.RedirectClientError) as error:
-            raise PermanentError(f"invalid URL or redirect target: {error}") from error
+            where = masked_url(str(getattr(error, "url", "") or ""))
+            raise PermanentError(f"invalid URL or redirect target {where!r}: {type(error).__name__}") from error
         except TimeoutError as error:
             raise ResponseTimeout(f"no response within request_timeout={self.request_timeout:g}s") from error
         except aiohttp.ClientError as error:

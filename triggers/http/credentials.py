@@ -15,35 +15,18 @@ import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import urlsplit
 
 from airflow.sdk import BaseHook
 from airflow.sdk.exceptions import AirflowNotFoundException
 from airflow.sdk.log import amask_secret
 
 from triggers.errors import ConfigurationError, PermanentError
+from triggers.secret_names import KWARGS_EXPOSED, looks_like_credential, masked_url, refuse_credential_url
 
 AuthType = Literal["basic", "bearer"]
 AUTH_TYPES: tuple[str, ...] = ("basic", "bearer")
 
-#: Why a secret must not be an argument: the reason every refusal gives.
-KWARGS_EXPOSED = "trigger kwargs are stored in Airflow's metadata DB, as plain text unless [core] fernet_key is set"
-#: Parts of a header or query-parameter name that mark its value as a credential.
-_CREDENTIAL_HINTS = (
-    "auth",
-    "token",
-    "secret",
-    "password",
-    "passwd",
-    "apikey",
-    "api-key",
-    "api_key",
-    "cookie",
-    "session",
-    "signature",
-    "credential",
-    "private",
-)
 #: Connection extras that configure the HTTP provider's hook rather than naming a header.
 _EXTRA_OPTIONS = frozenset(
     {"stream", "cert", "verify", "proxies", "timeout", "allow_redirects", "max_redirects", "trust_env"}
@@ -51,24 +34,9 @@ _EXTRA_OPTIONS = frozenset(
 )
 
 
-def looks_like_credential(name: str) -> bool:
-    """Return True when a header or parameter called ``name`` probably carries a secret."""
-    lowered = name.lower()
-    return any(hint in lowered for hint in _CREDENTIAL_HINTS)
-
-
 def refuse_credentials_in(url: str, headers: Mapping[str, str]) -> None:
     """Raise ConfigurationError when ``url`` or ``headers`` would put a secret into trigger kwargs."""
-    parts = urlsplit(url)
-    if parts.username or parts.password:
-        raise ConfigurationError("endpoint_url", "must not contain user:password@; use http_conn_id instead")
-    for name, _ in parse_qsl(parts.query, keep_blank_values=True):
-        if looks_like_credential(name):
-            raise ConfigurationError(
-                "endpoint_url",
-                f"query parameter {name!r} looks like a credential: {KWARGS_EXPOSED}; "
-                "put it in an Airflow connection (http_conn_id) instead",
-            )
+    refuse_credential_url(url, "endpoint_url")
     for name in headers:
         if looks_like_credential(name):
             raise ConfigurationError(
@@ -88,10 +56,11 @@ def validate_url(url: Any, *, relative_allowed: bool) -> None:
     if parts.scheme in ("http", "https") and parts.hostname:
         return
     if parts.scheme or parts.netloc:
-        raise ConfigurationError("endpoint_url", f"must be an http:// or https:// URL, got {url!r}")
+        raise ConfigurationError("endpoint_url", f"must be an http:// or https:// URL, got {masked_url(url)!r}")
     if not relative_allowed:
         raise ConfigurationError(
-            "endpoint_url", f"{url!r} is relative: give an absolute http(s) URL, or http_conn_id for the base URL"
+            "endpoint_url",
+            f"{masked_url(url)!r} is relative: give an absolute http(s) URL, or http_conn_id for the base URL",
         )
 
 
@@ -169,7 +138,7 @@ def _join(base: str | None, url: str, conn_id: str) -> str:
             )
         return url
     if base is None:
-        raise PermanentError(f"endpoint_url {url!r} is relative and connection {conn_id!r} has no host")
+        raise PermanentError(f"endpoint_url {masked_url(url)!r} is relative and connection {conn_id!r} has no host")
     return f"{base}/{url.lstrip('/')}"
 
 

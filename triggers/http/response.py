@@ -1,7 +1,8 @@
 """A response as the check sees it: status, a size-capped body, latency; and its summaries.
 
 Summaries go into outcomes, reports, XComs and logs, so they are bounded and passed through
-Airflow's secrets masker (a server may echo a token back in its body).
+Airflow's secrets masker (a server may echo a token back in its body), and their URL (perhaps a
+presigned redirect target) through :func:`~triggers.secret_names.masked_url`.
 """
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ from typing import Any
 
 import aiohttp
 from airflow.sdk._shared.secrets_masker import redact  # what airflow.sdk.log uses; not re-exported there
+
+from triggers.secret_names import masked_url
 
 #: Bodies up to this size are parsed into the met value; larger ones are summarised without it.
 SUMMARY_JSON_BYTES = 16 * 1024
@@ -91,7 +94,7 @@ class HttpResponse:
         """Return a masked JSON summary: status, latency, size, and the parsed body when it is small."""
         small = self.is_json and len(self.body) <= SUMMARY_JSON_BYTES
         return {
-            "url": self.url,
+            "url": masked_url(self.url),
             "status": self.status,
             "reason": self.reason,
             "latency_ms": round(self.latency * 1000, 1),
@@ -104,7 +107,7 @@ class HttpResponse:
     def brief(self) -> dict[str, Any]:
         """Return what a report keeps about the last response: status, latency and a masked excerpt."""
         return {
-            "url": self.url,
+            "url": masked_url(self.url),
             "status": self.status,
             "latency_ms": round(self.latency * 1000, 1),
             "excerpt": self.excerpt(),

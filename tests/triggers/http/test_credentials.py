@@ -9,7 +9,7 @@ from airflow.sdk._shared.secrets_masker import redact
 from tests.support.http_server import Reply, require_headers
 from triggers.checks import check_once
 from triggers.http import HttpCheck
-from triggers.http.credentials import looks_like_credential
+from triggers.secret_names import looks_like_credential
 
 TOKEN = "tok-3f9a1c77e2d54b0b"
 
