@@ -15,7 +15,7 @@ from typing import Any
 
 from airflow.sdk import BaseHook
 from airflow.sdk.exceptions import AirflowNotFoundException
-from airflow.sdk.log import mask_secret
+from airflow.sdk.log import amask_secret
 
 from triggers.errors import ConfigurationError, PermanentError
 from triggers.orders.records import OrderRow, order_key
@@ -116,7 +116,8 @@ async def resolve_target(conn_id: str) -> Target:
     except AirflowNotFoundException as error:
         raise PermanentError(f"connection {conn_id!r} is not defined") from error
     if conn.password:
-        mask_secret(conn.password)
+        # the async form: the sync one sends to the supervisor with a blocking call on the loop
+        await amask_secret(conn.password)
     if conn.conn_type == "sqlite":
         # The UI puts the file in host; a URI (sqlite:////path) puts it in schema.
         path = conn.host or conn.schema
