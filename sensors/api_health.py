@@ -49,7 +49,13 @@ class APIHealthSensor(DeferrableSensor):
     :param max_body_bytes: the most of a body read.
     :param connect_timeout: seconds for the TCP connect (default: ``request_timeout``).
     :param follow_redirects: follow 3xx answers (up to 10).
-    :param method: "GET" or "HEAD".
+    :param method: GET, HEAD, POST, PUT, PATCH, DELETE or OPTIONS (as HttpSensor's ``method``).
+    :param data: a form body (a mapping) or a text body, for a method that carries one.
+    :param json: a JSON body (dicts, lists, text, numbers), for a method that carries one.
+    :param request_params: query parameters, added to those in ``endpoint_url``.
+    :param extra_options: TLS and proxy options overriding the connection's extra: ``verify``
+        (False, or a CA bundle path), ``cert`` (a path, or ``[cert, key]``), ``proxy`` or
+        ``proxies``. Names in bodies and parameters that look like secrets are refused.
 
     Between failed attempts the wait backs off exponentially with jitter (``backoff_*``),
     honouring ``Retry-After`` on 429 and 503. ``failure_threshold`` turns on the circuit breaker;
@@ -78,6 +84,10 @@ class APIHealthSensor(DeferrableSensor):
         connect_timeout: float | None = None,
         follow_redirects: bool = True,
         method: str = "GET",
+        data: str | Mapping[str, Any] | None = None,
+        json: Any = None,
+        request_params: Mapping[str, Any] | None = None,
+        extra_options: Mapping[str, Any] | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
@@ -97,6 +107,10 @@ class APIHealthSensor(DeferrableSensor):
         self.connect_timeout = connect_timeout
         self.follow_redirects = follow_redirects
         self.method = method
+        self.data = data
+        self.json = json
+        self.request_params = request_params
+        self.extra_options = extra_options
         self.validate()
 
     def build_check(self) -> Check:
@@ -120,6 +134,10 @@ class APIHealthSensor(DeferrableSensor):
             not_yet_statuses=_listed(self.not_yet_statuses),
             permanent_statuses=_listed(self.permanent_statuses),
             follow_redirects=self.follow_redirects,
+            data=self.data,
+            json=self.json,
+            request_params=self.request_params or {},
+            extra_options=self.extra_options or {},
         )
 
     def on_report(self, context: Any, report: Report) -> None:

@@ -134,7 +134,7 @@ def masked_url(url: str) -> str:
     return urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
 
 
-def refuse_secret_arguments(values: Mapping[str, Any], argument: str) -> None:
+def refuse_secret_arguments(values: Any, argument: str) -> None:
     """Raise ConfigurationError when a name in ``values`` (nested too) is a secret's or a value a credential URL.
 
     ``argument`` names the mapping in the message (``kwargs['api_token']``).

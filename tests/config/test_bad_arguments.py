@@ -145,8 +145,14 @@ SPECIFIC: dict[str, list[tuple[Any, ...]]] = {
         ("connect_timeout", 0),
         ("connect_timeout", -2),
         ("follow_redirects", "yes"),
-        ("method", "POST"),
+        ("method", "TRACE"),
         ("method", "get it"),
+        ("json", {"a": 1}),  # a GET carries no body
+        ("data", {"a": {"b": 1}}),
+        ("request_params", {"access_token": "x"}),
+        ("request_params", "a=1"),
+        ("extra_options", {"stream": True}),
+        ("extra_options", {"proxy": "http://u:pw@proxy:3128"}),
         ("http_conn_id", ""),
     ],
     "multi": [

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import inspect
 import json
 import logging
@@ -28,6 +29,16 @@ from triggers.checks import Check, Probe
 from triggers.errors import ConfigurationError, PermanentError, TransientError
 from triggers.http.credentials import AUTH_TYPES, AuthType, Target, refuse_credentials_in, resolve_target, validate_url
 from triggers.http.expectations import FieldExpectation, subset_mismatch
+from triggers.http.options import (
+    form_encoded,
+    statuses,
+    validate_body,
+    validate_headers,
+    validate_method,
+    validate_request_params,
+    validate_transport_options,
+    with_params,
+)
 from triggers.http.response import HttpResponse, read_capped
 from triggers.http.sessions import shared_session
 from triggers.outcomes import Failed, Met, NotYet, Outcome
@@ -39,7 +50,6 @@ DEFAULT_NOT_YET_STATUSES = (404, 408, 425, 429)
 DEFAULT_PERMANENT_STATUSES = (401, 403)
 DEFAULT_MAX_BODY_BYTES = 1024 * 1024
 MAX_REDIRECTS = 10
-METHODS = ("GET", "HEAD")
 _RETRY_AFTER_STATUSES = (429, 503)
 
 
@@ -53,15 +63,6 @@ class Unreachable(TransientError):
 
 class ResponseTimeout(TransientError):
     """No complete response within ``request_timeout``."""
-
-
-def _statuses(value: Any, argument: str) -> tuple[int, ...]:
-    items = [value] if isinstance(value, int) else value
-    if not isinstance(items, (list, tuple, set, frozenset)) or not all(
-        isinstance(s, int) and not isinstance(s, bool) and 100 <= s <= 599 for s in items
-    ):
-        raise ConfigurationError(argument, f"must be an HTTP status (100-599) or a set of them, got {value!r}")
-    return tuple(sorted(set(items)))
 
 
 @dataclass(frozen=True)
@@ -80,6 +81,8 @@ class HttpCheck(Check):
         means basic when the connection has a login.
     :param request_timeout: seconds for the whole request; ``connect_timeout`` for the TCP connect.
     :param max_body_bytes: the most of a body ever read.
+    :param method, data, json, request_params, extra_options: as HttpSensor / HttpHook name them
+        (see :mod:`triggers.http.options`); TLS and proxy options also come from the connection's extra.
 
     Met's value is :meth:`HttpResponse.summary` (status, latency, the JSON body when small).
     """
@@ -100,34 +103,34 @@ class HttpCheck(Check):
     not_yet_statuses: tuple[int, ...] = DEFAULT_NOT_YET_STATUSES
     permanent_statuses: tuple[int, ...] = DEFAULT_PERMANENT_STATUSES
     follow_redirects: bool = True
+    data: str | Mapping[str, Any] | None = field(default=None, hash=False)
+    json: Any = field(default=None, hash=False)
+    request_params: Mapping[str, Any] = field(default_factory=dict, hash=False)
+    extra_options: Mapping[str, Any] = field(default_factory=dict, hash=False)
 
     def __post_init__(self) -> None:
         if self.http_conn_id is not None and (not isinstance(self.http_conn_id, str) or not self.http_conn_id):
             raise ConfigurationError("http_conn_id", f"must be a connection id, got {self.http_conn_id!r}")
         validate_url(self.url, relative_allowed=self.http_conn_id is not None)
-        if self.method not in METHODS:
-            raise ConfigurationError("method", f"must be one of {', '.join(METHODS)}, got {self.method!r}")
+        object.__setattr__(self, "method", validate_method(self.method))
+        object.__setattr__(self, "data", validate_body(self.method, self.data, self.json))
+        object.__setattr__(self, "request_params", validate_request_params(self.request_params))
+        object.__setattr__(self, "extra_options", validate_transport_options(self.extra_options, "extra_options"))
         if self.auth_type is not None and self.auth_type not in AUTH_TYPES:
             raise ConfigurationError("auth_type", f"must be one of {', '.join(AUTH_TYPES)} or None")
         if self.auth_type is not None and self.http_conn_id is None:
             raise ConfigurationError("auth_type", "needs http_conn_id: credentials come from an Airflow connection")
-        headers = self.headers or {}
-        if not isinstance(headers, Mapping) or not all(
-            isinstance(k, str) and isinstance(v, str) and "\n" not in k + v and "\r" not in k + v
-            for k, v in headers.items()
-        ):
-            raise ConfigurationError("headers", f"must map header names to single-line strings, got {headers!r}")
-        refuse_credentials_in(self.url, headers)
-        object.__setattr__(self, "headers", dict(headers))
-        expected = _statuses(self.expected_status, "expected_status")
-        permanent = _statuses(self.permanent_statuses, "permanent_statuses")
+        object.__setattr__(self, "headers", validate_headers(self.headers))
+        refuse_credentials_in(self.url, self.headers)
+        expected = statuses(self.expected_status, "expected_status")
+        permanent = statuses(self.permanent_statuses, "permanent_statuses")
         if set(expected) & set(permanent):
             raise ConfigurationError(
                 "permanent_statuses", f"overlaps expected_status: {set(expected) & set(permanent)}"
             )
         object.__setattr__(self, "expected_status", expected)
         object.__setattr__(self, "permanent_statuses", permanent)
-        object.__setattr__(self, "not_yet_statuses", _statuses(self.not_yet_statuses, "not_yet_statuses"))
+        object.__setattr__(self, "not_yet_statuses", statuses(self.not_yet_statuses, "not_yet_statuses"))
         if not isinstance(self.fields, (list, tuple)):
             raise ConfigurationError("field_expectations", f"must be a list of expectations, got {self.fields!r}")
         object.__setattr__(self, "fields", tuple(FieldExpectation.coerce(f) for f in self.fields))
@@ -167,7 +170,10 @@ class HttpCheck(Check):
 
             async def check() -> Outcome:
                 if not held:
-                    target = await resolve_target(self.url, self.headers, self.http_conn_id, self.auth_type)
+                    target = await resolve_target(
+                        self.url, self.headers, self.http_conn_id, self.auth_type, self.extra_options
+                    )
+                    target = dataclasses.replace(target, url=with_params(target.url, self.request_params))
                     session = await stack.enter_async_context(shared_session(target.origin, target.identity))
                     held.append((target, session))
                 target, session = held[0]
@@ -178,15 +184,27 @@ class HttpCheck(Check):
     async def exchange(self, session: aiohttp.ClientSession, target: Target) -> HttpResponse:
         """Send the request and read the capped body; raise typed transient or permanent errors."""
         timeout = aiohttp.ClientTimeout(total=self.request_timeout, sock_connect=self.connect_timeout)
+        headers, payload = target.headers, self.data
+        if isinstance(payload, Mapping):
+            headers = {**headers, "Content-Type": "application/x-www-form-urlencoded"}
+            payload = form_encoded(payload)
+        transport = target.transport
+        if transport.proxy_headers and target.url.startswith("http:"):
+            headers = {**headers, **transport.proxy_headers}  # a forward proxy reads them; CONNECT sends its own
         begun = time.monotonic()
         try:
             async with session.request(
                 self.method,
                 target.url,
-                headers=target.headers,
+                headers=headers,
+                data=payload,
+                json=self.json,
                 timeout=timeout,
                 allow_redirects=self.follow_redirects,
                 max_redirects=MAX_REDIRECTS,
+                ssl=transport.ssl,
+                proxy=transport.proxy,
+                proxy_headers=transport.proxy_headers,
             ) as raw:
                 body, truncated = await read_capped(raw, self.max_body_bytes)
                 response = HttpResponse(
@@ -203,6 +221,10 @@ class HttpCheck(Check):
             raise HostNotFound(f"cannot resolve {error.host}") from error
         except (aiohttp.ClientSSLError, aiohttp.ClientConnectorCertificateError) as error:
             raise PermanentError(f"TLS with {target.origin} failed: {error}") from error
+        except aiohttp.ClientProxyConnectionError as error:
+            raise Unreachable(
+                f"cannot connect to proxy {masked_url(str(transport.proxy))}: {error.strerror}"
+            ) from error
         except aiohttp.ClientConnectorError as error:
             raise Unreachable(f"cannot connect to {target.origin}: {error.strerror or error}") from error
         except aiohttp.TooManyRedirects as error:

@@ -22,6 +22,7 @@ from airflow.sdk.exceptions import AirflowNotFoundException
 from airflow.sdk.log import amask_secret
 
 from triggers.errors import ConfigurationError, PermanentError
+from triggers.http.transport import Transport, resolve_transport
 from triggers.secret_names import KWARGS_EXPOSED, looks_like_credential, masked_url, refuse_credential_url
 
 AuthType = Literal["basic", "bearer"]
@@ -29,7 +30,7 @@ AUTH_TYPES: tuple[str, ...] = ("basic", "bearer")
 
 #: Connection extras that configure the HTTP provider's hook rather than naming a header.
 _EXTRA_OPTIONS = frozenset(
-    {"stream", "cert", "verify", "proxies", "timeout", "allow_redirects", "max_redirects", "trust_env"}
+    {"stream", "cert", "verify", "proxy", "proxies", "timeout", "allow_redirects", "max_redirects", "trust_env"}
     | {"check_response", "srv_lookup", "auth_type", "auth_kwargs", "headers"}
 )
 
@@ -73,11 +74,12 @@ def origin_of(url: str) -> str:
 
 @dataclass(frozen=True)
 class Target:
-    """A resolved request: the full URL, every header (auth included) and the credentials' fingerprint."""
+    """A resolved request: the full URL, every header (auth included), TLS/proxy and the credentials' fingerprint."""
 
     url: str
     headers: dict[str, str] = field(repr=False)
     identity: str = ""
+    transport: Transport = field(default_factory=Transport)
 
     @property
     def origin(self) -> str:
@@ -85,14 +87,19 @@ class Target:
 
 
 async def resolve_target(
-    url: str, headers: Mapping[str, str], conn_id: str | None, auth_type: AuthType | None
+    url: str,
+    headers: Mapping[str, str],
+    conn_id: str | None,
+    auth_type: AuthType | None,
+    extra_options: Mapping[str, Any] | None = None,
 ) -> Target:
-    """Return where to send the request and with which headers; mask every secret found.
+    """Return where to send the request, with which headers, TLS and proxy; mask every secret found.
 
     Raises PermanentError when the connection is missing or cannot give what ``auth_type`` needs.
     """
     if conn_id is None:
-        return Target(url, dict(headers), identity=_fingerprint(None, None, {}))
+        transport = await resolve_transport(url, {}, extra_options or {}, None)
+        return Target(url, dict(headers), _fingerprint(None, None, {}, transport.identity), transport)
     try:
         conn = await BaseHook.aget_connection(conn_id)
     except AirflowNotFoundException as error:
@@ -119,7 +126,8 @@ async def resolve_target(
     for secret in (conn.password, *secrets.values(), *(v.split(" ", 1)[-1] for v in secrets.values())):
         if secret:
             await amask_secret(secret)
-    return Target(full_url, merged, identity=_fingerprint(conn_id, chosen, secrets))
+    transport = await resolve_transport(full_url, conn.extra_dejson or {}, extra_options or {}, conn_id)
+    return Target(full_url, merged, _fingerprint(conn_id, chosen, secrets, transport.identity), transport)
 
 
 def _base_url(host: str | None, schema: str | None, port: int | None) -> str | None:
@@ -142,7 +150,7 @@ def _join(base: str | None, url: str, conn_id: str) -> str:
     return f"{base}/{url.lstrip('/')}"
 
 
-def _fingerprint(conn_id: str | None, auth_type: str | None, secrets: Mapping[str, str]) -> str:
-    """Return a one-way digest naming these credentials, so sessions never mix identities."""
-    material = repr((conn_id, auth_type, sorted(secrets.items()))).encode()
+def _fingerprint(conn_id: str | None, auth_type: str | None, secrets: Mapping[str, str], transport: str) -> str:
+    """Return a one-way digest naming these credentials and transport, so sessions never mix identities."""
+    material = repr((conn_id, auth_type, sorted(secrets.items()), transport)).encode()
     return hashlib.sha256(material).hexdigest()[:16]

@@ -1,0 +1,178 @@
+"""Request options named as the built-in HttpSensor / HttpHook name them, checked when the DAG is parsed.
+
+- ``method``: GET, HEAD, POST, PUT, PATCH, DELETE or OPTIONS.
+- ``data``: a form body (a mapping, sent as ``application/x-www-form-urlencoded``) or a raw text
+  body; ``json``: a JSON body. One of them, and only with a method that carries a body.
+- ``request_params``: query parameters, appended to those already in the URL.
+- ``extra_options`` and the connection's extra: ``verify`` (False, or a CA bundle path),
+  ``cert`` (a client certificate path, or ``[cert, key]`` paths), ``proxy`` (a URL) or
+  ``proxies`` (``{"http": url, "https": url}``). The connection's extra is read in the triggerer
+  (:mod:`triggers.http.transport`); ``extra_options`` override it.
+
+Every name in a body or in ``request_params`` that looks like a secret's is refused, like a
+credential header: these travel in trigger kwargs. A proxy's credentials belong in the connection.
+"""
+
+from __future__ import annotations
+
+import json as jsonlib
+from collections.abc import Mapping
+from typing import Any
+from urllib.parse import urlencode, urlsplit, urlunsplit
+
+from triggers.errors import ConfigurationError
+from triggers.secret_names import KWARGS_EXPOSED, is_secret_query_name, refuse_credential_url, refuse_secret_arguments
+
+METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
+#: Methods that carry no body: their parameters go in ``request_params``.
+BODILESS_METHODS = ("GET", "HEAD", "OPTIONS")
+#: The connection-extra / ``extra_options`` keys understood here (requests' names, as HttpHook uses them).
+TRANSPORT_OPTIONS = ("verify", "cert", "proxy", "proxies")
+#: HttpHook extra_options that have an argument of their own here.
+_RENAMED = {"timeout": "request_timeout", "allow_redirects": "follow_redirects", "max_redirects": "follow_redirects"}
+
+Scalar = str | int | float | bool
+
+
+def statuses(value: Any, argument: str) -> tuple[int, ...]:
+    """Return the HTTP status or statuses in ``value``, sorted; raise ConfigurationError naming ``argument``."""
+    items = [value] if isinstance(value, int) else value
+    if not isinstance(items, (list, tuple, set, frozenset)) or not all(
+        isinstance(s, int) and not isinstance(s, bool) and 100 <= s <= 599 for s in items
+    ):
+        raise ConfigurationError(argument, f"must be an HTTP status (100-599) or a set of them, got {value!r}")
+    return tuple(sorted(set(items)))
+
+
+def validate_headers(headers: Any) -> dict[str, str]:
+    """Return ``headers`` as a dict; raise ConfigurationError unless it maps names to single-line strings."""
+    headers = headers or {}
+    if not isinstance(headers, Mapping) or not all(
+        isinstance(k, str) and isinstance(v, str) and "\n" not in k + v and "\r" not in k + v
+        for k, v in headers.items()
+    ):
+        raise ConfigurationError("headers", f"must map header names to single-line strings, got {headers!r}")
+    return dict(headers)
+
+
+def validate_method(method: Any) -> str:
+    """Return ``method`` in upper case; raise ConfigurationError unless it is a known HTTP method."""
+    upper = method.upper() if isinstance(method, str) else method
+    if upper not in METHODS:
+        raise ConfigurationError("method", f"must be one of {', '.join(METHODS)}, got {method!r}")
+    return str(upper)
+
+
+def validate_body(method: str, data: Any, json_body: Any) -> Any:
+    """Return ``data`` normalised (a mapping becomes a dict); raise ConfigurationError on a bad body."""
+    if data is None and json_body is None:
+        return None
+    argument = "data" if data is not None else "json"
+    if data is not None and json_body is not None:
+        raise ConfigurationError("json", "give a form or text body (data) or a JSON body (json), not both")
+    if method in BODILESS_METHODS:
+        raise ConfigurationError(
+            argument, f"{method} carries no body: use request_params for query parameters, or method='POST'"
+        )
+    if json_body is not None:
+        try:
+            jsonlib.dumps(json_body, allow_nan=False)
+        except (TypeError, ValueError) as error:
+            raise ConfigurationError("json", f"must be JSON (dicts, lists, text, numbers): {error}") from error
+        refuse_secret_arguments(json_body, "json")
+        return None
+    if isinstance(data, str):
+        return data
+    if not isinstance(data, Mapping) or not all(isinstance(k, str) and _form_value(v) for k, v in data.items()):
+        raise ConfigurationError("data", f"must be text or map field names to text or numbers, got {data!r:.100}")
+    refuse_secret_arguments(data, "data")
+    return {k: list(v) if isinstance(v, (list, tuple)) else v for k, v in data.items()}
+
+
+def validate_request_params(params: Any) -> dict[str, Any]:
+    """Return ``params`` as a dict (list values as lists); raise ConfigurationError on a bad or secret one."""
+    if params is None:
+        return {}
+    if not isinstance(params, Mapping) or not all(isinstance(k, str) and _form_value(v) for k, v in params.items()):
+        raise ConfigurationError(
+            "request_params", f"must map parameter names to text, numbers or lists of them, got {params!r:.100}"
+        )
+    for name in params:
+        if is_secret_query_name(name):
+            raise ConfigurationError(
+                "request_params",
+                f"{name!r} looks like a credential: {KWARGS_EXPOSED}; put it in an Airflow connection and pass "
+                "http_conn_id instead",
+            )
+    return {k: list(v) if isinstance(v, (list, tuple)) else v for k, v in params.items()}
+
+
+def validate_transport_options(options: Any, argument: str) -> dict[str, Any]:
+    """Return the TLS and proxy options in ``options``; raise ConfigurationError naming ``argument``.
+
+    Used for ``extra_options`` at parse time; the connection's extra goes through it in the triggerer.
+    """
+    if options is None:
+        return {}
+    if not isinstance(options, Mapping):
+        raise ConfigurationError(argument, f"must be a mapping of options, got {options!r:.100}")
+    for name in options:
+        if name in _RENAMED:
+            raise ConfigurationError(argument, f"{name!r}: use the sensor's {_RENAMED[name]} argument instead")
+        if name not in TRANSPORT_OPTIONS:
+            raise ConfigurationError(argument, f"{name!r} is not one of {', '.join(TRANSPORT_OPTIONS)}")
+    verify = options.get("verify", True)
+    if not isinstance(verify, bool) and not _path(verify):
+        raise ConfigurationError(f"{argument}['verify']", f"must be True, False or a CA bundle path, got {verify!r}")
+    cert = options.get("cert")
+    pair = isinstance(cert, (list, tuple)) and len(cert) == 2 and all(_path(p) for p in cert)
+    if cert is not None and not _path(cert) and not pair:
+        raise ConfigurationError(
+            f"{argument}['cert']", f"must be a certificate path or [certificate, key] paths, got {cert!r}"
+        )
+    if "proxy" in options and "proxies" in options:
+        raise ConfigurationError(argument, "give proxy (one URL) or proxies (per scheme), not both")
+    proxies = options.get("proxies", {})
+    proxy = options.get("proxy")
+    if not isinstance(proxies, Mapping):
+        raise ConfigurationError(f"{argument}['proxies']", f"must map 'http'/'https' to proxy URLs, got {proxies!r}")
+    for scheme, url in ({"all": proxy} if proxy is not None else dict(proxies)).items():
+        where = f"{argument}['proxy']" if proxy is not None else f"{argument}['proxies'][{scheme!r}]"
+        if not isinstance(url, str) or urlsplit(url).scheme not in ("http", "https") or not urlsplit(url).hostname:
+            raise ConfigurationError(where, f"must be an http(s):// proxy URL, got {url!r:.100}")
+        if argument == "extra_options":
+            refuse_credential_url(url, where)
+    return {name: list(value) if isinstance(value, tuple) else value for name, value in options.items()}
+
+
+def form_encoded(data: Mapping[str, Any]) -> str:
+    """Return ``data`` as an ``application/x-www-form-urlencoded`` body (list values repeat the name)."""
+    return urlencode({k: _text(v) for k, v in data.items()}, doseq=True)
+
+
+def with_params(url: str, params: Mapping[str, Any]) -> str:
+    """Return ``url`` with ``params`` appended to its query (list values repeat the name)."""
+    if not params:
+        return url
+    parts = urlsplit(url)
+    added = form_encoded(params)
+    query = f"{parts.query}&{added}" if parts.query else added
+    return urlunsplit((parts.scheme, parts.netloc, parts.path, query, parts.fragment))
+
+
+def _form_value(value: Any) -> bool:
+    if isinstance(value, (list, tuple)):
+        return all(isinstance(v, Scalar) for v in value)
+    return isinstance(value, Scalar)
+
+
+def _text(value: Any) -> Any:
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, list):
+        return [_text(v) for v in value]
+    return value
+
+
+def _path(value: Any) -> bool:
+    return isinstance(value, str) and bool(value.strip())
