@@ -25,7 +25,9 @@ The table needs a trigger that sends the order id on the channel after each stat
 
 A payload is read as an order id (plain text, or a JSON string or number) and wakes only the
 waits on that order; a JSON object is matched on its id-column key (and wakes every wait when it
-has none); an empty payload or other JSON (a list) wakes every wait on the channel.
+has none); an empty payload or other JSON (a list) wakes every wait on the channel. Each
+notification is parsed once and dispatched through an index (channel -> id column -> order key
+-> subscriptions), so its cost does not grow with the number of waits on the channel.
 """
 
 from __future__ import annotations
@@ -71,29 +73,84 @@ FOR EACH ROW EXECUTE FUNCTION {table}_notify_status();
 """
 
 
-def concerns(payload: str, order_keys: Collection[str], id_column: str) -> bool:
-    """Return True when a notification with ``payload`` may concern one of ``order_keys``."""
+#: What :func:`parse_payload` returns when a notification concerns every wait on the channel.
+EVERYONE = None
+
+
+def parse_payload(payload: str) -> Any:
+    """Return a payload once parsed: its JSON value, its text when not JSON, or EVERYONE when empty."""
     text = payload.strip()
     if not text:
-        return True
+        return EVERYONE
     try:
-        value = json.loads(text)
+        return json.loads(text)
     except ValueError:
-        return text in order_keys
-    if isinstance(value, dict):
-        return id_column not in value or str(value[id_column]) in order_keys
-    if isinstance(value, (str, int)) and not isinstance(value, bool):
-        return str(value) in order_keys
-    return True
+        return text  # plain text: the order key itself
+
+
+def notified_key(parsed: Any, id_column: str) -> str | None:
+    """Return the order key a parsed payload names for waits keyed on ``id_column``, or None (everyone)."""
+    if parsed is EVERYONE:
+        return None
+    if isinstance(parsed, dict):
+        return str(parsed[id_column]) if id_column in parsed else None
+    if isinstance(parsed, (str, int)) and not isinstance(parsed, bool):
+        return str(parsed)
+    return None
+
+
+def concerns(payload: str, order_keys: Collection[str], id_column: str) -> bool:
+    """Return True when a notification with ``payload`` may concern one of ``order_keys``."""
+    key = notified_key(parse_payload(payload), id_column)
+    return key is None or key in order_keys
 
 
 @dataclass(eq=False)
 class Subscription:
-    """One wait's interest in a channel: ``event`` is set when a notification concerns it."""
+    """One wait's interest in orders ``keys`` on a channel: ``event`` is set when a notification concerns it."""
 
     channel: str
-    wants: Callable[[str], bool]
+    keys: frozenset[str]
+    id_column: str = "id"
     event: asyncio.Event = field(default_factory=asyncio.Event)
+
+
+class _Index:
+    """The subscriptions of one channel, by id column and then by order key."""
+
+    __slots__ = ("by_column", "everyone")
+
+    def __init__(self) -> None:
+        self.everyone: set[Subscription] = set()
+        self.by_column: dict[str, dict[str, set[Subscription]]] = {}
+
+    def add(self, subscription: Subscription) -> None:
+        self.everyone.add(subscription)
+        keyed = self.by_column.setdefault(subscription.id_column, {})
+        for key in subscription.keys:
+            keyed.setdefault(key, set()).add(subscription)
+
+    def discard(self, subscription: Subscription) -> None:
+        self.everyone.discard(subscription)
+        keyed = self.by_column.get(subscription.id_column, {})
+        for key in subscription.keys:
+            holders = keyed.get(key)
+            if holders is not None:
+                holders.discard(subscription)
+                if not holders:
+                    del keyed[key]
+        if not keyed:
+            self.by_column.pop(subscription.id_column, None)
+
+    def concerned(self, parsed: Any) -> Collection[Subscription]:
+        """Return the subscriptions a parsed payload concerns."""
+        found: set[Subscription] = set()
+        for id_column, keyed in self.by_column.items():
+            key = notified_key(parsed, id_column)
+            if key is None:
+                return self.everyone
+            found.update(keyed.get(key, ()))
+        return found
 
 
 class Listener:
@@ -115,7 +172,7 @@ class Listener:
         self._reconnect_base = reconnect_base
         self._reconnect_cap = reconnect_cap
         self._rng = rng or random.Random()
-        self._subscriptions: dict[str, set[Subscription]] = {}
+        self._subscriptions: dict[str, _Index] = {}
         self._connection: Any = None
         self._listening: set[str] = set()
         # asyncpg allows one operation at a time per connection: LISTENs and keepalives take turns.
@@ -124,6 +181,8 @@ class Listener:
         self.ready = asyncio.Event()
         #: How many times a connection was established (1 plus the reconnections).
         self.connections = 0
+        #: How many payloads were parsed (one per notification, whatever the number of waits).
+        self.parsed = 0
         self._task: asyncio.Task[None] | None = None
 
     def start(self) -> Listener:
@@ -139,14 +198,14 @@ class Listener:
                 await self._task
 
     async def subscribe(
-        self, channel: str, wants: Callable[[str], bool], event: asyncio.Event | None = None
+        self, channel: str, keys: Collection[str], id_column: str = "id", event: asyncio.Event | None = None
     ) -> Subscription:
-        """Return a subscription to ``channel`` that sets ``event`` (a new one if None).
+        """Return a subscription to orders ``keys`` on ``channel`` that sets ``event`` (a new one if None).
 
         LISTENs on the channel now when connected, else at the next connect.
         """
-        subscription = Subscription(channel, wants, event or asyncio.Event())
-        self._subscriptions.setdefault(channel, set()).add(subscription)
+        subscription = Subscription(channel, frozenset(keys), id_column, event or asyncio.Event())
+        self._subscriptions.setdefault(channel, _Index()).add(subscription)
         async with self._lock:
             connection = self._connection
             if connection is not None and channel not in self._listening:
@@ -160,16 +219,21 @@ class Listener:
 
     def unsubscribe(self, subscription: Subscription) -> None:
         """Forget ``subscription``; the channel stays listened to until the listener closes."""
-        self._subscriptions.get(subscription.channel, set()).discard(subscription)
+        index = self._subscriptions.get(subscription.channel)
+        if index is not None:
+            index.discard(subscription)
 
     def _on_notification(self, connection: Any, pid: int, channel: str, payload: str) -> None:
-        for subscription in tuple(self._subscriptions.get(channel, ())):
-            if subscription.wants(payload):
-                subscription.event.set()
+        index = self._subscriptions.get(channel)
+        if index is None:
+            return
+        self.parsed += 1
+        for subscription in tuple(index.concerned(parse_payload(payload))):
+            subscription.event.set()
 
     def _wake_all(self) -> None:
-        for subscriptions in self._subscriptions.values():
-            for subscription in subscriptions:
+        for index in self._subscriptions.values():
+            for subscription in index.everyone:
                 subscription.event.set()
 
     def _delay(self, failures: int) -> float:

@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import asyncpg
 
 from triggers.errors import PermanentError
-from triggers.orders.listen import LISTENERS, concerns
+from triggers.orders.listen import LISTENERS
 from triggers.orders.postgres_store import QUERY_POOLS, fetch_postgres
 from triggers.orders.records import OrderId, OrderRow, order_key
 from triggers.orders.sql import OrderQuery, PostgresTarget, SqliteTarget, Target, resolve_target
@@ -63,11 +63,7 @@ class TableSession:
         # Subscribed before the query it precedes: a change committed after that query is heard.
         listener = await self._resources.enter_async_context(LISTENERS.lease(target))
         keys = frozenset(order_key(order_id) for order_id in self._source.order_ids)
-        wants = _wants(keys, self._source.query.id_column)
-        subscription = await listener.subscribe(str(self._source.notify_channel), wants, wakeup)
+        channel = str(self._source.notify_channel)
+        subscription = await listener.subscribe(channel, keys, self._source.query.id_column, wakeup)
         self._resources.callback(listener.unsubscribe, subscription)
         self._subscribed = True
-
-
-def _wants(keys: Collection[str], id_column: str) -> Callable[[str], bool]:
-    return lambda payload: concerns(payload, keys, id_column)

@@ -119,7 +119,7 @@ async def test_a_listener_retries_a_refused_server_and_wakes_everyone_once_it_is
     target = PostgresTarget(host="127.0.0.1", port=proxy.port, database=postgres_db.name, user="postgres")
     listener = Listener(target, reconnect_base=0.05, reconnect_cap=0.2).start()
     try:
-        subscription = await listener.subscribe(CHANNEL, lambda payload: False)
+        subscription = await listener.subscribe(CHANNEL, keys=())
         await asyncio.sleep(0.5)  # several refused attempts, backing off
         assert not listener.ready.is_set()
         assert listener.connections == 0
@@ -137,3 +137,26 @@ async def test_a_listener_retries_a_refused_server_and_wakes_everyone_once_it_is
     finally:
         await listener.close()
         await proxy.stop()
+
+
+@pytest.mark.postgres
+async def test_a_notification_is_parsed_once_and_wakes_only_the_waits_on_its_order(postgres_db) -> None:
+    target = PostgresTarget(host="127.0.0.1", port=5432, database=postgres_db.name, user="postgres")
+    listener = Listener(target).start()
+    try:
+        others = [await listener.subscribe(CHANNEL, keys=(str(n),)) for n in range(1000, 2000)]
+        ours = [await listener.subscribe(CHANNEL, keys=("7", "8")) for _ in range(10)]
+        by_row = await listener.subscribe(CHANNEL, keys=("7",), id_column="order_id")
+        await asyncio.wait_for(listener.ready.wait(), 10)
+        for subscription in [*others, *ours, by_row]:
+            subscription.event.clear()  # woken by the connect: anything before LISTEN was missed
+        parsed = listener.parsed
+        await postgres_db.execute(f"NOTIFY {CHANNEL}, '7'")
+        await asyncio.wait_for(asyncio.gather(*(s.event.wait() for s in [*ours, by_row])), 10)
+        assert listener.parsed - parsed == 1
+        assert [s for s in others if s.event.is_set()] == []
+        await postgres_db.execute(f"NOTIFY {CHANNEL}, '{json.dumps({'order_id': 1500})}'")
+        await asyncio.wait_for(others[500].event.wait(), 10)  # a row without an "id" key: every "id" wait wakes
+        assert listener.parsed - parsed == 2
+    finally:
+        await listener.close()
