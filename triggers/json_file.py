@@ -8,14 +8,15 @@ is for the caller to judge (it counts consecutive TornFileErrors).
 from __future__ import annotations
 
 import json
+import os
 from typing import Any
 
-import aiofiles.os
-
 from triggers.errors import PermanentError, TransientError
+from triggers.file_io import in_file_thread
 
-#: Files larger than this are refused rather than read into the triggerer's memory.
-MAX_JSON_BYTES = 64 * 1024 * 1024
+#: Files larger than this are refused (by their size, before any byte is read) rather than read
+#: into the triggerer's memory: parsed JSON takes several times its size in Python objects.
+MAX_JSON_BYTES = 16 * 1024 * 1024
 
 
 class MissingFileError(TransientError):
@@ -26,14 +27,23 @@ class TornFileError(TransientError):
     """The file exists but is not valid JSON right now: empty, or caught mid-write."""
 
 
-def _read_head_sync(path: str, size: int) -> bytes:
+class TooLargeError(PermanentError):
+    """The file is larger than the reader's cap: it is refused without being read."""
+
+
+def _read_capped(path: str, max_bytes: int) -> bytes:
+    """Return the whole file, or raise TooLargeError when it is over ``max_bytes`` (then nothing is read)."""
     with open(path, "rb") as handle:
-        return handle.read(size)
-
-
-# One executor hop for open + read + close: aiofiles.open makes one per call (three here),
-# which cost ten times the parse itself on a small file.
-_read_head = aiofiles.os.wrap(_read_head_sync)
+        size = os.fstat(handle.fileno()).st_size
+        if size > max_bytes:
+            raise TooLargeError(
+                f"{path} is {size:,} bytes, larger than the {max_bytes:,}-byte cap for JSON files (MAX_JSON_BYTES): "
+                "refused without reading it"
+            )
+        raw = handle.read(max_bytes + 1)  # a file growing while read is cut at the cap, never read whole
+    if len(raw) > max_bytes:
+        raise TooLargeError(f"{path} grew larger than the {max_bytes:,}-byte cap for JSON files while it was read")
+    return raw
 
 
 async def read_json(path: str, *, max_bytes: int = MAX_JSON_BYTES) -> Any:
@@ -44,7 +54,8 @@ async def read_json(path: str, *, max_bytes: int = MAX_JSON_BYTES) -> Any:
     readable by this process or larger than ``max_bytes``.
     """
     try:
-        raw = await _read_head(path, max_bytes + 1)
+        # open + stat + read + close in one hop, on the library's own pool: a dead mount holds its threads only
+        raw = await in_file_thread(_read_capped, path, max_bytes)
     except FileNotFoundError as error:
         raise MissingFileError(f"{path} does not exist yet") from error
     except NotADirectoryError as error:
@@ -53,8 +64,6 @@ async def read_json(path: str, *, max_bytes: int = MAX_JSON_BYTES) -> Any:
         raise PermanentError(f"{path} is a directory, not a JSON file") from error
     except PermissionError as error:
         raise PermanentError(f"{path} is not readable by this process: {error.strerror}") from error
-    if len(raw) > max_bytes:
-        raise PermanentError(f"{path} is larger than {max_bytes} bytes")
     if not raw.strip():
         raise TornFileError(f"{path} is empty (being written?)")
     try:

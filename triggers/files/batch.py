@@ -7,7 +7,8 @@ the scans requested before it next runs its callbacks and sends them as one job.
 still gets its own result or its own exception.
 
 A scan hanging on a dead network mount holds up the other scans of its batch (they time out
-through ``attempt_timeout`` like the hung one); later batches go to other worker threads.
+through ``attempt_timeout`` like the hung one); later batches go to other worker threads of the
+library's own file I/O pool (:mod:`triggers.file_io`), never the loop's default executor.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import asyncio
 import weakref
 from concurrent.futures import Future as ThreadFuture
 
+from triggers.file_io import file_io_pool
 from triggers.files.pattern import FilePattern, Scan, scan
 
 Request = tuple[FilePattern, str | None]
@@ -53,7 +55,7 @@ class ScanBatcher:
     def _flush(self) -> None:
         requests, waiting = self._requests, self._waiting
         self._requests, self._waiting = [], []
-        job = self._loop.run_in_executor(None, _scan_all, requests)
+        job = self._loop.run_in_executor(file_io_pool(), _scan_all, requests)
         job.add_done_callback(lambda done: _hand_out(done, waiting))
 
 

@@ -10,7 +10,7 @@ next path component and moves down as directories appear.
 Events only shorten waits: a probe still polls at its cadence, so a lost event (queue
 overflow, a network filesystem that sends none, inotify unavailable, the watch limit reached)
 costs latency, never correctness. Adding a watch resolves a path, which can hang on a network
-mount, so it runs in a worker thread; removing one is a quick call on the inotify descriptor.
+mount, so it runs on the library's file I/O pool; removing one is a quick call on the inotify descriptor.
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ from collections.abc import Iterable
 from fnmatch import translate
 from typing import TYPE_CHECKING
 
+from triggers.file_io import in_file_thread
 from triggers.shared import SharedPool
 
 if TYPE_CHECKING:
@@ -131,7 +132,7 @@ class Watcher:
         """
         entry = self._dirs.get(root)
         if entry is None:
-            adding = asyncio.ensure_future(asyncio.to_thread(self._add_nearest, root))
+            adding = asyncio.ensure_future(in_file_thread(self._add_nearest, root))
             try:
                 path, watch = await asyncio.shield(adding)
             except asyncio.CancelledError:

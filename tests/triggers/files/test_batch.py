@@ -3,13 +3,14 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
+from triggers import file_io
 from triggers.errors import PermanentError
 from triggers.files.batch import batched_scan
 from triggers.files.pattern import FilePattern
 
 
 class CountingExecutor(ThreadPoolExecutor):
-    """The loop's default executor, counting the jobs it is given."""
+    """An executor counting the jobs it is given."""
 
     def __init__(self) -> None:
         super().__init__(max_workers=2)
@@ -21,18 +22,28 @@ class CountingExecutor(ThreadPoolExecutor):
 
 
 @pytest.fixture
-async def executor():
+async def default_executor():
+    """The loop's default executor, counting: file scans must never use it."""
     counting = CountingExecutor()
     asyncio.get_running_loop().set_default_executor(counting)
     yield counting
     counting.shutdown(wait=True)
 
 
-async def test_scans_asked_for_together_go_to_one_worker_job(tmp_path, executor) -> None:
+@pytest.fixture
+async def executor(monkeypatch, default_executor):
+    """The library's file I/O pool, counting (the boundary: the executor, not our code)."""
+    counting = CountingExecutor()
+    monkeypatch.setattr(file_io, "_pool", counting)
+    yield counting
+    counting.shutdown(wait=True)
+
+
+async def test_scans_asked_for_together_go_to_one_worker_job(tmp_path, executor, default_executor) -> None:
     (tmp_path / "a-7.csv").write_text("x")
     patterns = [FilePattern.parse(f"{tmp_path}/a-{i}.csv") for i in range(50)]
     scans = await asyncio.gather(*(batched_scan(p, None) for p in patterns))
-    assert executor.jobs == 1
+    assert (executor.jobs, default_executor.jobs) == (1, 0)
     assert [i for i, found in enumerate(scans) if found.files] == [7]
 
 
