@@ -11,6 +11,7 @@ from typing import Any, Literal
 
 from triggers.history import Attempt
 from triggers.outcomes import Failed, Met
+from triggers.value_cap import MAX_REPORT_VALUE_CHARS, capped
 
 REPORT_VERSION = 1
 
@@ -40,7 +41,7 @@ class Report:
         """
         detail = {**outcome.detail, **fields.pop("detail", {})}
         if isinstance(outcome, Met):
-            return cls("met", value=outcome.value, detail=detail, **fields)
+            return cls("met", value=capped(outcome.value, MAX_REPORT_VALUE_CHARS), detail=detail, **fields)
         return cls("failed", reason=outcome.reason, detail=detail, **fields)
 
     @property

@@ -13,6 +13,7 @@ from typing import Any, Literal
 
 from triggers.outcomes import Met, Outcome
 from triggers.prober import Log
+from triggers.value_cap import MAX_CONDITION_VALUE_CHARS, capped
 
 State = Literal["pending", "ready", "failed", "timed_out"]
 
@@ -55,15 +56,15 @@ class ConditionStatus:
         self.duration = round(duration, 6)
         self.checking_since = None
         self.error = outcome.error
-        self.detail = dict(outcome.detail)
+        self.detail = capped(dict(outcome.detail), MAX_CONDITION_VALUE_CHARS)
         if isinstance(outcome, Met):
-            self.value = outcome.value
+            self.value = capped(outcome.value, MAX_CONDITION_VALUE_CHARS)
             self.reason = ""
             if self.state != "ready":
                 self.ready_at = at
             self.state = "ready"
             return
-        self.value = outcome.detail.get("value", self.value)
+        self.value = capped(outcome.detail.get("value", self.value), MAX_CONDITION_VALUE_CHARS)
         self.reason = outcome.reason
         if self.state == "ready":
             self.ready_at = None  # re-checked (not latched) and no longer met

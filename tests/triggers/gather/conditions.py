@@ -74,3 +74,7 @@ class Catalog:
 
     def ready(self) -> bool:
         return True
+
+
+def huge_value() -> tuple[bool, str]:
+    return True, "x" * 1_000_000
