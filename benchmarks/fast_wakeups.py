@@ -147,7 +147,9 @@ def run(sensors: int, runs: int, *, sqlite: bool = False) -> list[WakeRun]:
         dags = Path(stop.enter_context(tempfile.TemporaryDirectory(prefix="bench-wakeups-"))) / "dags"
         dags.mkdir()
         write_dags(dags, sensors)
-        stack = stop.enter_context(AirflowStack(dags, sql_alchemy_conn=conn))
+        # a generous start: `airflow db migrate` alone took 150 s on this shared machine under load
+        # an api-server this loaded took more than 30 s to answer one request
+        stack = stop.enter_context(AirflowStack(dags, sql_alchemy_conn=conn, startup_timeout=600, http_timeout=120))
         stack.create_connection(CONN_ID, "http", host="127.0.0.1", port=server.port)
         for dag_id in (DAG_ID, NO_SETTLE_DAG_ID):
             stack.wait_for_dag(dag_id, timeout=180)

@@ -72,6 +72,7 @@ def airflow_stack(ml_data_dir: Path) -> Iterator[AirflowStack]:
         keep=os.environ.get("DEVSTACK_KEEP") == "1",
         # `airflow db migrate` alone took 150 s on the shared 2-core machine under load; 240 s was too short
         startup_timeout=600,
+        http_timeout=120,  # one REST answer took more than 30 s on the loaded machine
     )
     began = time.monotonic()
     try:
