@@ -138,5 +138,5 @@ class PollTrigger(BaseTrigger):
 
     async def run(self) -> AsyncIterator[TriggerEvent]:
         report = await self.make_loop().run()
-        await hold_until_settled(self.deferred_at, self.settle)
+        await hold_until_settled(self.deferred_at, self.settle, not_after=self.deadline)
         yield TriggerEvent(report.to_event())

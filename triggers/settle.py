@@ -14,8 +14,10 @@ hands over no event before ``deferred_at + settle``: by then the worker has exit
 scheduler has read its report. A wait that ends later than that is not delayed at all; one that
 ends at once resumes at most ``settle`` seconds later. A trigger rebuilt after a triggerer
 failover holds only what is left, and a clock skew between worker and triggerer cannot make it
-hold longer than ``settle``. An event that ends the task in the triggerer (``TaskSuccessEvent``)
-needs no hold: the stale report then meets a finished task, which the scheduler leaves alone.
+hold longer than ``settle``. No event is held past the wait's deadline (Airflow's own timeout
+follows it by ``TIMEOUT_BACKSTOP_GRACE``). An event that ends the task in the triggerer
+(``TaskSuccessEvent``) needs no hold: the stale report then meets a finished task, which the
+scheduler leaves alone.
 """
 
 from __future__ import annotations
@@ -38,28 +40,32 @@ def valid_settle(value: object) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value) and value >= 0
 
 
-def settle_delay(deferred_at: float | None, settle: float, now: float) -> float:
+def settle_delay(deferred_at: float | None, settle: float, now: float, not_after: float | None = None) -> float:
     """Return the seconds to hold an event at ``now``: what is left of ``settle`` after ``deferred_at``.
 
-    0 without ``deferred_at``; never more than ``settle``, whatever the clocks say.
+    0 without ``deferred_at``; never more than ``settle``, whatever the clocks say; never past
+    ``not_after`` (the wait's deadline: Airflow's own timeout follows it closely, and an event held
+    beyond it would lose to that backstop).
     """
     if deferred_at is None:
         return 0.0
-    return min(settle, max(0.0, deferred_at + settle - now))
+    delay = min(settle, max(0.0, deferred_at + settle - now))
+    return delay if not_after is None else min(delay, max(0.0, not_after - now))
 
 
 async def hold_until_settled(
     deferred_at: float | None,
     settle: float,
     *,
+    not_after: float | None = None,
     clock: Callable[[], float] = time.time,
     sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
 ) -> float:
-    """Wait until the deferral at ``deferred_at`` is ``settle`` seconds old; return the seconds held.
+    """Wait until the deferral at ``deferred_at`` is ``settle`` seconds old (or ``not_after``); return the seconds held.
 
     Cancellation (the task was cleared meanwhile) propagates.
     """
-    delay = settle_delay(deferred_at, settle, clock())
+    delay = settle_delay(deferred_at, settle, clock(), not_after)
     if delay > 0:
         await sleep(delay)
     return delay

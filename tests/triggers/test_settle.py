@@ -1,5 +1,6 @@
 """The hold that keeps a wake-up right after the deferral from tripping Airflow's defer-resume race."""
 
+import asyncio
 import time
 
 import pytest
@@ -8,7 +9,7 @@ from tests.support.checks import script
 from tests.support.fake_time import FakeTime
 from triggers.adaptive import Adaptive, AdaptiveIntervalTrigger
 from triggers.cadence import Fixed
-from triggers.outcomes import Failed, Met
+from triggers.outcomes import Failed, Met, NotYet
 from triggers.poll_trigger import PollTrigger
 from triggers.settle import DEFAULT_SETTLE, hold_until_settled, settle_delay
 
@@ -26,6 +27,19 @@ from triggers.settle import DEFAULT_SETTLE, hold_until_settled, settle_delay
 )
 def test_the_hold_is_what_is_left_of_settle_after_the_deferral(deferred_at, now, expected) -> None:
     assert settle_delay(deferred_at, 5.0, now) == expected
+
+
+@pytest.mark.parametrize(
+    ("now", "expected"),
+    [
+        pytest.param(100.0, 3.0, id="met-before-the-deadline-holds-until-it"),
+        pytest.param(103.0, 0.0, id="timeout-at-the-deadline-is-not-held"),
+        pytest.param(104.0, 0.0, id="past-the-deadline-is-not-held"),
+    ],
+)
+def test_no_event_is_held_past_the_deadline(now, expected) -> None:
+    # a 3 s wait with a 5 s settle: Airflow's own timeout would win over a report held to 105 s
+    assert settle_delay(100.0, 5.0, now, not_after=103.0) == expected
 
 
 async def test_hold_sleeps_once_for_what_is_left_and_returns_it() -> None:
@@ -50,6 +64,19 @@ async def test_a_trigger_met_at_once_hands_over_its_event_only_once_settled(outc
     event = await anext(trigger.run())
     assert time.time() >= deferred_at + 0.3
     assert event.payload["outcome"] == outcome.kind
+
+
+async def test_a_timeout_report_is_handed_over_at_the_deadline_not_held_to_settle() -> None:
+    deferred_at = time.time()
+    trigger = PollTrigger(
+        check=script("settle-timeout", NotYet("pending")).to_dict(),
+        cadence=Fixed(0.05).to_dict(),
+        deadline=deferred_at + 0.2,
+        deferred_at=deferred_at,
+        settle=60,
+    )
+    event = await asyncio.wait_for(anext(trigger.run()), 10)  # held to settle, it would take 60 s
+    assert event.payload["outcome"] == "timeout"
 
 
 async def test_the_adaptive_trigger_holds_its_event_too() -> None:

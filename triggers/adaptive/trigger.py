@@ -106,7 +106,7 @@ class AdaptiveIntervalTrigger(PollTrigger):
 
     async def run(self) -> AsyncIterator[TriggerEvent]:
         report = await self.wait(self.make_loop(), LiveOverride(self.override_variable, self.log))
-        await hold_until_settled(self.deferred_at, self.settle)
+        await hold_until_settled(self.deferred_at, self.settle, not_after=self.deadline)
         yield TriggerEvent(report.to_event())
 
     async def wait(self, loop: PollLoop, live: LiveOverride) -> Report:
