@@ -37,8 +37,11 @@ def deliver(drop: Path, name: str) -> None:
     hidden.rename(drop / name)
 
 
-def wait_for_log(stack: AirflowStack, run_id: str, text: str, count: int = 1, timeout: float = 60) -> str:
-    """Return the task log once ``text`` appears ``count`` times in it."""
+def wait_for_log(stack: AirflowStack, run_id: str, text: str, count: int = 1, timeout: float = 180) -> str:
+    """Return the task log once ``text`` appears ``count`` times in it.
+
+    180 s: a loaded triggerer's runner was seen stalled for 55-66 s before its first check's line.
+    """
     deadline = time.monotonic() + timeout
     while (log := stack.task_log(DAG_ID, run_id, TASK)).count(text) < count:
         assert time.monotonic() < deadline, log
