@@ -28,10 +28,11 @@ import time
 from collections.abc import Awaitable, Callable
 
 #: Seconds after the deferral before an event is handed over. On this project's 2-core machine
-#: under heavy load (benchmarks.fast_wakeups, 200 sensors), the worker had exited about 1 s after
-#: deferring, but the scheduler read that exit 7 s later at the median and up to 37 s later, one
-#: scheduler loop being that slow; replaying those timings, a 5 s hold would have left 40 of 52
-#: failures, 20 s 5 and 30 s none. Lower it where the scheduler keeps up; raise it where it lags more.
+#: under heavy load (benchmarks.fast_wakeups, 200 sensors; benchmarks/RESULTS.md), the workers had
+#: exited 1 s after deferring at the median, but the scheduler read that exit 6 s after the
+#: deferral at the median, 28 s at p90 and up to 44 s, one scheduler loop being that slow;
+#: replaying those timings, a 5 s hold would have left 43 of 55 lost races, 20 s 7 and 30 s none.
+#: Lower it where the scheduler keeps up; raise it where it lags more.
 DEFAULT_SETTLE = 30.0
 
 
