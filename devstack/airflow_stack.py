@@ -54,9 +54,10 @@ class AirflowStack(AirflowClient):
         reset_db: bool = False,
         startup_timeout: float = 240.0,
         stop_grace: float = 10.0,
+        http_timeout: float = 30.0,
     ) -> None:
         self.port = port or free_port()
-        super().__init__(f"http://127.0.0.1:{self.port}")
+        super().__init__(f"http://127.0.0.1:{self.port}", http_timeout=http_timeout)
         self.dags_folder = Path(dags_folder).resolve()
         self._own_home = home is None
         self.home = Path(home).resolve() if home else Path(tempfile.mkdtemp(prefix="airflow-stack-"))

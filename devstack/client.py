@@ -228,6 +228,22 @@ class AirflowClient:
         body = self.request("GET", f"/pools/{_q(pool)}").json()
         return {k: int(body[k]) for k in POOL_FIELDS}
 
+    def own_pool_slots(self, dag_id: str, run_id: str, task_ids: Iterable[str]) -> dict[str, int]:
+        """Return the slot counts of the one pool ``task_ids`` run in; raise ``UnexpectedState`` unless all deferred.
+
+        In a pool of their own (``pool=`` in the DAG), ``running_slots == 0`` and ``deferred_slots ==
+        len(task_ids)`` say these task instances hold no worker slot, whatever other tasks do meanwhile.
+        """
+        tasks, pools = list(task_ids), set()
+        for task_id in tasks:
+            ti = self.task_instance(dag_id, run_id, task_id)
+            if ti is None or ti["state"] != "deferred":
+                raise UnexpectedState(f"task {dag_id}/{run_id}/{task_id} is not deferred: {ti and ti['state']}")
+            pools.add(ti["pool"])
+        if len(pools) != 1:
+            raise UnexpectedState(f"tasks {tasks} run in pools {sorted(pools)}, not one of their own")
+        return self.pool_slots(pools.pop())
+
     def create_pool(self, name: str, slots: int, *, include_deferred: bool = False) -> None:
         """Create or replace a pool (a test DAG's own pool isolates its ``pool_slots`` counts)."""
         body = {"name": name, "slots": slots, "include_deferred": include_deferred}

@@ -15,7 +15,7 @@ import random
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any, ClassVar, Literal
 
 from airflow.sdk import PokeReturnValue
@@ -278,7 +278,7 @@ def anchor_of(context: Mapping[str, Any], fallback: float) -> float:
     moment = context.get("logical_date") or getattr(context.get("dag_run"), "run_after", None)
     if isinstance(moment, datetime):
         return moment.timestamp()
-    day = datetime.fromtimestamp(fallback, tz=timezone.utc).replace(hour=0, minute=0, second=0, microsecond=0)
+    day = datetime.fromtimestamp(fallback, tz=UTC).replace(hour=0, minute=0, second=0, microsecond=0)
     return day.timestamp()
 
 

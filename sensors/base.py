@@ -26,6 +26,7 @@ from triggers.outcomes import Failed, Met
 from triggers.poll_trigger import PollTrigger
 from triggers.prober import Prober
 from triggers.report import Report
+from triggers.settle import DEFAULT_SETTLE, valid_settle
 
 T = TypeVar("T")
 
@@ -60,6 +61,10 @@ class DeferrableSensor(BaseSensorOperator):
     :param backoff_cap: the longest delay between two checks, in seconds.
     :param backoff_jitter: fraction of each delay drawn at random, so sensors do not retry in step.
     :param max_attempt_records: attempts kept in the report.
+    :param settle: seconds after the deferral before the trigger hands its event to Airflow
+        (default 30). A wait met at once otherwise resumes before the scheduler has seen the
+        worker exit on ``defer()``, and Airflow 3.3 then fails the task (see
+        :mod:`triggers.settle`); 0 turns the hold off. Waits that end later are not delayed.
     """
 
     trigger_class: ClassVar[type[PollTrigger]] = PollTrigger
@@ -75,6 +80,7 @@ class DeferrableSensor(BaseSensorOperator):
         backoff_cap: float | None = None,
         backoff_jitter: float = 0.1,
         max_attempt_records: int = 20,
+        settle: float = DEFAULT_SETTLE,
         **kwargs: Any,
     ) -> None:
         interval = kwargs.get("poke_interval")
@@ -91,6 +97,9 @@ class DeferrableSensor(BaseSensorOperator):
         if isinstance(max_attempt_records, bool) or not isinstance(max_attempt_records, int) or max_attempt_records < 1:
             raise ConfigurationError("max_attempt_records", f"must be a whole number >= 1, got {max_attempt_records!r}")
         require_positive("poke_interval", self.poke_interval)
+        if not valid_settle(settle):
+            raise ConfigurationError("settle", f"must be a number of seconds >= 0, got {settle!r}")
+        self.settle = settle
         self.deferrable = deferrable
         self.failure_threshold = failure_threshold
         self.recovery_timeout = recovery_timeout
@@ -169,6 +178,8 @@ class DeferrableSensor(BaseSensorOperator):
             failure_threshold=self.failure_threshold,
             recovery_timeout=self.recovery_timeout,
             max_records=self.max_attempt_records,
+            deferred_at=time.time(),
+            settle=self.settle,
             **self.trigger_kwargs(context),
         )
         self.log.info("Deferring %s for up to %.0fs", check.describe(), self.timeout)

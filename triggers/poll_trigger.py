@@ -23,6 +23,7 @@ from triggers.errors import ConfigurationError
 from triggers.history import Attempt
 from triggers.metrics import emit_attempt
 from triggers.poll_loop import PollLoop
+from triggers.settle import DEFAULT_SETTLE, hold_until_settled, valid_settle
 from triggers.spec import encode
 
 # Unseeded triggers draw their jitter from one process-wide generator: the same draws from the
@@ -43,6 +44,10 @@ class PollTrigger(BaseTrigger):
     :param max_records: how many attempts the report keeps.
     :param seed: seeds the jitter; None draws from the system.
     :param history: earlier attempts (``Attempt.to_dict()``) that cadences may learn from.
+    :param deferred_at: epoch seconds when the sensor deferred; with ``settle``, the event is held
+        until ``deferred_at + settle`` (see :mod:`triggers.settle`). None holds nothing.
+    :param settle: seconds after ``deferred_at`` before the event is handed over, so that a
+        wake-up right after the deferral does not trip Airflow's defer-resume race.
 
     Yields one ``TriggerEvent`` whose payload is ``Report.to_event()``. Raises nothing for
     source errors (they are outcomes); cancellation propagates. ``run()`` has no side effect
@@ -64,6 +69,8 @@ class PollTrigger(BaseTrigger):
         max_records: int = 20,
         seed: int | None = None,
         history: Sequence[Mapping[str, Any]] | None = None,
+        deferred_at: float | None = None,
+        settle: float = DEFAULT_SETTLE,
     ) -> None:
         super().__init__()  # type: ignore[no-untyped-call]  # BaseTrigger.__init__ is untyped
         self.check = Check.from_dict(check)
@@ -88,6 +95,11 @@ class PollTrigger(BaseTrigger):
             self.history = tuple(Attempt.from_dict(dict(a)) for a in history or ())
         except (KeyError, TypeError, ValueError) as error:
             raise ConfigurationError("history", f"malformed attempt record: {error}") from error
+        if not valid_settle(settle) or (deferred_at is not None and not valid_settle(deferred_at)):
+            # TypeError: the one exception Airflow's triggerer turns into a failed trigger, not a dead runner
+            raise TypeError(f"settle and deferred_at must be seconds >= 0, got {settle!r} and {deferred_at!r}")
+        self.deferred_at = deferred_at
+        self.settle = settle
 
     def serialize(self) -> tuple[str, dict[str, Any]]:
         """Return the classpath and the JSON-native kwargs that rebuild this trigger."""
@@ -103,6 +115,8 @@ class PollTrigger(BaseTrigger):
                 "max_records": self.max_records,
                 "seed": self.seed,
                 "history": encode([a.to_dict() for a in self.history]),
+                "deferred_at": self.deferred_at,
+                "settle": self.settle,
             },
         )
 
@@ -126,4 +140,5 @@ class PollTrigger(BaseTrigger):
 
     async def run(self) -> AsyncIterator[TriggerEvent]:
         report = await self.make_loop().run()
+        await hold_until_settled(self.deferred_at, self.settle, not_after=self.deadline)
         yield TriggerEvent(report.to_event())

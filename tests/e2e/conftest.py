@@ -52,13 +52,27 @@ def pytest_runtest_makereport(
 
 
 @pytest.fixture(scope="session")
-def airflow_stack() -> Iterator[AirflowStack]:
+def ml_data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The ML data sources of this session's stack (``ML_DATA_DIR``), not the seed's shared /tmp/ml-data.
+
+    Several checkouts on one machine run this suite at once; a shared directory let one session
+    clear or fill another's sources.
+    """
+    return tmp_path_factory.mktemp("ml-data")
+
+
+@pytest.fixture(scope="session")
+def airflow_stack(ml_data_dir: Path) -> Iterator[AirflowStack]:
     """One running stack (api-server, scheduler, dag-processor, triggerer) with ``tests/e2e/dags``."""
     stack = AirflowStack(
         DAGS_FOLDER,
+        env={"ML_DATA_DIR": str(ml_data_dir)},
         sql_alchemy_conn=os.environ.get("DEVSTACK_SQL_ALCHEMY_CONN") or None,
         pythonpath=[REPO_ROOT],
         keep=os.environ.get("DEVSTACK_KEEP") == "1",
+        # `airflow db migrate` alone took 150 s on the shared 2-core machine under load; 240 s was too short
+        startup_timeout=600,
+        http_timeout=120,  # one REST answer took more than 30 s on the loaded machine
     )
     began = time.monotonic()
     try:

@@ -22,6 +22,7 @@ from triggers.history import Attempt
 
 DAG_ID = "adaptive_partner"
 TASK = "wait_partner"
+POOL = "adaptive_e2e"  # the sensor's own pool (dags/adaptive_partner.py)
 HISTORY_KEY = f"adaptive_file_sensor.{DAG_ID}.{TASK}"
 OVERRIDE_KEY = f"{HISTORY_KEY}.interval_override"
 RULE = Adaptive(initial_interval=4, min_interval=1, max_interval=8, history_size=40)
@@ -36,8 +37,11 @@ def deliver(drop: Path, name: str) -> None:
     hidden.rename(drop / name)
 
 
-def wait_for_log(stack: AirflowStack, run_id: str, text: str, count: int = 1, timeout: float = 60) -> str:
-    """Return the task log once ``text`` appears ``count`` times in it."""
+def wait_for_log(stack: AirflowStack, run_id: str, text: str, count: int = 1, timeout: float = 180) -> str:
+    """Return the task log once ``text`` appears ``count`` times in it.
+
+    180 s: a loaded triggerer's runner was seen stalled for 55-66 s before its first check's line.
+    """
     deadline = time.monotonic() + timeout
     while (log := stack.task_log(DAG_ID, run_id, TASK)).count(text) < count:
         assert time.monotonic() < deadline, log
@@ -50,7 +54,8 @@ def deferred_without_a_slot(stack: AirflowStack, run_id: str) -> None:
     ti = stack.task_instance(DAG_ID, run_id, TASK)
     assert ti is not None
     assert ti["trigger"]["classpath"] == "triggers.adaptive.trigger.AdaptiveIntervalTrigger", ti["trigger"]
-    assert stack.pool_slots()["running_slots"] == 0
+    slots = stack.own_pool_slots(DAG_ID, run_id, [TASK])
+    assert (slots["running_slots"], slots["deferred_slots"]) == (0, 1), slots
     # the worker's check logged the first "not yet", the trigger's first check the second
     wait_for_log(stack, run_id, ": not yet (", count=2)
 
@@ -64,6 +69,7 @@ def stored(stack: AirflowStack) -> SensorHistory:
 def test_the_second_run_starts_from_the_learned_interval_and_obeys_the_override(airflow_stack: AirflowStack) -> None:
     stack = airflow_stack
     stack.wait_for_dag(DAG_ID)
+    stack.create_pool(POOL, 1)
     stack.delete_variable(HISTORY_KEY)
     stack.delete_variable(OVERRIDE_KEY)
     drop = Path(tempfile.mkdtemp(prefix="adaptive-e2e-"))

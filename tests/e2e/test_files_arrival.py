@@ -12,6 +12,7 @@ from sandbox.partner_drop import PartnerDrop
 
 DAG_ID = "files_arrival"
 SENSORS = ("wait_orders", "wait_behavior")
+POOL = "files_e2e"  # the sensors' own pool (dags/files_arrival.py)
 
 
 def woken_before_the_poll_was_due(report: dict) -> bool:
@@ -48,6 +49,7 @@ def wait_until_the_deferral_is_settled(stack: AirflowStack, run_id: str, task: s
 def test_file_sensors_defer_without_a_slot_and_succeed_when_the_files_land(airflow_stack: AirflowStack) -> None:
     stack = airflow_stack
     stack.wait_for_dag(DAG_ID)
+    stack.create_pool(POOL, 2)
     drop_dir = Path(tempfile.mkdtemp(prefix="files-e2e-"))
     os.chmod(drop_dir, 0o755)
     run_id = stack.trigger_dag(DAG_ID, conf={"dir": str(drop_dir)})
@@ -58,9 +60,8 @@ def test_file_sensors_defer_without_a_slot_and_succeed_when_the_files_land(airfl
         assert ti["trigger"]["classpath"] == "triggers.files.trigger.FileWatchTrigger", ti["trigger"]
         wait_until_the_trigger_has_looked(stack, run_id, task)
         wait_until_the_deferral_is_settled(stack, run_id, task)
-    slots = stack.pool_slots()
-    assert slots["running_slots"] == 0, slots
-    assert slots["deferred_slots"] >= 2, slots
+    slots = stack.own_pool_slots(DAG_ID, run_id, SENSORS)
+    assert (slots["running_slots"], slots["deferred_slots"]) == (0, len(SENSORS)), slots
 
     orders = PartnerDrop(drop_dir / "partner" / "orders.csv", chunks=4, chunk_pause=0.3, marker_suffix=".done")
     orders.deliver()

@@ -9,6 +9,7 @@ import uuid
 from devstack import AirflowStack
 
 DAG_ID = "devstack_smoke"
+POOL = "smoke_e2e"  # the sensor's own pool (dags/smoke_dag.py)
 
 
 def test_stack_components_are_healthy(airflow_stack: AirflowStack) -> None:
@@ -27,6 +28,7 @@ def test_deferred_sensor_holds_no_worker_slot_then_run_succeeds(airflow_stack: A
     stack.set_variable("smoke_greeting", greeting)
     dag = stack.wait_for_dag(DAG_ID)
     assert dag["is_paused"] is False
+    stack.create_pool(POOL, 1)
 
     started = time.monotonic()
     run_id = stack.trigger_dag(DAG_ID, conf={"token": "t-123"})
@@ -37,9 +39,8 @@ def test_deferred_sensor_holds_no_worker_slot_then_run_succeeds(airflow_stack: A
     assert ti is not None
     assert ti["state"] == "deferred"
     assert ti["trigger"]["classpath"].endswith("DateTimeTrigger"), ti["trigger"]
-    slots = stack.pool_slots()
-    assert slots["running_slots"] == 0, slots
-    assert slots["deferred_slots"] >= 1, slots
+    slots = stack.own_pool_slots(DAG_ID, run_id, ["wait"])
+    assert (slots["running_slots"], slots["deferred_slots"]) == (0, 1), slots
     assert stack.task_state(DAG_ID, run_id, "report") in (None, "none"), "downstream ran too early"
 
     assert stack.wait_for_run(DAG_ID, run_id, timeout=180) == "success"
@@ -54,7 +55,7 @@ def test_deferred_sensor_holds_no_worker_slot_then_run_succeeds(airflow_stack: A
     sensor_log = stack.task_log(DAG_ID, run_id, "wait")
     assert "DateTimeTrigger" in sensor_log  # the trigger's own log lines, written by the triggerer
     assert "Returned value was" in stack.task_log(DAG_ID, run_id, "report")
-    after = stack.pool_slots()
+    after = stack.pool_slots(POOL)
     assert (after["running_slots"], after["deferred_slots"]) == (0, 0), after
 
 

@@ -312,7 +312,7 @@ async def multi_torn_condition_file(stage: Stage) -> tuple[Report, list[str]]:
 async def multi_condition_directory_vanishes(stage: Stage) -> tuple[Report, list[str]]:
     stage.write("feeds/snapshot.json", {"date": "2020-01-01"})
     stage.scene.at(1, lambda: shutil.rmtree(stage.tmp / "feeds"))
-    today = datetime.datetime.now(datetime.timezone.utc).date().isoformat()
+    today = datetime.datetime.now(datetime.UTC).date().isoformat()
     stage.scene.at(3, lambda: stage.write("feeds/snapshot.json", {"date": today}))
     snapshot = JsonDateCheck(path=str(stage.tmp / "feeds/snapshot.json"))
     return await wait(multi_sensor(stage, snapshot=snapshot), stage.scene), stage.scene.loud()

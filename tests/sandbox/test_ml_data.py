@@ -15,7 +15,7 @@ from triggers.outcomes import Met, NotYet
 
 
 def today_utc() -> str:
-    return datetime.datetime.now(datetime.timezone.utc).date().isoformat()
+    return datetime.datetime.now(datetime.UTC).date().isoformat()
 
 
 def wait_until(predicate, within: float = 5.0) -> None:

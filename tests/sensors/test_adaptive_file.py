@@ -1,7 +1,7 @@
 import json
 import os
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from airflow.sdk.exceptions import AirflowSensorTimeout, TaskDeferred
@@ -17,7 +17,7 @@ from triggers.errors import ConfigurationError
 from triggers.history import Attempt
 from triggers.report import Report
 
-LOGICAL_DATE = datetime(2024, 1, 1, tzinfo=timezone.utc)
+LOGICAL_DATE = datetime(2024, 1, 1, tzinfo=UTC)
 KEY = "adaptive_file_sensor.adhoc_airflow.wait_for_partner"
 
 
@@ -292,7 +292,7 @@ def test_a_poke_mode_timeout_saves_its_misses(tmp_path) -> None:
 
 
 class DagRun:
-    run_after = datetime(2024, 1, 2, 6, tzinfo=timezone.utc)
+    run_after = datetime(2024, 1, 2, 6, tzinfo=UTC)
 
 
 @pytest.mark.parametrize(
@@ -300,11 +300,11 @@ class DagRun:
     [
         pytest.param({"logical_date": LOGICAL_DATE, "dag_run": DagRun()}, LOGICAL_DATE, id="logical-date"),
         pytest.param({"logical_date": None, "dag_run": DagRun()}, DagRun.run_after, id="manual-run-run-after"),
-        pytest.param({}, datetime(2024, 1, 3, tzinfo=timezone.utc), id="time-of-day"),
+        pytest.param({}, datetime(2024, 1, 3, tzinfo=UTC), id="time-of-day"),
     ],
 )
 def test_the_anchor_of_a_run(ctx, expected) -> None:
-    assert anchor_of(ctx, datetime(2024, 1, 3, 15, 30, tzinfo=timezone.utc).timestamp()) == expected.timestamp()
+    assert anchor_of(ctx, datetime(2024, 1, 3, 15, 30, tzinfo=UTC).timestamp()) == expected.timestamp()
 
 
 @pytest.mark.parametrize(

@@ -120,6 +120,8 @@ def test_poke_mode_execute_runs_airflows_loop_to_the_value() -> None:
         pytest.param({"backoff_cap": 1}, "backoff_cap", id="cap-below-interval"),
         pytest.param({"deferrable": "yes"}, "deferrable", id="deferrable"),
         pytest.param({"max_attempt_records": 0}, "max_attempt_records", id="records"),
+        pytest.param({"settle": -1}, "settle", id="settle-negative"),
+        pytest.param({"settle": "5"}, "settle", id="settle-string"),
     ],
 )
 def test_bad_arguments_fail_at_construction_naming_the_argument(kwargs, argument) -> None:
@@ -135,3 +137,13 @@ def test_poke_skips_the_check_while_the_breaker_is_open() -> None:
     pokes = [poking.poke(context()) for _ in range(3)]
     assert [bool(p) for p in pokes] == [False, False, False]
     assert CALLS["poke-breaker"] == 2  # the third poke made no call: the breaker opened after two errors
+
+
+def test_execute_stamps_the_deferral_time_and_the_settle_hold_in_the_trigger() -> None:
+    script("settle-stamp", NotYet("pending"))
+    before = time.time()
+    with pytest.raises(TaskDeferred) as deferred:
+        sensor("settle-stamp", settle=2.5).execute(context())
+    _, kwargs = deferred.value.trigger.serialize()
+    assert before <= kwargs["deferred_at"] <= time.time()
+    assert kwargs["settle"] == 2.5

@@ -126,7 +126,7 @@ class RescheduledTaskInstance(TaskInstanceStub):
     """A task instance whose first reschedule started 60 s ago."""
 
     def get_first_reschedule_date(self, context) -> datetime.datetime:
-        return datetime.datetime.now(datetime.timezone.utc) - datetime.timedelta(seconds=60)
+        return datetime.datetime.now(datetime.UTC) - datetime.timedelta(seconds=60)
 
 
 def test_reschedule_mode_counts_condition_timeouts_from_the_first_try() -> None:

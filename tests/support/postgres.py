@@ -85,7 +85,7 @@ def fresh_database(prefix: str = "ads_test") -> Iterator[PostgresDatabase]:
     database = PostgresDatabase(f"{prefix}_{uuid.uuid4().hex[:12]}")
     try:
         asyncio.run(_admin(f"CREATE DATABASE {database.name}"))
-    except (OSError, asyncio.TimeoutError, asyncpg.PostgresError) as error:
+    except (TimeoutError, OSError, asyncpg.PostgresError) as error:
         _unavailable(f"{type(error).__name__}: {error}")
     try:
         yield database

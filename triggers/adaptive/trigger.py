@@ -28,6 +28,7 @@ from triggers.errors import ConfigurationError
 from triggers.poll_loop import PollLoop
 from triggers.poll_trigger import PollTrigger
 from triggers.report import Report
+from triggers.settle import DEFAULT_SETTLE, hold_until_settled
 
 
 class AdaptiveIntervalTrigger(PollTrigger):
@@ -64,6 +65,8 @@ class AdaptiveIntervalTrigger(PollTrigger):
         override_variable: str | None = None,
         wait_started: float | None = None,
         history_key: str | None = None,
+        deferred_at: float | None = None,
+        settle: float = DEFAULT_SETTLE,
     ) -> None:
         super().__init__(
             check=check,
@@ -75,6 +78,8 @@ class AdaptiveIntervalTrigger(PollTrigger):
             max_records=max_records,
             seed=seed,
             history=history,
+            deferred_at=deferred_at,
+            settle=settle,
         )
         if interval_override is not None:
             require_positive("interval_override", interval_override)
@@ -101,6 +106,7 @@ class AdaptiveIntervalTrigger(PollTrigger):
 
     async def run(self) -> AsyncIterator[TriggerEvent]:
         report = await self.wait(self.make_loop(), LiveOverride(self.override_variable, self.log))
+        await hold_until_settled(self.deferred_at, self.settle, not_after=self.deadline)
         yield TriggerEvent(report.to_event())
 
     async def wait(self, loop: PollLoop, live: LiveOverride) -> Report:

@@ -79,9 +79,9 @@ class HttpResponse:
             when = email.utils.parsedate_to_datetime(value)
         except (TypeError, ValueError):
             return None
-        now = now or datetime.datetime.now(datetime.timezone.utc)
+        now = now or datetime.datetime.now(datetime.UTC)
         if when.tzinfo is None:
-            when = when.replace(tzinfo=datetime.timezone.utc)
+            when = when.replace(tzinfo=datetime.UTC)
         return max(0.0, (when - now).total_seconds())
 
     def excerpt(self) -> str:

@@ -277,7 +277,7 @@ class Listener:
             while not connection.is_closed():
                 try:
                     await asyncio.wait_for(lost.wait(), self._keepalive)
-                except asyncio.TimeoutError:
+                except TimeoutError:
                     # A silently dropped network never closes the socket: ask the server.
                     async with self._lock:
                         await connection.execute("SELECT 1", timeout=self._keepalive)

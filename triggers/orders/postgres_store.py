@@ -90,7 +90,7 @@ async def _open_pool(target: PostgresTarget) -> asyncpg.Pool:
 async def _close_pool(pool: asyncpg.Pool) -> None:
     try:
         await asyncio.wait_for(pool.close(), CONNECT_TIMEOUT_SECONDS)
-    except (asyncio.TimeoutError, OSError, pg.PostgresError):
+    except (TimeoutError, OSError, pg.PostgresError):
         pool.terminate()
 
 

@@ -46,7 +46,8 @@ async def fetch_sqlite(target: SqliteTarget, query: OrderQuery, order_ids: Seque
             names = [column[0] for column in cursor.description]
     except sqlite3.Error as error:
         code = getattr(error, "sqlite_errorcode", None)  # may be an extended code
-        # Python 3.10 has no result codes: there an OperationalError is the best sign of "not yet".
+        # Errors the sqlite3 module raises itself carry no result code: an OperationalError is then the
+        # best sign of "not yet".
         if (code & 0xFF in TRANSIENT_CODES) if code is not None else isinstance(error, sqlite3.OperationalError):
             raise TransientError(f"{target.describe()} cannot be read yet: {error}") from error
         raise PermanentError(f"{target.describe()}: {type(error).__name__}: {error}") from error

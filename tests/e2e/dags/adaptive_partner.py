@@ -23,4 +23,5 @@ with DAG(dag_id="adaptive_partner", schedule=None, catchup=False, max_active_run
         stable_for=0,
         watch=False,
         timeout=120,
+        pool="adaptive_e2e",  # its own: the test reads its slots alone
     )

@@ -18,6 +18,7 @@ from sensors import FileArrivalSensor
 
 POLL = 30
 TIMEOUT = 180
+POOL = "files_e2e"  # the sensors' own: the test reads their slots alone
 
 
 def _arrived(ti: Any) -> dict[str, Any]:
@@ -32,6 +33,7 @@ with DAG(dag_id="files_arrival", schedule=None, catchup=False, tags=["e2e", "fil
         marker_suffix=".done",
         poke_interval=POLL,
         timeout=TIMEOUT,
+        pool=POOL,
     )
     behavior = FileArrivalSensor(
         task_id="wait_behavior",
@@ -40,6 +42,7 @@ with DAG(dag_id="files_arrival", schedule=None, catchup=False, tags=["e2e", "fil
         stable_for=1,
         poke_interval=POLL,
         timeout=TIMEOUT,
+        pool=POOL,
     )
     report = PythonOperator(task_id="report", python_callable=_arrived)
     [orders, behavior] >> report

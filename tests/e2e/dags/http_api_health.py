@@ -22,6 +22,7 @@ with DAG(dag_id="http_api_health", schedule=None, catchup=False, tags=["e2e", "h
         poke_interval=1,
         backoff_cap=2,
         timeout=120,
+        pool="http_e2e_health",  # its own: the test reads its slots while siblings run
     )
     APIHealthSensor(
         task_id="wait_for_catalog",

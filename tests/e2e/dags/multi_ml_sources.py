@@ -1,7 +1,8 @@
 """E2E DAGs for MultiSourceReadinessSensor: the seed's ML scenario (driven by tests/e2e/test_multi_sources.py).
 
-The test writes the seed's data sources under /tmp/ml-data (behaviour logs, then the inventory
-snapshot) and serves the product catalog through the connection ``multi_catalog_api``.
+The test writes the seed's data sources (behaviour logs, then the inventory snapshot) under
+``ML_DATA_DIR`` (tests/e2e/conftest.py gives each stack its own; otherwise the seed's /tmp/ml-data)
+and serves the product catalog through the connection ``multi_catalog_api``.
 
 ``multi_ml_sources`` waits for all three sources (declarative checks), for any one (the seed's
 plain functions, imported by dotted path in the triggerer) and for two of three, then "trains".
@@ -10,20 +11,18 @@ plain functions, imported by dotted path in the triggerer) and for two of three,
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 from airflow.providers.standard.operators.python import PythonOperator
 from airflow.sdk import DAG
 
-from sandbox.ml_conditions import behaviour_logs_ready, inventory_snapshot_today
-from sandbox.ml_data import SEED_BASE_DIR, MlDataPaths
+from sandbox.ml_conditions import behaviour_logs_ready, data_paths, inventory_snapshot_today
 from sensors import MultiSourceReadinessSensor
 from triggers.files import FileCheck
 from triggers.gather import JsonDateCheck
 from triggers.http import HttpCheck
 
-PATHS = MlDataPaths(Path(SEED_BASE_DIR))
+PATHS = data_paths()
 SOURCES = {
     "behaviour_logs": FileCheck(f"{PATHS.behaviour_dir}/*.log", max_age=3600),
     "product_catalog": HttpCheck(
@@ -39,8 +38,11 @@ def _train(**context: Any) -> list[str]:
     return sorted(context["ti"].xcom_pull(task_ids="wait_all_sources"))
 
 
+# The three sensors of this DAG wait in a pool of their own, so the test reads their slots alone.
+POOL = "multi_e2e"
+
 with DAG(dag_id="multi_ml_sources", schedule=None, catchup=False, tags=["e2e", "multi"]):
-    wait_all = MultiSourceReadinessSensor(task_id="wait_all_sources", conditions=SOURCES, **TIMING)
+    wait_all = MultiSourceReadinessSensor(task_id="wait_all_sources", conditions=SOURCES, pool=POOL, **TIMING)
     MultiSourceReadinessSensor(
         task_id="wait_any_source",
         conditions={
@@ -49,9 +51,10 @@ with DAG(dag_id="multi_ml_sources", schedule=None, catchup=False, tags=["e2e", "
             "inventory_snapshot": inventory_snapshot_today,
         },
         require_all=False,
+        pool=POOL,
         **TIMING,
     )
-    MultiSourceReadinessSensor(task_id="wait_two_sources", conditions=SOURCES, min_ready=2, **TIMING)
+    MultiSourceReadinessSensor(task_id="wait_two_sources", conditions=SOURCES, min_ready=2, pool=POOL, **TIMING)
     wait_all >> PythonOperator(task_id="train_model", python_callable=_train)
 
 with DAG(dag_id="multi_ml_strict", schedule=None, catchup=False, tags=["e2e", "multi"]):

@@ -23,6 +23,7 @@ def _report(**context: Any) -> dict[str, Any]:
 
 
 with DAG(dag_id="devstack_smoke", schedule=None, catchup=False, tags=["devstack"]):
-    wait = TimeDeltaSensor(task_id="wait", delta=SENSOR_DELTA, deferrable=True, timeout=300)
+    # its own pool: the test reads the sensor's slots alone, whatever other tests' DAGs do
+    wait = TimeDeltaSensor(task_id="wait", delta=SENSOR_DELTA, deferrable=True, timeout=300, pool="smoke_e2e")
     report = PythonOperator(task_id="report", python_callable=_report)
     wait >> report

@@ -69,6 +69,8 @@ def airflow_stack(metadata_db: PostgresDatabase, sources_dir: Path) -> Iterator[
         env={**FAST_TRIGGERERS, "FAILOVER_E2E_DIR": str(sources_dir)},
         pythonpath=[REPO_ROOT],
         keep=os.environ.get("DEVSTACK_KEEP") == "1",
+        startup_timeout=600,  # as tests/e2e/conftest.py: a loaded shared machine migrates slowly
+        http_timeout=120,
     )
     began = time.monotonic()
     with stack:

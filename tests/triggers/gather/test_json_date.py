@@ -28,7 +28,7 @@ async def test_a_snapshot_dated_today_is_met_with_the_date(tmp_path) -> None:
 
 
 async def test_an_iso_datetime_counts_by_its_day_in_the_time_zone(tmp_path) -> None:
-    moment = datetime.datetime.now(datetime.timezone.utc).isoformat().replace("+00:00", "Z")
+    moment = datetime.datetime.now(datetime.UTC).isoformat().replace("+00:00", "Z")
     path = snapshot(tmp_path, {"inventory": {"taken_at": moment}})
     assert isinstance(await check_once(JsonDateCheck(path, field="inventory.taken_at"), None), Met)
 

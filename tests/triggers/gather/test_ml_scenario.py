@@ -69,7 +69,7 @@ async def test_all_mode_waits_for_every_source(tmp_path, catalog_url) -> None:
     value = report.value
     assert value["behaviour_logs"]["count"] == 1
     assert value["product_catalog"]["json"]["catalog"]["version"] > 100
-    assert value["inventory_snapshot"] == datetime.datetime.now(datetime.timezone.utc).date().isoformat()
+    assert value["inventory_snapshot"] == datetime.datetime.now(datetime.UTC).date().isoformat()
     assert "order_shipped" in value
 
 

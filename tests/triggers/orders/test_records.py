@@ -1,4 +1,4 @@
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from decimal import Decimal
 
 import pytest
@@ -77,7 +77,7 @@ def test_order_ids_match_as_text() -> None:
 
 
 def test_records_become_json_native() -> None:
-    stamp = datetime(2024, 1, 1, 10, tzinfo=timezone.utc)
+    stamp = datetime(2024, 1, 1, 10, tzinfo=UTC)
     assert jsonable({"total": Decimal("299.99"), "at": stamp, "raw": b"\x01", "tags": ("a",)}) == {
         "total": 299.99,
         "at": "2024-01-01T10:00:00+00:00",
