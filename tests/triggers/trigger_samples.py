@@ -15,6 +15,7 @@ from typing import Any
 from tests.support.checks import NeverCheck
 from triggers.adaptive import Adaptive, AdaptiveIntervalTrigger
 from triggers.cadence import Fixed
+from triggers.events import FileEventTrigger
 from triggers.files import FileCheck, FileWatchTrigger
 from triggers.gather import AnyOf, CallableCheck, GatherTrigger, JsonDateCheck
 from triggers.http import HttpCheck, HttpHealthTrigger
@@ -66,4 +67,9 @@ SAMPLES: dict[type, Sample] = {
         override_variable="adaptive_contract_override",
         wait_started=time.time(),
     ),
+    FileEventTrigger: lambda tmp_path: {
+        "check": FileCheck(f"{tmp_path}/events/*.csv", stable_for=1).to_dict(),
+        "interval": 0.2,
+        "remember_after": 0.1,
+    },
 }
