@@ -7,5 +7,6 @@ a rebuilt watcher does not emit it again (see :mod:`triggers.events.memory` for 
 from triggers.events.base import Change, EventWatcher
 from triggers.events.files import FileEventTrigger
 from triggers.events.memory import Memory
+from triggers.events.orders import OrderEventTrigger
 
-__all__ = ["Change", "EventWatcher", "FileEventTrigger", "Memory"]
+__all__ = ["Change", "EventWatcher", "FileEventTrigger", "Memory", "OrderEventTrigger"]
