@@ -6,7 +6,8 @@ a rebuilt watcher does not emit it again (see :mod:`triggers.events.memory` for 
 
 from triggers.events.base import Change, EventWatcher
 from triggers.events.files import FileEventTrigger
+from triggers.events.http import HealthEventTrigger
 from triggers.events.memory import Memory
 from triggers.events.orders import OrderEventTrigger
 
-__all__ = ["Change", "EventWatcher", "FileEventTrigger", "Memory", "OrderEventTrigger"]
+__all__ = ["Change", "EventWatcher", "FileEventTrigger", "HealthEventTrigger", "Memory", "OrderEventTrigger"]
