@@ -35,6 +35,7 @@ from typing import Any, ClassVar
 from airflow.triggers.base import TriggerEvent
 
 from triggers.events.memory import AssetStateStore, Memory, PreferredStore, StateStore, VariableStateStore
+from triggers.spec import Spec
 
 #: The longest wait between looks at a failing source, and between memory retries.
 MAX_BACKOFF = 300.0
@@ -95,7 +96,7 @@ class EventWatcher:
 
     def __init__(self, kwargs: Mapping[str, Any]) -> None:
         super().__init__()
-        self.kwargs = dict(kwargs)
+        self.kwargs = {name: spec(value) for name, value in kwargs.items()}
         self.problem: str | None = None
         self.interval = 30.0
         self.remember_after = DEFAULT_REMEMBER_AFTER
@@ -235,6 +236,11 @@ class EventWatcher:
             await asyncio.Event().wait()
         async for event in self.filter_shared_stream(self.observations()):
             yield event
+
+
+def spec(value: Any) -> Any:
+    """Return a check given as an object or as its ``to_dict()`` as the dict (a DAG file may pass either)."""
+    return value.to_dict() if isinstance(value, Spec) else value
 
 
 def _positive(argument: str, value: Any, *, allow_zero: bool = False) -> float:

@@ -15,14 +15,15 @@ from typing import Any
 
 from airflow.triggers.base import BaseEventTrigger
 
-from triggers.events.base import DEFAULT_REMEMBER_AFTER, Change, EventWatcher
+from triggers.checks import Check
+from triggers.events.base import DEFAULT_REMEMBER_AFTER, Change, EventWatcher, spec
 from triggers.files.check import FileCheck, Steadiness
 
 
 class FileEventTrigger(EventWatcher, BaseEventTrigger):
     """Yield ``{"key", "path", "size", "mtime", "pattern"}`` once per complete matching file.
 
-    :param check: a :class:`FileCheck` as ``to_dict()``.
+    :param check: a :class:`FileCheck` (or its ``to_dict()``).
     :param interval: seconds between scans when no inotify event comes (a safety net; inotify wakes it).
     :param remember_after: seconds after an event before its key is written to the memory.
     """
@@ -30,14 +31,14 @@ class FileEventTrigger(EventWatcher, BaseEventTrigger):
     def __init__(
         self,
         *,
-        check: Mapping[str, Any],
+        check: Mapping[str, Any] | Check,
         interval: float = 30.0,
         remember_after: float = DEFAULT_REMEMBER_AFTER,
     ) -> None:
         super().__init__({"check": check, "interval": interval, "remember_after": remember_after})
 
     def build(self) -> None:
-        check = FileCheck.from_dict(self.kwargs["check"])
+        check = FileCheck.from_dict(spec(self.kwargs["check"]))
         if not isinstance(check, FileCheck):
             raise TypeError(f"check must be a file check, got {check.kind!r}")
         self.check = check

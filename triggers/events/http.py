@@ -17,8 +17,8 @@ from typing import Any
 
 from airflow.triggers.base import BaseEventTrigger
 
-from triggers.checks import attempt
-from triggers.events.base import DEFAULT_REMEMBER_AFTER, Change, EventWatcher
+from triggers.checks import Check, attempt
+from triggers.events.base import DEFAULT_REMEMBER_AFTER, Change, EventWatcher, spec
 from triggers.http.check import HttpCheck
 from triggers.outcomes import Met
 
@@ -28,7 +28,7 @@ UP, DOWN = "up", "down"
 class HealthEventTrigger(EventWatcher, BaseEventTrigger):
     """Yield ``{"key", "url", "transition": "down"|"up", "at", "reason"}`` once per health transition.
 
-    :param check: an :class:`HttpCheck` as ``to_dict()``.
+    :param check: an :class:`HttpCheck` (or its ``to_dict()``).
     :param interval: seconds between requests.
     :param confirmations: looks in a row that must agree before a transition counts.
     :param remember_after: seconds after an event before it is written to the memory.
@@ -40,7 +40,7 @@ class HealthEventTrigger(EventWatcher, BaseEventTrigger):
     def __init__(
         self,
         *,
-        check: Mapping[str, Any],
+        check: Mapping[str, Any] | Check,
         interval: float = 10.0,
         confirmations: int = 2,
         remember_after: float = DEFAULT_REMEMBER_AFTER,
@@ -57,7 +57,7 @@ class HealthEventTrigger(EventWatcher, BaseEventTrigger):
         )
 
     def build(self) -> None:
-        self.check = HttpCheck.from_dict(self.kwargs["check"])
+        self.check = HttpCheck.from_dict(spec(self.kwargs["check"]))
         self.kwargs["check"] = self.check.to_dict()
         confirmations = self.kwargs["confirmations"]
         if isinstance(confirmations, bool) or not isinstance(confirmations, int) or confirmations < 1:

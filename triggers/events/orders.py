@@ -17,7 +17,8 @@ from typing import Any
 
 from airflow.triggers.base import BaseEventTrigger
 
-from triggers.events.base import DEFAULT_REMEMBER_AFTER, Change, EventWatcher
+from triggers.checks import Check
+from triggers.events.base import DEFAULT_REMEMBER_AFTER, Change, EventWatcher, spec
 from triggers.orders.checks import JsonOrderCheck, OrderCheck, SqlOrderCheck
 from triggers.orders.records import OrderRow, jsonable, order_key
 from triggers.orders.session import TableSession
@@ -26,7 +27,7 @@ from triggers.orders.session import TableSession
 class OrderEventTrigger(EventWatcher, BaseEventTrigger):
     """Yield ``{"key", "order_id", "status", "updated", "record"}`` once per order entering a watched status.
 
-    :param check: a :class:`JsonOrderCheck` or :class:`SqlOrderCheck` as ``to_dict()``; its
+    :param check: a :class:`JsonOrderCheck` or :class:`SqlOrderCheck` (or its ``to_dict()``); its
         ``order_ids`` are the watched orders.
     :param statuses: the watched statuses; empty means the check's ``expected_status``.
     :param updated_column: the record's update-time column, part of the idempotency key.
@@ -39,7 +40,7 @@ class OrderEventTrigger(EventWatcher, BaseEventTrigger):
     def __init__(
         self,
         *,
-        check: Mapping[str, Any],
+        check: Mapping[str, Any] | Check,
         statuses: Sequence[str] = (),
         updated_column: str | None = "updated_at",
         interval: float = 15.0,
@@ -56,7 +57,7 @@ class OrderEventTrigger(EventWatcher, BaseEventTrigger):
         )
 
     def build(self) -> None:
-        self.check = OrderCheck.from_dict(self.kwargs["check"])
+        self.check = OrderCheck.from_dict(spec(self.kwargs["check"]))
         self.kwargs["check"] = self.check.to_dict()
         statuses = self.kwargs["statuses"]
         if not isinstance(statuses, list) or not all(isinstance(s, str) and s for s in statuses):
