@@ -19,6 +19,12 @@ EXPECTED = {
     "circuit_breaker",
     "sensor_composition",
 }
+#: Event-driven examples: scheduled on an asset whose AssetWatcher runs one of our event triggers.
+EVENT_DAGS = {
+    "partner_file_events": "FileEventTrigger",
+    "order_events": "OrderEventTrigger",
+    "api_health_events": "HealthEventTrigger",
+}
 
 
 @pytest.fixture(scope="module")
@@ -32,7 +38,7 @@ def dagbag() -> DagBag:
 
 def test_every_example_dag_imports_with_zero_errors(dagbag: DagBag) -> None:
     assert dagbag.import_errors == {}
-    assert set(dagbag.dag_ids) == EXPECTED
+    assert set(dagbag.dag_ids) == EXPECTED | set(EVENT_DAGS)
 
 
 @pytest.mark.parametrize("dag_id", sorted(EXPECTED))
@@ -43,3 +49,16 @@ def test_each_dag_has_a_deferrable_sensor_feeding_a_downstream_task(dagbag: DagB
     for sensor in sensors:
         assert sensor.deferrable
         assert sensor.downstream_task_ids, f"{dag_id}.{sensor.task_id} feeds nothing"
+
+
+@pytest.mark.parametrize(("dag_id", "trigger"), sorted(EVENT_DAGS.items()))
+def test_each_event_dag_is_scheduled_on_an_asset_watched_by_our_trigger(
+    dagbag: DagBag, dag_id: str, trigger: str
+) -> None:
+    from airflow.sdk import Asset
+
+    dag = dagbag.dags[dag_id]
+    assets = [a for a in dag.timetable.asset_condition.objects if isinstance(a, Asset)]
+    watchers = [w for a in assets for w in a.watchers]
+    assert [type(w.trigger).__name__ for w in watchers] == [trigger]
+    assert watchers[0].trigger.problem is None

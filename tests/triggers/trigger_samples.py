@@ -15,6 +15,7 @@ from typing import Any
 from tests.support.checks import NeverCheck
 from triggers.adaptive import Adaptive, AdaptiveIntervalTrigger
 from triggers.cadence import Fixed
+from triggers.events import FileEventTrigger, HealthEventTrigger, OrderEventTrigger
 from triggers.files import FileCheck, FileWatchTrigger
 from triggers.gather import AnyOf, CallableCheck, GatherTrigger, JsonDateCheck
 from triggers.http import HttpCheck, HttpHealthTrigger
@@ -66,4 +67,23 @@ SAMPLES: dict[type, Sample] = {
         override_variable="adaptive_contract_override",
         wait_started=time.time(),
     ),
+    FileEventTrigger: lambda tmp_path: {
+        "check": FileCheck(f"{tmp_path}/events/*.csv", stable_for=1).to_dict(),
+        "interval": 0.2,
+        "remember_after": 0.1,
+    },
+    OrderEventTrigger: lambda tmp_path: {
+        "check": JsonOrderCheck(order_ids=(1,), expected_status="shipped", db_path=str(tmp_path)).to_dict(),
+        "statuses": ["shipped"],
+        "updated_column": "updated_at",
+        "interval": 0.2,
+        "remember_after": 0.1,
+    },
+    HealthEventTrigger: lambda tmp_path: {
+        "check": HttpCheck("http://127.0.0.1:9/api/health").to_dict(),
+        "interval": 0.2,
+        "confirmations": 2,
+        "remember_after": 0.1,
+        "attempt_timeout": 1.0,
+    },
 }

@@ -47,6 +47,16 @@ MAX_LISTED = 100
 
 
 @dataclass(frozen=True)
+class Sorting:
+    """One look sorted by the completion rules: ready files, pending ones with why, when to look again."""
+
+    ready: tuple[FileStat, ...]
+    pending: tuple[tuple[FileStat, str], ...]
+    recheck_in: float | None = None
+    found: Scan | None = None
+
+
+@dataclass(frozen=True)
 class Verdict:
     """A judged look: the outcome, and in how many seconds a pending file will be stable."""
 
@@ -130,8 +140,8 @@ class FileCheck(Check):
     async def check(self) -> Outcome:
         return self.judge(await self.look(), time.time()).outcome
 
-    def judge(self, found: Scan, now: float, steadiness: Steadiness | None = None) -> Verdict:
-        """Apply the completion rules to one look at time ``now`` (epoch seconds)."""
+    def sort(self, found: Scan, now: float, steadiness: Steadiness | None = None) -> Sorting:
+        """Apply the completion rules to one look at time ``now`` (epoch seconds); too-old files are dropped."""
         since = steadiness.since(found.files, now) if steadiness is not None else {}
         ready: list[FileStat] = []
         pending: list[tuple[FileStat, str]] = []
@@ -148,15 +158,22 @@ class FileCheck(Check):
                 stable_at.append(due)
             else:
                 ready.append(f)
-        if ready:
+        recheck_in = max(0.0, min(stable_at) - now) if stable_at else None
+        return Sorting(tuple(ready), tuple(pending), recheck_in, found)
+
+    def judge(self, found: Scan, now: float, steadiness: Steadiness | None = None) -> Verdict:
+        """Return the outcome of one look at time ``now`` (epoch seconds): met when any file is ready."""
+        sorting = self.sort(found, now, steadiness)
+        if sorting.ready:
+            ready = sorting.ready
             value = {"pattern": self.path, "count": len(ready), "files": [f.to_dict() for f in ready[:MAX_LISTED]]}
             return Verdict(Met(value))
+        pending = list(sorting.pending)
         detail = {
             "pending": [{**f.to_dict(), "waiting": why} for f, why in pending[:MAX_LISTED]],
             "unreadable": list(found.unreadable[:MAX_LISTED]),
         }
-        recheck_in = max(0.0, min(stable_at) - now) if stable_at else None
-        return Verdict(NotYet(self._reason(found, pending), detail=detail), recheck_in)
+        return Verdict(NotYet(self._reason(found, pending), detail=detail), sorting.recheck_in)
 
     def _reason(self, found: Scan, pending: list[tuple[FileStat, str]]) -> str:
         # No clock readings here: the prober logs when the reason changes, not on every look.
@@ -215,15 +232,28 @@ class Watching:
 
     async def look(self) -> Outcome:
         """Re-arm the watch if it moved, look, judge; return the outcome."""
+        found = await self._scan()
+        verdict = self._check.judge(found, time.time(), self._steadiness)
+        self._recheck_in(verdict.recheck_in)
+        return verdict.outcome
+
+    async def sorted_look(self) -> Sorting:
+        """Re-arm the watch if it moved, look; return every file sorted by the rules (what an event trigger emits)."""
+        sorting = self._check.sort(await self._scan(), time.time(), self._steadiness)
+        self._recheck_in(sorting.recheck_in)
+        return sorting
+
+    async def _scan(self) -> Scan:
         self._stop_timer()
         await self._subscription.refresh()
         found = await self._check.look()
         self._subscription.saw(found.root_exists)
-        verdict = self._check.judge(found, time.time(), self._steadiness)
-        if verdict.recheck_in is not None:
+        return found
+
+    def _recheck_in(self, seconds: float | None) -> None:
+        if seconds is not None:
             # A writer that stops writing sends no event: wake when it has been quiet long enough.
-            self._timer = asyncio.get_running_loop().call_later(verdict.recheck_in, self._wakeup.set)
-        return verdict.outcome
+            self._timer = asyncio.get_running_loop().call_later(seconds, self._wakeup.set)
 
     def _stop_timer(self) -> None:
         if self._timer is not None:

@@ -105,14 +105,17 @@ class JsonOrderCheck(OrderCheck):
         return orders_file(self.db_path)
 
     async def check(self) -> Outcome:
-        rows = await read_orders(
+        return self.judge(await self.rows())
+
+    async def rows(self) -> Mapping[str, OrderRow]:
+        """Return the watched orders found, by id; raises what :func:`read_orders` raises."""
+        return await read_orders(
             self.where(),
             id_column=self.id_column,
             status_column=self.status_column,
             failures=self._parse_failures,
             max_parse_failures=self.max_parse_failures,
         )
-        return self.judge(rows)
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -1,0 +1,249 @@
+"""EventWatcher: what the event triggers (``BaseEventTrigger`` s behind ``AssetWatcher`` s) share.
+
+A mixin, not a trigger: each concrete watcher is ``class X(EventWatcher, BaseEventTrigger)`` with
+its own keyword-only constructor (the contract test runs every trigger class).
+
+A watcher is two halves, so that many watchers of one source share one probe:
+
+- the *producer* (:meth:`EventWatcher.observations`) looks at the source (a directory scan, the
+  watched orders, one HTTP request) whenever the source signals a change or ``interval`` passes,
+  and yields each look as an observation. It never ends and never raises: a source error is
+  logged once (and once more when it clears) and becomes a :class:`Trouble` observation, and
+  the next look waits an exponential backoff. Through Airflow 3.3's shared streams
+  (``shared_stream_key`` / ``open_shared_stream``) the triggerer runs one producer per source key
+  for all the watchers that share it; ``run()`` runs a producer of its own.
+- the *filter* (:meth:`EventWatcher.filter_shared_stream`) turns observations into this
+  watcher's changes (:meth:`EventWatcher.changes`), skips the ones its :class:`Memory` has
+  seen, yields one ``TriggerEvent`` per new change and remembers it (see :mod:`.memory`).
+
+A bad argument never raises from the constructor (the triggerer would fail or stop): it is kept
+as ``problem``, and ``run()`` logs it once and then stays idle, emitting nothing. Idle rather
+than returning: a watcher that returns or raises is restarted by nothing and reported as failed,
+while an idle one shows the problem in its log until the DAG is fixed (which replaces it).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+import json
+from collections.abc import AsyncIterator, Awaitable, Callable, Hashable, Mapping
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+from airflow.triggers.base import TriggerEvent
+
+from triggers.events.memory import AssetStateStore, Memory, PreferredStore, StateStore, VariableStateStore
+from triggers.spec import Spec
+
+#: The longest wait between looks at a failing source, and between memory retries.
+MAX_BACKOFF = 300.0
+DEFAULT_REMEMBER_AFTER = 5.0
+
+
+@dataclass(frozen=True)
+class Change:
+    """One change a watcher saw: its idempotency key and event payload (None: only a new ``mark``)."""
+
+    key: str | None
+    payload: dict[str, Any] | None
+    mark: Any = None
+    with_mark: bool = False
+
+
+@dataclass(frozen=True)
+class Trouble:
+    """An observation that failed: the source could not be read this time (the producer logged it)."""
+
+    error: str
+
+
+def backoff(failures: int, interval: float) -> float:
+    """Return the wait after ``failures`` consecutive failures: ``interval`` doubled per failure, capped."""
+    return float(min(MAX_BACKOFF, max(interval, 1.0) * 2 ** min(failures - 1, 16)))
+
+
+class OnceLog:
+    """Logs a repeating problem when it starts and when it clears, not on every retry."""
+
+    def __init__(self, log: Any, what: str) -> None:
+        self.log = log
+        self.what = what
+        self.current: str | None = None
+
+    def failed(self, error: BaseException | str) -> str:
+        text = error if isinstance(error, str) else f"{type(error).__name__}: {error}"
+        if text != self.current:
+            self.log.warning("%s failed (%s); retrying with backoff", self.what, text)
+            self.current = text
+        return text
+
+    def ok(self) -> None:
+        if self.current is not None:
+            self.log.info("%s works again", self.what)
+            self.current = None
+
+
+class EventWatcher:
+    """The watcher machinery; subclasses build their source in :meth:`build` and say what changed in :meth:`changes`."""
+
+    #: The kwargs that decide the source (and so which watchers may share one producer).
+    source_kwargs: ClassVar[tuple[str, ...]] = ()
+    memory: Memory
+    log: Any  # from BaseEventTrigger (LoggingMixin)
+    asset_state_store: Any  # injected by the triggerer before run()
+
+    def __init__(self, kwargs: Mapping[str, Any]) -> None:
+        super().__init__()
+        self.kwargs = {name: spec(value) for name, value in kwargs.items()}
+        self.problem: str | None = None
+        self.interval = 30.0
+        self.remember_after = DEFAULT_REMEMBER_AFTER
+        try:
+            self.interval = _positive("interval", kwargs["interval"])
+            self.remember_after = _positive("remember_after", kwargs["remember_after"], allow_zero=True)
+            self.build()
+        except Exception as error:  # the triggerer must never see anything but TypeError from here
+            self.problem = f"{type(error).__name__}: {error}"
+
+    def build(self) -> None:
+        """Validate and build what the watcher needs from ``self.kwargs``; raise on a bad argument."""
+
+    def serialize(self) -> tuple[str, dict[str, Any]]:
+        return f"{type(self).__module__}.{type(self).__qualname__}", dict(self.kwargs)
+
+    def describe(self) -> str:
+        return type(self).__name__
+
+    # -- the producer ------------------------------------------------------------------------
+
+    def source(self) -> dict[str, Any]:
+        """Return the kwargs that decide what the producer looks at (watchers with equal ones share it)."""
+        return {name: self.kwargs[name] for name in self.source_kwargs}
+
+    def shared_stream_key(self) -> Hashable | None:
+        if self.problem is not None:
+            return None
+        return (type(self).__qualname__, json.dumps(self.source(), sort_keys=True, default=str))
+
+    @classmethod
+    async def open_shared_stream(cls, kwargs: dict[str, Any]) -> AsyncIterator[Any]:
+        async for observation in cls(**kwargs).observations():
+            yield observation
+
+    def observations(self) -> AsyncIterator[Any]:
+        """Yield one observation per look, forever (Trouble when a look failed)."""
+        raise NotImplementedError
+
+    async def looking(
+        self, look: Callable[[], Awaitable[Any]], wakeup: asyncio.Event | None = None
+    ) -> AsyncIterator[Any]:
+        """Yield ``look()`` now, then on each wakeup or every ``interval``; back off while it raises."""
+        trouble = OnceLog(self.log, f"{self.describe()}: look")
+        failures = 0
+        while True:
+            if wakeup is not None:
+                wakeup.clear()
+            try:
+                observation: Any = await look()
+            except asyncio.CancelledError:
+                raise
+            except Exception as error:  # any source error: the watcher keeps watching
+                failures += 1
+                observation = Trouble(trouble.failed(error))
+            else:
+                failures = 0
+                trouble.ok()
+            yield observation
+            if failures:
+                await asyncio.sleep(backoff(failures, self.interval))
+            elif wakeup is None:
+                await asyncio.sleep(self.interval)
+            else:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(wakeup.wait(), self.interval)
+
+    # -- the filter --------------------------------------------------------------------------
+
+    def changes(self, observation: Any) -> list[Change]:
+        """Return what changed in ``observation`` for this watcher (the memory filters repeats)."""
+        raise NotImplementedError
+
+    def seen(self, key: str) -> bool:
+        """Return True when this watcher already emitted ``key`` (for :meth:`changes`)."""
+        return self.memory.seen(key)
+
+    def state_store(self) -> StateStore:
+        """Return the asset state store the triggerer injected (if any), falling back to a Variable per watcher."""
+        digest = hashlib.sha256(json.dumps(self.serialize(), sort_keys=True, default=str).encode()).hexdigest()
+        variable = VariableStateStore(f"deferrable_sensors.events.{type(self).__name__}.{digest[:16]}")
+        if self.asset_state_store is None:
+            return variable
+        return PreferredStore(AssetStateStore(self.asset_state_store), variable)
+
+    async def filter_shared_stream(self, shared_stream: AsyncIterator[Any]) -> AsyncIterator[TriggerEvent]:
+        self.memory = Memory(self.state_store(), remember_after=self.remember_after)
+        loading = OnceLog(self.log, f"{self.describe()}: reading what was emitted from {self.memory.store!r}")
+        flusher = asyncio.create_task(self._flush_forever())
+        try:
+            async for observation in shared_stream:
+                if not self.memory.loaded:
+                    try:
+                        await self.memory.load()
+                    except asyncio.CancelledError:
+                        raise
+                    except Exception as error:  # without memory it could repeat events: wait for it
+                        loading.failed(error)
+                        continue
+                    loading.ok()
+                if isinstance(observation, Trouble):
+                    continue
+                for change in self.changes(observation):
+                    if change.key is not None and self.memory.seen(change.key):
+                        continue
+                    if change.payload is not None:
+                        yield TriggerEvent(change.payload)
+                    self.memory.hold(change.key, change.mark, with_mark=change.with_mark)
+        finally:
+            flusher.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await flusher
+
+    async def _flush_forever(self) -> None:
+        writing = OnceLog(self.log, f"{self.describe()}: remembering emitted changes in {self.memory.store!r}")
+        failures = 0
+        while True:
+            pause = backoff(failures, self.remember_after) if failures else min(max(self.remember_after / 2, 0.2), 5.0)
+            await asyncio.sleep(pause)
+            if not self.memory.due():
+                continue
+            try:
+                await self.memory.flush()
+            except Exception as error:  # held keys stay held: the next flush writes them
+                failures += 1
+                writing.failed(error)
+            else:
+                failures = 0
+                writing.ok()
+
+    async def run(self) -> AsyncIterator[TriggerEvent]:
+        """Watch forever, yielding one event per new change; with a ``problem``, log it once and stay idle."""
+        if self.problem is not None:
+            self.log.error(
+                "%s cannot watch: %s. It emits nothing until the DAG is fixed.", type(self).__name__, self.problem
+            )
+            await asyncio.Event().wait()
+        async for event in self.filter_shared_stream(self.observations()):
+            yield event
+
+
+def spec(value: Any) -> Any:
+    """Return a check given as an object or as its ``to_dict()`` as the dict (a DAG file may pass either)."""
+    return value.to_dict() if isinstance(value, Spec) else value
+
+
+def _positive(argument: str, value: Any, *, allow_zero: bool = False) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0 or (value == 0 and not allow_zero):
+        raise ValueError(f"{argument} must be a positive number of seconds, got {value!r}")
+    return float(value)
