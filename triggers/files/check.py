@@ -44,6 +44,10 @@ from triggers.outcomes import Met, NotYet, Outcome
 
 #: The met value and the "not yet" detail list at most this many files (``count`` has them all).
 MAX_LISTED = 100
+#: A wait scans at most once per this many seconds, however many inotify events arrive (as
+#: watchfiles debounces): the first event after a quiet spell is scanned at once, the rest of a
+#: burst waits for the window to end and is covered by one scan.
+DEBOUNCE_SECONDS = 0.1
 
 
 @dataclass(frozen=True)
@@ -213,13 +217,14 @@ class Watching:
     per waiting file sensor for the whole wait, and fewer long-lived objects mean shorter GC passes.
     """
 
-    __slots__ = ("_check", "_steadiness", "_subscription", "_timer", "_wakeup")
+    __slots__ = ("_check", "_last_look", "_steadiness", "_subscription", "_timer", "_wakeup")
 
     def __init__(self, check: FileCheck) -> None:
         self._check = check
         self._wakeup = asyncio.Event()
         self._steadiness = Steadiness()
         self._timer: asyncio.TimerHandle | None = None
+        self._last_look = -DEBOUNCE_SECONDS  # loop time of the last scan
         self._subscription = subscribe(check.pattern.root, check.watched_names(), self._wakeup, enabled=check.watch)
 
     async def __aenter__(self) -> Probe:
@@ -231,7 +236,7 @@ class Watching:
         await self._subscription.__aexit__()
 
     async def look(self) -> Outcome:
-        """Re-arm the watch if it moved, look, judge; return the outcome."""
+        """Re-arm the watch if it moved, look (at most once per debounce window), judge; return the outcome."""
         found = await self._scan()
         verdict = self._check.judge(found, time.time(), self._steadiness)
         self._recheck_in(verdict.recheck_in)
@@ -244,7 +249,14 @@ class Watching:
         return sorting
 
     async def _scan(self) -> Scan:
+        """Re-arm the watch if it moved; scan at most once per debounce window; return what was found."""
         self._stop_timer()
+        loop = asyncio.get_running_loop()
+        too_soon = self._last_look + DEBOUNCE_SECONDS - loop.time()
+        if too_soon > 0:
+            await asyncio.sleep(too_soon)
+            self._wakeup.clear()  # the events of this window are all covered by the scan below
+        self._last_look = loop.time()
         await self._subscription.refresh()
         found = await self._check.look()
         self._subscription.saw(found.root_exists)
