@@ -15,10 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 from urllib.parse import parse_qsl, urlsplit
 
-from airflow.sdk import BaseHook
-from airflow.sdk.exceptions import AirflowNotFoundException
-from airflow.sdk.log import amask_secret
-
+from triggers.compat import AirflowNotFoundException, aget_connection, amask_secret
 from triggers.errors import ConfigurationError, PermanentError
 
 AuthType = Literal["basic", "bearer"]
@@ -121,7 +118,7 @@ async def resolve_target(
     if conn_id is None:
         return Target(url, dict(headers), identity=_fingerprint(None, None, {}))
     try:
-        conn = await BaseHook.aget_connection(conn_id)
+        conn = await aget_connection(conn_id)
     except AirflowNotFoundException as error:
         raise PermanentError(f"connection {conn_id!r} is not defined") from error
     full_url = _join(_base_url(conn.host, conn.schema, conn.port), url, conn_id)
