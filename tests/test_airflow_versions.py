@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from airflow.sdk.bases import sensor as airflow_sensor
 
+from tests.support.airflow_versions import NoStatsLogger, stats_backend
 from triggers import compat
+from triggers.history import Attempt
+from triggers.metrics import emit_attempt
+from triggers.outcomes import Met
 
 
 @pytest.mark.parametrize("name", ["AirflowFailException", "AirflowSensorTimeout", "AirflowSkipException"])
@@ -30,8 +36,24 @@ async def test_aget_connection_reads_a_connection_and_names_a_missing_one(monkey
         await compat.aget_connection("compat_missing")
 
 
-def test_stats_is_a_working_metrics_client() -> None:
-    compat.Stats.incr("deferrable_sensors.compat_check", tags={"check": "compat"})  # a no-op backend by default
+def test_attempt_metrics_reach_the_installed_airflows_metrics_backend() -> None:
+    sent: list[tuple[str, dict[str, str]]] = []
+
+    class Recorder(NoStatsLogger):
+        @classmethod
+        def incr(cls, stat: str, count: int = 1, rate: int = 1, *, tags: Any = None) -> None:
+            sent.append((stat, dict(tags or {})))
+
+        @classmethod
+        def timing(cls, stat: str, dt: Any, *, tags: Any = None) -> None:
+            sent.append((stat, dict(tags or {})))
+
+    with stats_backend(Recorder):
+        emit_attempt("compat_check")(Attempt(at=0.0, duration=0.01, outcome="met"), Met(value=True))
+    assert sent == [
+        ("deferrable_sensors.attempts", {"check": "compat_check", "outcome": "met", "error": "none"}),
+        ("deferrable_sensors.check_duration", {"check": "compat_check"}),
+    ]
 
 
 def test_airflow_min_skips_a_test_on_an_older_airflow_with_its_reason(pytester: pytest.Pytester) -> None:
