@@ -141,6 +141,7 @@ class AirflowStack(AirflowClient):
                 # Warm up while the scheduler, dag-processor and triggerer are still booting.
                 self.wait_healthy(self.startup_timeout - (time.monotonic() - began), only_db=True)
                 self.warm_up_execution_api()
+                self.authenticate_if_asked()
             self.wait_healthy(self.startup_timeout - (time.monotonic() - began))
         except BaseException:
             self.keep = True

@@ -73,6 +73,19 @@ class AirflowClient:
         """Close the HTTP connection pool."""
         self.http.close()
 
+    def authenticate_if_asked(self) -> None:
+        """Send a token with every request if the api-server refuses requests without one.
+
+        With ``[core] simple_auth_manager_all_admins``, Airflow 3.3 lets every request in as an
+        admin; 3.1 and 3.2 still want a token, which that setting hands out at ``GET /auth/token``.
+        """
+        if self.http.get("/dags", params={"limit": 1}).status_code != 401:
+            return
+        response = self.http.get(f"{self.base_url}/auth/token")
+        if response.status_code != 201:
+            raise ApiError(response)
+        self.http.headers["Authorization"] = f"Bearer {response.json()['access_token']}"
+
     def check_alive(self) -> None:
         """Hook called in every wait loop; the stack raises ``ComponentDied`` here."""
 

@@ -16,11 +16,11 @@ from datetime import timedelta
 from typing import Any, ClassVar, NoReturn, TypeVar
 
 from airflow.sdk import BaseSensorOperator, PokeReturnValue
-from airflow.sdk.exceptions import AirflowFailException, AirflowSensorTimeout, AirflowSkipException
 
 from triggers.breaker import CircuitBreaker, validate_breaker
 from triggers.cadence import Backoff, Cadence, require_positive
 from triggers.checks import Check
+from triggers.compat import AirflowFailException, AirflowSensorTimeout, AirflowSkipException
 from triggers.errors import ConfigurationError
 from triggers.outcomes import Failed, Met
 from triggers.poll_trigger import PollTrigger

@@ -11,8 +11,7 @@ import datetime
 import functools
 from collections.abc import Callable
 
-from airflow.sdk.observability.stats import Stats
-
+from triggers.compat import Stats
 from triggers.history import Attempt
 from triggers.outcomes import Outcome
 

@@ -263,7 +263,7 @@ def test_the_valid_base_of_each_row_constructs(sensor: str) -> None:
 
 
 def test_a_dag_file_with_a_bad_argument_is_an_import_error_naming_it(tmp_path: Path) -> None:
-    from airflow.dag_processing.dagbag import DagBag
+    from tests.support.airflow_versions import DagBag
 
     (tmp_path / "bad_sensor_dag.py").write_text(
         textwrap.dedent(

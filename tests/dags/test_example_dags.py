@@ -6,9 +6,9 @@ import sys
 from pathlib import Path
 
 import pytest
-from airflow.dag_processing.dagbag import DagBag
 
 from sensors.base import DeferrableSensor
+from tests.support.airflow_versions import DagBag
 
 DAGS = Path(__file__).resolve().parents[2] / "dags"
 EXPECTED = {

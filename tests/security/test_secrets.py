@@ -52,7 +52,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
-from airflow.sdk.exceptions import TaskDeferred
 
 from sensors import APIHealthSensor, MultiSourceReadinessSensor, OrderStatusSensor
 from sensors.base import DeferrableSensor
@@ -61,6 +60,7 @@ from tests.support.postgres import PostgresDatabase, postgres_db
 from tests.support.sensors import context
 from tests.triggers.orders.tables import create_orders, set_status
 from triggers.cadence import Fixed
+from triggers.compat import TaskDeferred
 from triggers.http import HttpCheck
 from triggers.orders import SqlOrderCheck
 from triggers.report import Report

@@ -4,7 +4,6 @@ import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from airflow.sdk.exceptions import AirflowSensorTimeout, TaskDeferred
 
 from sensors.adaptive_file import PERFORMANCE_XCOM_KEY, AdaptiveFileSensor, anchor_of, arrived_at
 from sensors.base import TIMEOUT_BACKSTOP_GRACE
@@ -13,6 +12,7 @@ from tests.support.variables import Variables
 from triggers.adaptive import Adaptive, AdaptiveIntervalTrigger, Learned, SensorHistory
 from triggers.adaptive.store import Arrival
 from triggers.cadence import Cadence
+from triggers.compat import AirflowSensorTimeout, TaskDeferred
 from triggers.errors import ConfigurationError
 from triggers.history import Attempt
 from triggers.report import Report

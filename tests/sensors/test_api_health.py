@@ -9,7 +9,6 @@ import types
 from datetime import timedelta
 
 import pytest
-from airflow.sdk.exceptions import AirflowFailException, TaskDeferred
 
 from sandbox.api_server import ApiSchedule, BackgroundServer, make_app, starting_in_maintenance
 from sensors import APIHealthSensor
@@ -17,6 +16,7 @@ from sensors.base import REPORT_XCOM_KEY, TIMEOUT_BACKSTOP_GRACE
 from tests.support.http_server import LoopbackServer, Reply, http_server
 from tests.support.sensors import context
 from triggers.cadence import Fixed
+from triggers.compat import AirflowFailException, TaskDeferred
 from triggers.errors import ConfigurationError
 from triggers.http import HttpHealthTrigger
 

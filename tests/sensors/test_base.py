@@ -2,12 +2,12 @@ import time
 from datetime import timedelta
 
 import pytest
-from airflow.sdk.exceptions import AirflowFailException, AirflowSensorTimeout, AirflowSkipException, TaskDeferred
 
 from sensors.base import REPORT_XCOM_KEY, TIMEOUT_BACKSTOP_GRACE
 from tests.support.checks import CALLS, script
 from tests.support.sensors import ScriptedSensor, context
 from triggers.cadence import Fixed
+from triggers.compat import AirflowFailException, AirflowSensorTimeout, AirflowSkipException, TaskDeferred
 from triggers.errors import ConfigurationError
 from triggers.outcomes import Failed, Met, NotYet
 from triggers.poll_trigger import PollTrigger

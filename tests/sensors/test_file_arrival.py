@@ -3,13 +3,13 @@ import time
 from datetime import timedelta
 
 import pytest
-from airflow.sdk.exceptions import AirflowFailException, TaskDeferred
 
 from sensors import FileArrivalSensor
 from sensors.base import REPORT_XCOM_KEY, TIMEOUT_BACKSTOP_GRACE
 from sensors.file_arrival import DEFAULT_STABLE_FOR
 from tests.support.sensors import context
 from triggers.checks import Check
+from triggers.compat import AirflowFailException, TaskDeferred
 from triggers.errors import ConfigurationError
 from triggers.files import FileCheck, FileWatchTrigger
 from triggers.report import Report

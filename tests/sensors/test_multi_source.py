@@ -3,13 +3,13 @@ import time
 from datetime import timedelta
 
 import pytest
-from airflow.sdk.exceptions import AirflowFailException, AirflowSkipException, TaskDeferred
 
 from sensors.base import REPORT_XCOM_KEY, TIMEOUT_BACKSTOP_GRACE
 from sensors.multi_source import MultiSourceReadinessSensor
 from tests.support.checks import NeverCheck, script
 from tests.support.sensors import TaskInstanceStub, context
 from tests.triggers.gather import conditions as funcs
+from triggers.compat import AirflowFailException, AirflowSkipException, TaskDeferred
 from triggers.errors import ConfigurationError
 from triggers.gather import AllOf, CallableCheck, GatherTrigger
 from triggers.outcomes import Met, NotYet

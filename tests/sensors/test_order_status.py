@@ -7,12 +7,12 @@ import time
 from datetime import timedelta
 
 import pytest
-from airflow.sdk.exceptions import AirflowFailException, TaskDeferred
 
 from sandbox.ecommerce_db import set_status, write_orders
 from sensors.base import REPORT_XCOM_KEY, TIMEOUT_BACKSTOP_GRACE
 from sensors.order_status import OrderStatusSensor
 from tests.support.sensors import context
+from triggers.compat import AirflowFailException, TaskDeferred
 from triggers.errors import ConfigurationError
 from triggers.orders import DbPollTrigger
 

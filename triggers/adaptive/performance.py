@@ -18,8 +18,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from airflow.sdk.observability.stats import Stats
-
+from triggers.compat import Stats
 from triggers.history import Attempt
 from triggers.metrics import PREFIX
 

@@ -17,10 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 from urllib.parse import urlsplit
 
-from airflow.sdk import BaseHook
-from airflow.sdk.exceptions import AirflowNotFoundException
-from airflow.sdk.log import amask_secret
-
+from triggers.compat import AirflowNotFoundException, aget_connection, amask_secret
 from triggers.errors import ConfigurationError, PermanentError
 from triggers.http.transport import Transport, resolve_transport
 from triggers.secret_names import KWARGS_EXPOSED, looks_like_credential, masked_url, refuse_credential_url
@@ -101,7 +98,7 @@ async def resolve_target(
         transport = await resolve_transport(url, {}, extra_options or {}, None)
         return Target(url, dict(headers), _fingerprint(None, None, {}, transport.identity), transport)
     try:
-        conn = await BaseHook.aget_connection(conn_id)
+        conn = await aget_connection(conn_id)
     except AirflowNotFoundException as error:
         raise PermanentError(f"connection {conn_id!r} is not defined") from error
     full_url = _join(_base_url(conn.host, conn.schema, conn.port), url, conn_id)

@@ -13,10 +13,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from airflow.sdk import BaseHook
-from airflow.sdk.exceptions import AirflowNotFoundException
-from airflow.sdk.log import amask_secret
 
+from triggers.compat import AirflowNotFoundException, aget_connection, amask_secret
 from triggers.errors import ConfigurationError, PermanentError
 from triggers.orders.records import OrderRow, order_key
 
@@ -112,7 +110,7 @@ async def resolve_target(conn_id: str) -> Target:
     lacks a SQLite path.
     """
     try:
-        conn = await BaseHook.aget_connection(conn_id)
+        conn = await aget_connection(conn_id)
     except AirflowNotFoundException as error:
         raise PermanentError(f"connection {conn_id!r} is not defined") from error
     if conn.password:

@@ -2,9 +2,8 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from airflow.sdk._shared.observability.metrics.base_stats_logger import NoStatsLogger
-from airflow.sdk.observability.stats import Stats
 
+from tests.support.airflow_versions import NoStatsLogger, stats_backend
 from triggers.adaptive.performance import Performance, emit_gauges, summarize
 from triggers.history import Attempt
 
@@ -56,11 +55,8 @@ class Recorder(NoStatsLogger):
 @pytest.fixture
 def recorded() -> Iterator[list[tuple[str, float, dict[str, Any]]]]:
     Recorder.gauges = []
-    Stats.initialize(factory=Recorder, export_legacy_names=False)
-    try:
+    with stats_backend(Recorder):
         yield Recorder.gauges
-    finally:
-        Stats.initialize(factory=NoStatsLogger, export_legacy_names=True)
 
 
 def test_gauges_carry_every_known_number_with_the_tags(recorded) -> None:
