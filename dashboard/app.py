@@ -21,6 +21,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.security import HTTPAuthorizationCredentials
 from sqlalchemy.orm import Session
 
+from dashboard.model import TaskRef
 from dashboard.page import render
 from dashboard.queries import Filters, finished_waits, live_waits, sensor_kinds
 
@@ -59,6 +60,10 @@ SessionDep = Annotated[Session, Depends(_session)]
 FiltersDep = Annotated[Filters, Depends(_filters)]
 
 
+def _task_fields(task: TaskRef) -> dict[str, Any]:
+    return {**vars(task), "link": task.link}
+
+
 def readable_dags(user: BaseUser, session: Session) -> set[str]:
     """Return the DAG ids the auth manager lets ``user`` read."""
     return set(get_auth_manager().get_authorized_dag_ids(user=user, method="GET", session=session))
@@ -76,7 +81,8 @@ def create_app() -> FastAPI:
         filters: FiltersDep,
     ) -> Response:
         if user is None:
-            return RedirectResponse(f"/auth/login?next={quote(str(request.url), safe='')}", status_code=307)
+            back = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+            return RedirectResponse(f"/auth/login?next={quote(back, safe='')}", status_code=307)
         began = time.monotonic()
         dags = readable_dags(user, session)
         live = live_waits(session, dags, filters)
@@ -100,13 +106,8 @@ def create_app() -> FastAPI:
         moment = time.time()
         return [
             {
-                "dag_id": w.task.dag_id,
-                "run_id": w.task.run_id,
-                "task_id": w.task.task_id,
-                "map_index": w.task.map_index,
-                "kind": w.task.kind,
+                **_task_fields(w.task),
                 "waited": round(w.waited(moment), 3),
-                "link": w.task.link,
                 "progress": None if w.snapshot is None else vars(w.snapshot),
             }
             for w in live_waits(session, readable_dags(user, session), filters)
@@ -118,11 +119,7 @@ def create_app() -> FastAPI:
     ) -> list[dict[str, Any]]:
         return [
             {
-                "dag_id": w.task.dag_id,
-                "run_id": w.task.run_id,
-                "task_id": w.task.task_id,
-                "map_index": w.task.map_index,
-                "kind": w.task.kind,
+                **_task_fields(w.task),
                 "outcome": w.outcome,
                 "waited": round(w.waited, 3),
                 "attempts": w.attempts,
@@ -130,7 +127,6 @@ def create_app() -> FastAPI:
                 "interval": w.interval,
                 "success_rate": w.success_rate,
                 "ready": dict(w.ready),
-                "link": w.task.link,
             }
             for w in finished_waits(session, readable_dags(user, session), filters)
         ]

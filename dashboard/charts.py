@@ -42,15 +42,16 @@ def attempt_timeline(waits: Sequence[FinishedWait]) -> str:
     ]
     for lane, wait in enumerate(shown):
         y = 20 + lane * LANE
+        points = wait.points
         label = f"{wait.task.dag_id}.{wait.task.task_id}"
         parts.append(
             f'<g class="lane" data-dag="{escape(wait.task.dag_id)}" data-task="{escape(wait.task.task_id)}" '
-            f'data-run="{escape(wait.task.run_id)}" data-attempts="{len(wait.points)}">'
+            f'data-run="{escape(wait.task.run_id)}" data-attempts="{len(points)}">'
             f'<text x="{LEFT - 8}" y="{y + 4}" text-anchor="end" font-size="11">{escape(label[:34])}</text>'
             f'<line x1="{LEFT}" y1="{y}" x2="{LEFT + plot * wait.waited / span:.1f}" y2="{y}" '
             'stroke="#cfd8dc" stroke-width="2"/>'
         )
-        for point in wait.points:
+        for point in points:
             x = LEFT + plot * min(point.offset, span) / span
             said = point.outcome + (f" {point.error}" if point.error else "")
             tip = f"{said} at +{point.offset:.2f}s ({point.duration * 1000:.0f} ms)"

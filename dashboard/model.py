@@ -78,12 +78,27 @@ class FinishedWait:
     breaker: str
     detection_gap: float | None
     success_rate: float | None
-    points: tuple[AttemptPoint, ...]
+    history: tuple[Mapping[str, Any], ...]
     ready: tuple[tuple[str, float | None], ...]
 
     @property
     def waited(self) -> float:
         return max(0.0, self.finished_at - self.started_at)
+
+    @property
+    def points(self) -> tuple[AttemptPoint, ...]:
+        """Return the report's attempts (built on demand: only the charts need them)."""
+        started = self.started_at
+        return tuple(
+            AttemptPoint(
+                offset=round((_number(a.get("at")) or started) - started, 3),
+                duration=_number(a.get("duration")) or 0.0,
+                outcome=str(a.get("outcome")),
+                error=None if a.get("error") is None else str(a.get("error")),
+                interval=_number(a.get("interval")),
+            )
+            for a in self.history
+        )
 
 
 def _number(value: Any) -> float | None:
@@ -123,16 +138,6 @@ def finished_wait(task: TaskRef, report: Any) -> FinishedWait | None:
     started = _number(report.get("started_at")) or 0.0
     detail = _mapping(report.get("detail"))
     performance = _mapping(detail.get("performance"))
-    points = tuple(
-        AttemptPoint(
-            offset=round((_number(a.get("at")) or started) - started, 3),
-            duration=_number(a.get("duration")) or 0.0,
-            outcome=str(a.get("outcome")),
-            error=None if a.get("error") is None else str(a.get("error")),
-            interval=_number(a.get("interval")),
-        )
-        for a in history
-    )
     return FinishedWait(
         task=task,
         outcome=str(report["outcome"]),
@@ -144,7 +149,7 @@ def finished_wait(task: TaskRef, report: Any) -> FinishedWait | None:
         breaker=str(report.get("breaker") or "closed"),
         detection_gap=_detection_gap(history),
         success_rate=_number(performance.get("success_rate")),
-        points=points,
+        history=tuple(history),
         ready=_ready_times(detail, started),
     )
 

@@ -12,6 +12,8 @@ from dashboard.model import FinishedWait, LiveWait, TaskRef, summarise
 from dashboard.queries import Filters
 
 OUTCOMES = ("met", "failed", "timeout", "not_yet")
+MAX_CHARTS = 6
+WAITS_PER_CHART = 100  # the newest; an interval chart of a task's whole history would be a smear
 STYLE = """
 body{font-family:system-ui,sans-serif;margin:12px;color:#212121;font-size:13px}
 table{border-collapse:collapse;margin:6px 0 16px}th,td{border-bottom:1px solid #e0e0e0;padding:3px 8px;text-align:left}
@@ -153,8 +155,8 @@ def _interval_charts(waits: Sequence[FinishedWait]) -> str:
         if wait.task.kind == "AdaptiveFileSensor":
             by_task.setdefault((wait.task.dag_id, wait.task.task_id), []).append(wait)
     charts = []
-    for (dag_id, task_id), group in list(by_task.items())[:6]:
-        intervals, rates = interval_points(group)
+    for (dag_id, task_id), group in list(by_task.items())[:MAX_CHARTS]:
+        intervals, rates = interval_points(group[:WAITS_PER_CHART])
         charts.append(interval_chart(f"{dag_id}.{task_id}", intervals, rates))
     return "".join(charts) or '<p class="empty">No AdaptiveFileSensor waits in this view.</p>'
 

@@ -85,20 +85,23 @@ def live_waits(session: Session, dag_ids: Collection[str], filters: Filters) -> 
     return waits
 
 
+def _same_task_instance() -> Any:
+    """Return the join condition of an XCom and its task instance (the task instance's unique index)."""
+    ti = TaskInstance
+    return and_(
+        ti.dag_id == XComModel.dag_id,
+        ti.run_id == XComModel.run_id,
+        ti.task_id == XComModel.task_id,
+        ti.map_index == XComModel.map_index,
+    )
+
+
 def finished_waits(session: Session, dag_ids: Collection[str], filters: Filters) -> list[FinishedWait]:
     """Return the finished waits (newest first, at most ``filters.limit``) from their reports."""
     ti = TaskInstance
     query = (
         select(XComModel.value, ti.dag_id, ti.run_id, ti.task_id, ti.map_index, ti.operator)
-        .join(
-            ti,
-            and_(
-                ti.dag_id == XComModel.dag_id,
-                ti.run_id == XComModel.run_id,
-                ti.task_id == XComModel.task_id,
-                ti.map_index == XComModel.map_index,
-            ),
-        )
+        .join(ti, _same_task_instance())
         .where(XComModel.key == REPORT_XCOM_KEY, XComModel.dag_id.in_(dag_ids))
         .order_by(XComModel.timestamp.desc())
         .limit(max(1, min(filters.limit, MAX_HISTORY)))
@@ -121,15 +124,7 @@ def sensor_kinds(session: Session, dag_ids: Collection[str]) -> list[str]:
     """Return the sensor class names that have a report, for the kind filter."""
     query = (
         select(TaskInstance.operator)
-        .join(
-            XComModel,
-            and_(
-                TaskInstance.dag_id == XComModel.dag_id,
-                TaskInstance.run_id == XComModel.run_id,
-                TaskInstance.task_id == XComModel.task_id,
-                TaskInstance.map_index == XComModel.map_index,
-            ),
-        )
+        .join(XComModel, _same_task_instance())
         .where(XComModel.key == REPORT_XCOM_KEY, XComModel.dag_id.in_(dag_ids))
         .distinct()
     )

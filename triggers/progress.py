@@ -147,6 +147,7 @@ class ProgressPublisher:
         self._task: asyncio.Task[None] | None = None
         self._queued = False
         self._ended = False
+        self._reason: str | None = None
 
     def __call__(self, attempt: Attempt, outcome: Outcome) -> None:
         """Record ``attempt``; start a write when the state changed (or a refresh is due) and the gap allows."""
@@ -155,7 +156,7 @@ class ProgressPublisher:
         snap.attempts += 1
         snap.updated_at = now
         snap.outcome = outcome.kind
-        snap.reason = _clip(outcome.reason) if isinstance(outcome, NotYet) else None
+        self._reason = outcome.reason if isinstance(outcome, NotYet) else None  # masked only when written
         snap.error = outcome.error
         snap.interval = attempt.interval
         snap.next_at = None if attempt.interval is None else attempt.at + attempt.duration + attempt.interval
@@ -179,7 +180,11 @@ class ProgressPublisher:
         if self._task is not None and not self._task.done():
             self._queued = True  # one write in flight: the newest snapshot follows it
             return
-        self._spawn(self._put(self.snapshot.to_json()))
+        self._spawn(self._put(self._serialised()))
+
+    def _serialised(self) -> str:
+        self.snapshot.reason = _clip(self._reason)
+        return self.snapshot.to_json()
 
     def _spawn(self, work: Awaitable[None]) -> None:
         async def guarded() -> None:
@@ -197,7 +202,7 @@ class ProgressPublisher:
         self.snapshot.publish_ms = round((time.monotonic() - began) * 1000, 2)
         if self._queued and not self._ended:
             self._queued = False
-            await self._put(self.snapshot.to_json())
+            await self._put(self._serialised())
 
     async def retire(self) -> None:
         """Wait for the write in flight, then delete the Variable (the trigger is going away)."""
