@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 
 from dashboard.model import TaskRef
 from dashboard.page import render
-from dashboard.queries import Filters, finished_waits, live_waits, sensor_kinds
+from dashboard.queries import Filters, adaptive_histories, finished_waits, live_waits, sensor_kinds
 
 URL_PREFIX = "/sensor-dashboard"
 
@@ -88,6 +88,8 @@ def create_app() -> FastAPI:
         live = live_waits(session, dags, filters)
         history = finished_waits(session, dags, filters)
         kinds = sensor_kinds(session, dags)
+        adaptive = {(w.task.dag_id, w.task.task_id) for w in history if w.task.kind == "AdaptiveFileSensor"}
+        learned = adaptive_histories(session, adaptive)
         html = render(
             live=live,
             history=history,
@@ -96,6 +98,7 @@ def create_app() -> FastAPI:
             kinds=kinds,
             now=time.time(),
             elapsed_ms=(time.monotonic() - began) * 1000,
+            learned=learned,
         )
         return HTMLResponse(html, headers={"Cache-Control": "no-store"})
 

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from html import escape
 from urllib.parse import urlencode
 
 from dashboard.charts import attempt_timeline, interval_chart, interval_points
 from dashboard.model import FinishedWait, LiveWait, TaskRef, summarise
 from dashboard.queries import Filters
+from triggers.adaptive.store import SensorHistory
 
 OUTCOMES = ("met", "failed", "timeout", "not_yet")
 MAX_CHARTS = 6
@@ -149,15 +150,25 @@ def _summary_table(waits: Sequence[FinishedWait]) -> str:
     return f'<table id="summary"><thead>{head}</thead><tbody>{rows}</tbody></table>' if rows else ""
 
 
-def _interval_charts(waits: Sequence[FinishedWait]) -> str:
+def _interval_charts(waits: Sequence[FinishedWait], learned: Mapping[tuple[str, str], SensorHistory]) -> str:
+    """One chart per AdaptiveFileSensor task: its stored history's attempts when the Variable holds one
+    (what the rule learns from, across runs), else its newest reports' attempts."""
     by_task: dict[tuple[str, str], list[FinishedWait]] = {}
     for wait in waits:
         if wait.task.kind == "AdaptiveFileSensor":
             by_task.setdefault((wait.task.dag_id, wait.task.task_id), []).append(wait)
     charts = []
-    for (dag_id, task_id), group in list(by_task.items())[:MAX_CHARTS]:
+    for key, group in list(by_task.items())[:MAX_CHARTS]:
         intervals, rates = interval_points(group[:WAITS_PER_CHART])
-        charts.append(interval_chart(f"{dag_id}.{task_id}", intervals, rates))
+        title = ".".join(key)
+        stored = learned.get(key)
+        if stored is not None and stored.attempts:
+            intervals = [(a.at, a.interval) for a in stored.attempts if a.interval is not None]
+            met = sum(a.succeeded for a in stored.attempts)
+            title += (
+                f" (history Variable: {len(stored.attempts)} attempts, success rate {met / len(stored.attempts):.0%})"
+            )
+        charts.append(interval_chart(title, intervals, rates))
     return "".join(charts) or '<p class="empty">No AdaptiveFileSensor waits in this view.</p>'
 
 
@@ -170,6 +181,7 @@ def render(
     kinds: Sequence[str],
     now: float,
     elapsed_ms: float,
+    learned: Mapping[tuple[str, str], SensorHistory] | None = None,
 ) -> str:
     """Return the whole page."""
     query = urlencode({k: v for k, v in vars(filters).items() if v and k != "limit"})
@@ -179,7 +191,7 @@ def render(
         f"<h1>Sensors</h1>{_filters_form(filters, dag_ids, kinds)}"
         f"<h2>Now <small>({len(live)} deferred)</small></h2>{_live_table(live, now)}"
         f"<h2>Attempts per wait <small>(newest first)</small></h2>{attempt_timeline(history)}"
-        f"<h2>Interval over time (AdaptiveFileSensor)</h2>{_interval_charts(history)}"
+        f"<h2>Interval over time (AdaptiveFileSensor)</h2>{_interval_charts(history, learned or {})}"
         f"<h2>Per sensor task</h2>{_summary_table(history)}"
         f'<h2>History <small id="history-count">({len(history)} finished waits)</small></h2>{_history_table(history)}'
         f'<p class="empty">Queried in {elapsed_ms:.0f} ms. JSON: <a href="api/history?{escape(query)}">history</a>, '

@@ -22,8 +22,10 @@ from sqlalchemy import and_, select
 from sqlalchemy.orm import Session
 
 from dashboard.model import FinishedWait, LiveWait, TaskRef, finished_wait
+from triggers.adaptive.store import SensorHistory
 from triggers.progress import Snapshot, progress_key
 
+ADAPTIVE_KEY = "adaptive_file_sensor.{dag_id}.{task_id}"  # AdaptiveFileSensor's default history_key
 REPORT_XCOM_KEY = "sensor_report"  # sensors.base.REPORT_XCOM_KEY; not imported: the api-server needs no operators
 TRIGGER_PACKAGE = "triggers."
 MAX_HISTORY = 5000
@@ -129,3 +131,17 @@ def sensor_kinds(session: Session, dag_ids: Collection[str]) -> list[str]:
         .distinct()
     )
     return sorted(k for k in session.scalars(query) if k)
+
+
+def adaptive_histories(session: Session, tasks: Collection[tuple[str, str]]) -> dict[tuple[str, str], SensorHistory]:
+    """Return the learned history of each (DAG, task) that keeps one under the default key, in one query."""
+    keys = {ADAPTIVE_KEY.format(dag_id=dag_id, task_id=task_id): (dag_id, task_id) for dag_id, task_id in tasks}
+    if not keys:
+        return {}
+    found = {}
+    for variable in session.scalars(select(Variable).where(Variable.key.in_(keys))):
+        try:
+            found[keys[variable.key]] = SensorHistory.from_json(variable.val or "")
+        except ValueError as error:
+            log.warning("History Variable %s unreadable: %s", variable.key, error)
+    return found

@@ -92,3 +92,33 @@ def test_the_page_escapes_what_it_shows() -> None:
     html = render(live=[], history=[wait], filters=Filters(), dag_ids=["d"], kinds=[], now=T0, elapsed_ms=0.0)
     assert "<script>x" not in html
     assert "/dags/d/runs/%3Cscript%3Ex%3C%2Fscript%3E/tasks/t/mapped/2" in html
+
+
+def test_the_interval_chart_of_an_adaptive_task_plots_its_stored_history() -> None:
+    from triggers.adaptive.store import SensorHistory
+    from triggers.history import Attempt
+
+    task = TaskRef("files", "r1", "wait_file", -1, "AdaptiveFileSensor")
+    wait = finished_wait(task, report("met", started=T0, attempts=[(0, "not_yet", 5.0), (5, "met", None)]))
+    assert wait is not None
+    stored = SensorHistory(
+        attempts=(
+            Attempt(T0 - 100, 0.1, "not_yet", interval=60.0),
+            Attempt(T0 - 40, 0.1, "met"),
+            Attempt(T0, 0.1, "not_yet", interval=90.0),
+            Attempt(T0 + 90, 0.1, "met"),
+        )
+    )
+    html = render(
+        live=[],
+        history=[wait],
+        filters=Filters(),
+        dag_ids=["files"],
+        kinds=[],
+        now=T0,
+        elapsed_ms=0.0,
+        learned={("files", "wait_file"): stored},
+    )
+    chart = ET.fromstring(re.search(r'<svg class="chart interval".*?</svg>', html).group(0))  # type: ignore[union-attr]
+    assert (chart.get("data-points"), chart.get("data-last")) == ("2", "90")
+    assert "history Variable: 4 attempts, success rate 50%" in (chart.get("aria-label") or "")

@@ -143,3 +143,18 @@ def test_now_lists_our_deferred_sensors_with_their_progress(session: Session) ->
     assert waits[1].snapshot is None
     assert [w.task.task_id for w in live_waits(session, {"api"}, Filters(outcome="not_yet"))] == ["wait_api"]
     assert live_waits(session, {"other"}, Filters()) == []
+
+
+def test_the_adaptive_history_variable_is_read_for_the_tasks_in_view(session: Session) -> None:
+    from airflow.models.variable import Variable
+
+    from dashboard.queries import adaptive_histories
+    from triggers.adaptive.store import SensorHistory
+    from triggers.history import Attempt
+
+    stored = SensorHistory(attempts=(Attempt(T0, 0.1, "not_yet", interval=30.0), Attempt(T0 + 30, 0.1, "met")))
+    session.add(Variable(key="adaptive_file_sensor.files.wait_file", val=stored.to_json()))
+    session.add(Variable(key="adaptive_file_sensor.files.broken", val="{not json"))
+    session.commit()
+    found = adaptive_histories(session, {("files", "wait_file"), ("files", "broken"), ("files", "absent")})
+    assert found == {("files", "wait_file"): stored}

@@ -20,7 +20,6 @@ import httpx
 import pytest
 
 from devstack import AirflowStack
-from devstack.client import ApiError
 from tests.e2e.browser import chromium
 from tests.e2e.conftest import DAGS_FOLDER, REPO_ROOT
 from tests.support.http_server import LoopbackServer, Reply
@@ -87,18 +86,6 @@ def wait_for_progress(stack: AirflowStack, ti_id: str, predicate: Any, timeout: 
         time.sleep(1)
 
 
-def reports_of(stack: AirflowStack, task: str) -> list[dict[str, Any]]:
-    """Return the ``sensor_report`` of every run of ``task`` that has one, oldest wait first (REST)."""
-    runs = stack.request("GET", f"/dags/{DAG_ID}/dagRuns", params={"limit": 100}).json()["dag_runs"]
-    reports = []
-    for run in runs:
-        try:
-            reports.append(stack.xcom(DAG_ID, run["dag_run_id"], task, key="sensor_report"))
-        except ApiError:  # a run that ended without a report
-            continue
-    return sorted(reports, key=lambda r: r["started_at"])
-
-
 def test_the_sensors_view_shows_waits_now_and_after_in_a_browser(stack: AirflowStack, tmp_path: Path) -> None:
     from selenium.webdriver.common.by import By
 
@@ -163,16 +150,14 @@ def test_the_sensors_view_shows_waits_now_and_after_in_a_browser(stack: AirflowS
                 assert lane.get_attribute("data-attempts") == str(len(report["history"]))
                 assert len(lane.find_elements(By.CSS_SELECTOR, "circle.attempt")) == len(report["history"])
                 assert lane.find_elements(By.CSS_SELECTOR, "circle.outcome-met")
-            # The chart has every attempt's interval of every wait of the task in view, oldest first.
-            intervals = [
-                a["interval"]
-                for report in reports_of(stack, "wait_file")
-                for a in report["history"]
-                if a["interval"] is not None
-            ]
-            chart = driver.find_element(By.CSS_SELECTOR, f'svg.interval[aria-label="{DAG_ID}.wait_file"]')
+            # The chart plots what the rule learns from: the history Variable's attempts, oldest first.
+            stored = json.loads(stack.get_variable(f"adaptive_file_sensor.{DAG_ID}.wait_file") or "{}")
+            intervals = [a["interval"] for a in stored["attempts"] if a["interval"] is not None]
+            rate = sum(a["outcome"] == "met" for a in stored["attempts"]) / len(stored["attempts"])
+            chart = driver.find_element(By.CSS_SELECTOR, f'svg.interval[aria-label^="{DAG_ID}.wait_file"]')
             assert chart.get_attribute("data-points") == str(len(intervals))
             assert float(chart.get_attribute("data-last") or 0) == pytest.approx(intervals[-1])
+            assert f"success rate {rate:.0%}" in (chart.get_attribute("aria-label") or "")
             assert (chart.size["height"] > 100, chart.size["width"] > 500) == (True, True)  # laid out, not just present
             count = driver.find_element(By.ID, "history-count").text
             assert re.fullmatch(r"\((\d+) finished waits\)", count), count
