@@ -164,4 +164,4 @@ def test_the_sensors_view_shows_waits_now_and_after_in_a_browser(stack: AirflowS
             driver.switch_to.default_content()
             driver.save_screenshot(str(shots / "history.png"))
             if os.environ.get("DASHBOARD_SCREENSHOT") == "1":  # refresh the README's picture on request
-                SCREENSHOT.write_bytes((shots / "history.png").read_bytes())
+                SCREENSHOT.write_bytes((shots / "now.png").read_bytes())  # waits now and earlier ones
