@@ -1,4 +1,4 @@
-"""The dashboard's FastAPI app, mounted by the api-server under :data:`URL_PREFIX`.
+"""The dashboard's FastAPI app, mounted by the api-server under :data:`dashboard.plugin.URL_PREFIX`.
 
 Every route needs the same credential as the Airflow UI: the ``_token`` cookie the browser holds
 after logging in, or a ``Bearer`` token (Airflow's own ``get_user``). The page sends a browser
@@ -24,8 +24,6 @@ from sqlalchemy.orm import Session
 from dashboard.model import TaskRef
 from dashboard.page import render
 from dashboard.queries import Filters, adaptive_histories, finished_waits, live_waits, sensor_kinds
-
-URL_PREFIX = "/sensor-dashboard"
 
 
 def _session() -> Iterator[Session]:

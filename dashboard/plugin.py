@@ -3,28 +3,26 @@
 Registered through the distribution's ``airflow.plugins`` entry point (pyproject.toml), so an
 installed package is enough: nothing to copy into a plugins folder. The UI shows the page in an
 iframe at ``/plugin/sensors``; the page's links to task instances open in the whole window.
+
+Every Airflow process loads plugins (scheduler, triggerer, task runners), but only the api-server
+asks for ``fastapi_apps``: the app, and the api-server modules it imports, are built on that first
+use, not when this module is imported.
 """
 
 from __future__ import annotations
 
+from functools import cached_property
 from typing import Any
 
 from airflow.plugins_manager import AirflowPlugin
 
-from dashboard.app import URL_PREFIX
-
-
-def _fastapi_apps() -> list[dict[str, Any]]:
-    from dashboard.app import create_app
-
-    return [{"app": create_app(), "url_prefix": URL_PREFIX, "name": "Sensor dashboard"}]
+URL_PREFIX = "/sensor-dashboard"
 
 
 class SensorDashboardPlugin(AirflowPlugin):
     """Adds the Sensors view (what every deferred sensor does now, and how every wait went)."""
 
     name = "deferrable_sensors_dashboard"
-    fastapi_apps = _fastapi_apps()
     external_views = [
         {
             "name": "Sensors",
@@ -34,3 +32,10 @@ class SensorDashboardPlugin(AirflowPlugin):
             "category": "browse",
         }
     ]
+
+    @cached_property
+    def fastapi_apps(self) -> list[dict[str, Any]]:  # type: ignore[override]  # a list attribute upstream
+        """Return the dashboard's app, built on first use (only the api-server asks)."""
+        from dashboard.app import create_app
+
+        return [{"app": create_app(), "url_prefix": URL_PREFIX, "name": "Sensor dashboard"}]

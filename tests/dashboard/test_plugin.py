@@ -21,10 +21,17 @@ def test_the_distribution_registers_the_plugin_entry_point() -> None:
     assert found.load() is _plugin()
 
 
+def test_loading_the_plugin_does_not_build_the_app() -> None:
+    # Every Airflow process loads plugins; only the api-server should pay for the FastAPI app.
+    plugin = _plugin()()
+    assert "fastapi_apps" not in vars(plugin)
+    assert plugin.fastapi_apps is plugin.fastapi_apps  # built once, on first use
+
+
 def test_airflow_mounts_the_app_and_shows_a_sensors_entry() -> None:
     from airflow import plugins_manager
 
-    from dashboard.app import URL_PREFIX
+    from dashboard.plugin import URL_PREFIX
 
     apps, _ = plugins_manager.get_fastapi_plugins()
     assert [a["url_prefix"] for a in apps if a["name"] == "Sensor dashboard"] == [URL_PREFIX]
