@@ -4,8 +4,9 @@
 
 Builds Airflow's metadata schema in a temporary SQLite file, inserts N finished waits (task instances and their
 ``sensor_report`` XComs) and a progress snapshot per deferred wait, then times what the page
-route does after authentication: the "now" query, the history query, the kind list and the HTML
-render. Reports the median and worst wall time and the median CPU time of the repeats (the first is cold).
+route does after authentication: the "now" queries, the history query, the kind list, the adaptive
+history Variables and the HTML render. Reports the median and worst wall time and the median CPU
+time of the repeats (the first is cold).
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from sqlalchemy.orm import Session
 
 from benchmarks.measure import markdown
 from dashboard.page import render
-from dashboard.queries import Filters, finished_waits, live_waits, sensor_kinds
+from dashboard.queries import Filters, adaptive_histories, finished_waits, live_waits, sensor_kinds
 from tests.support.metadata import SeededWait, insert_deferred, insert_finished, metadata_engine, report
 from triggers.progress import Snapshot
 
@@ -82,8 +83,17 @@ def time_page(engine: Engine, dags: set[str], repeats: int) -> tuple[list[float]
             live = live_waits(session, dags, Filters())
             history = finished_waits(session, dags, Filters())
             kinds = sensor_kinds(session, dags)
+            adaptive = {(w.task.dag_id, w.task.task_id) for w in history if w.task.kind == "AdaptiveFileSensor"}
+            learned = adaptive_histories(session, adaptive)
         html = render(
-            live=live, history=history, filters=Filters(), dag_ids=sorted(dags), kinds=kinds, now=T0, elapsed_ms=0.0
+            live=live,
+            history=history,
+            filters=Filters(),
+            dag_ids=sorted(dags),
+            kinds=kinds,
+            now=T0,
+            elapsed_ms=0.0,
+            learned=learned,
         )
         took.append(time.perf_counter() - began)
         cpu.append(time.process_time() - began_cpu)
