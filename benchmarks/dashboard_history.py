@@ -5,8 +5,8 @@
 Builds Airflow's metadata schema in a temporary SQLite file, inserts N finished waits (task instances and their
 ``sensor_report`` XComs) and a progress snapshot per deferred wait, then times what the page
 route does after authentication: the "now" queries, the history query, the kind list, the adaptive
-history Variables and the HTML render. Reports the median and worst wall time and the median CPU
-time of the repeats (the first is cold).
+history Variables and the HTML render. Reports the first (cold: statements compiled, caches
+empty) build, then the median and worst wall time and the median CPU time of the warm ones.
 """
 
 from __future__ import annotations
@@ -39,6 +39,7 @@ class Timing:
     backend: str
     waits: int
     rows: int
+    cold: float
     median: float
     worst: float
     cpu: float
@@ -111,7 +112,12 @@ def run(waits: int = 1000, repeats: int = 7) -> list[Timing]:
         for name, engine in [("SQLite", sqlite)]:
             dags = seed(engine, waits)
             took, cpu, rows, size = time_page(engine, dags, repeats)
-            results.append(Timing(name, waits, rows, statistics.median(took), max(took), statistics.median(cpu), size))
+            warm, warm_cpu = took[1:] or took, cpu[1:] or cpu
+            results.append(
+                Timing(
+                    name, waits, rows, took[0], statistics.median(warm), max(warm), statistics.median(warm_cpu), size
+                )
+            )
     return results
 
 
@@ -146,6 +152,7 @@ def table(results: list[Timing]) -> str:
             r.backend,
             f"{r.waits:,}",
             f"{r.rows:,}",
+            f"{r.cold * 1000:.0f}",
             f"{r.median * 1000:.0f}",
             f"{r.worst * 1000:.0f}",
             f"{r.cpu * 1000:.0f}",
@@ -154,7 +161,17 @@ def table(results: list[Timing]) -> str:
         for r in results
     ]
     return markdown(
-        ["metadata DB", "finished waits", "rows shown", "median ms", "worst ms", "CPU ms (median)", "HTML KiB"], rows
+        [
+            "metadata DB",
+            "finished waits",
+            "rows shown",
+            "cold ms",
+            "median ms",
+            "worst ms",
+            "CPU ms (median)",
+            "HTML KiB",
+        ],
+        rows,
     )
 
 

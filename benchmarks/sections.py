@@ -232,7 +232,7 @@ def dashboard(args: argparse.Namespace) -> tuple[str, list[dashboard_history.Tim
     cost = dashboard_history.observer_cost()
     note = (
         "Airflow's schema, N task instances with their `sensor_report` XComs and 50 deferred waits with progress"
-        " Variables; median and worst of 7 page builds (the first is cold), and the median CPU time."
+        " Variables; the first (cold) page build, then median and worst wall and median CPU of 6 warm ones."
         f" The progress observer adds {cost:.1f} µs to an attempt that writes nothing."
     )
     return note + "\n\n" + dashboard_history.table(results), results
