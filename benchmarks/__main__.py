@@ -8,7 +8,8 @@ on 127.0.0.1; every loop bounded in count and time):
 - ``files``: capacity, N concurrent file waits per process (benchmarks.files_scale);
 - ``http``: 1,000 health waits on one loopback server in another process (benchmarks.http_load);
 - ``latency``: detection latency, file / order / API (files_latency, orders_detection, http_load);
-- ``stack``: M sensors deferred at once through a real Airflow stack (benchmarks.stack_deferred).
+- ``stack``: M sensors deferred at once through a real Airflow stack (benchmarks.stack_deferred);
+- ``dashboard``: the Sensors view with N finished waits in history (benchmarks.dashboard_history).
 
 Prints the report and writes it to benchmarks/RESULTS.md (``--output``). ``--quick`` is a smoke
 run with tiny sizes and no real stack, in well under a minute.
@@ -26,7 +27,7 @@ from pathlib import Path
 from benchmarks import sections
 from benchmarks.measure import machine, markdown, quiet_logs
 
-SECTIONS = ("files", "http", "latency", "stack")
+SECTIONS = ("files", "http", "latency", "stack", "dashboard")
 RESULTS = Path(__file__).with_name("RESULTS.md")
 
 
@@ -53,6 +54,7 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     latency.add_argument("--trials", type=int, default=100, help="concurrent waits per latency row")
     latency.add_argument("--latency-poll", type=float, default=5.0, help="poll interval of every latency row")
     parser.add_argument("--stack-sensors", type=int, default=50, help="sensors deferred on the real stack")
+    parser.add_argument("--dashboard-waits", type=int, default=1000, help="finished waits in the Sensors view")
     args = parser.parse_args(argv)
     if args.quick:
         args.file_sizes, args.builtin_max, args.file_window, args.file_dirs, args.file_others = "200", 200, 1, 10, 5

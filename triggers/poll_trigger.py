@@ -24,6 +24,7 @@ from triggers.history import Attempt
 from triggers.metrics import emit_attempt
 from triggers.poll_loop import PollLoop
 from triggers.settle import DEFAULT_SETTLE, hold_until_settled, valid_settle
+from triggers.progress import ProgressPublisher, publisher_for
 from triggers.spec import encode
 
 # Unseeded triggers draw their jitter from one process-wide generator: the same draws from the
@@ -56,6 +57,8 @@ class PollTrigger(BaseTrigger):
 
     #: Check classes this trigger accepts; concrete triggers narrow it.
     accepts: ClassVar[tuple[type[Check], ...]] = (Check,)
+    #: Publishes what this wait is doing now (set by ``make_loop`` in a triggerer).
+    progress: ProgressPublisher | None = None
 
     def __init__(
         self,
@@ -125,6 +128,7 @@ class PollTrigger(BaseTrigger):
         breaker = None
         if self.failure_threshold is not None:
             breaker = CircuitBreaker(self.failure_threshold, self.recovery_timeout)
+        self.progress = publisher_for(self, breaker)  # None outside a triggerer's task instance
         return PollLoop(
             check=self.check,
             cadence=self.cadence,
@@ -135,10 +139,15 @@ class PollTrigger(BaseTrigger):
             history=self.history,
             rng=_UNSEEDED if self.seed is None else random.Random(self.seed),
             log=self.log,
-            observers=(emit_attempt(self.check.kind),),
+            observers=(emit_attempt(self.check.kind), *([self.progress] if self.progress else [])),
         )
 
     async def run(self) -> AsyncIterator[TriggerEvent]:
         report = await self.make_loop().run()
         await hold_until_settled(self.deferred_at, self.settle, not_after=self.deadline)
         yield TriggerEvent(report.to_event())
+
+    async def cleanup(self) -> None:
+        """Delete this wait's progress Variable (the dashboard's "now"); never raises."""
+        if self.progress is not None:
+            await self.progress.retire()
