@@ -11,13 +11,14 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import time
-from collections.abc import Coroutine
+from collections.abc import Coroutine, Mapping, Sequence
 from datetime import timedelta
 from typing import Any, ClassVar, NoReturn, TypeVar
 
 from airflow.sdk import BaseSensorOperator, PokeReturnValue
 from airflow.sdk.exceptions import AirflowFailException, AirflowSensorTimeout, AirflowSkipException
 
+from sensors.templating import standing_in, whole_numbers
 from triggers.breaker import CircuitBreaker, validate_breaker
 from triggers.cadence import Backoff, Cadence, require_positive
 from triggers.checks import Check
@@ -63,6 +64,11 @@ class DeferrableSensor(BaseSensorOperator):
     """
 
     trigger_class: ClassVar[type[PollTrigger]] = PollTrigger
+    template_fields: Sequence[str] = ()
+    #: A valid value for each template field, validated in its place while it is still a template.
+    template_stand_ins: ClassVar[Mapping[str, Any]] = {}
+    #: Template fields whose rendered whole-number text becomes an int (Jinja renders text).
+    integer_fields: ClassVar[frozenset[str]] = frozenset()
 
     def __init__(
         self,
@@ -104,10 +110,41 @@ class DeferrableSensor(BaseSensorOperator):
     def validate(self) -> None:
         """Build the check and cadence once so bad arguments fail when the DAG is parsed.
 
-        Subclasses call this at the end of their ``__init__``.
+        Subclasses call this at the end of their ``__init__``. A template field that is still a
+        template (Jinja text, an XComArg) is judged by its stand-in; the rendered value is
+        judged in :meth:`render_template_fields`.
         """
+        with standing_in(self, self.template_stand_ins, tuple(self.template_fields)):
+            self.check_arguments()
+
+    def check_arguments(self) -> None:
+        """Raise ConfigurationError naming an invalid argument; subclasses add their own rules."""
         self.build_check()
         self.build_cadence()
+
+    def render_template_fields(self, context: Any, jinja_env: Any = None) -> None:
+        """Render the template fields, then validate them: an invalid rendered value fails at once.
+
+        Airflow's task runner calls this before ``execute()`` (and again before
+        ``execute_complete()``). Raises AirflowFailException (no retry) naming the argument and
+        its rendered value: waiting would only end in the timeout.
+        """
+        was_template = {name: getattr(self, name, None) for name in self.template_fields}
+        super().render_template_fields(context, jinja_env)
+        self.render_nested(context, jinja_env)
+        for name in self.integer_fields:
+            setattr(self, name, whole_numbers(getattr(self, name)))
+        try:
+            self.check_arguments()
+        except ConfigurationError as error:
+            rendered = {name: getattr(self, name, None) for name in was_template}
+            named = error.argument if error.argument in rendered else None
+            shown = [named] if named else [n for n in rendered if rendered[n] != was_template[n]] or list(rendered)
+            values = ", ".join(f"{name}={rendered[name]!r}" for name in shown)
+            raise AirflowFailException(f"invalid rendered argument {error} (rendered: {values})") from error
+
+    def render_nested(self, context: Any, jinja_env: Any) -> None:
+        """Render templates inside arguments Airflow does not descend into (frozen checks); none here."""
 
     # What a subclass provides -------------------------------------------------------------
 
