@@ -18,6 +18,7 @@ from typing import Any, ClassVar, NoReturn, TypeVar
 from airflow.sdk import BaseSensorOperator, PokeReturnValue
 from airflow.sdk.exceptions import AirflowFailException, AirflowSensorTimeout, AirflowSkipException
 
+from sensors.defaults import default_deferrable
 from sensors.templating import standing_in, whole_numbers
 from triggers.breaker import CircuitBreaker, validate_breaker
 from triggers.cadence import Backoff, Cadence, require_positive
@@ -53,7 +54,8 @@ def run_sync(coroutine: Coroutine[Any, Any, T]) -> T:
 class DeferrableSensor(BaseSensorOperator):
     """Base of this library's sensors.
 
-    :param deferrable: wait in the triggerer (default) instead of poking from a worker.
+    :param deferrable: wait in the triggerer instead of poking from a worker. Default: True,
+        unless the deployment sets ``[operators] default_deferrable`` (then that).
     :param failure_threshold: consecutive errors that open the circuit breaker; None disables it.
     :param recovery_timeout: seconds the breaker stays open before one half-open probe.
     :param attempt_timeout: seconds one check may take before it counts as a transient error.
@@ -73,7 +75,7 @@ class DeferrableSensor(BaseSensorOperator):
     def __init__(
         self,
         *,
-        deferrable: bool = True,
+        deferrable: bool | None = None,
         failure_threshold: int | None = None,
         recovery_timeout: float = 300.0,
         attempt_timeout: float | None = None,
@@ -89,6 +91,8 @@ class DeferrableSensor(BaseSensorOperator):
                 "poke_interval", interval
             )  # before Airflow's own check, whose message names no argument first
         super().__init__(**kwargs)
+        if deferrable is None:
+            deferrable = default_deferrable()
         if not isinstance(deferrable, bool):
             raise ConfigurationError("deferrable", f"must be True or False, got {deferrable!r}")
         validate_breaker(failure_threshold, recovery_timeout)
