@@ -19,6 +19,7 @@ from airflow.sdk import BaseSensorOperator, PokeReturnValue
 from airflow.sdk.exceptions import AirflowFailException, AirflowSensorTimeout, AirflowSkipException
 
 from sensors.defaults import default_deferrable
+from sensors.ending import end_states, start_trigger_args
 from sensors.templating import standing_in, whole_numbers
 from triggers.breaker import CircuitBreaker, validate_breaker
 from triggers.cadence import Backoff, Cadence, require_positive
@@ -27,12 +28,10 @@ from triggers.errors import ConfigurationError
 from triggers.outcomes import Failed, Met
 from triggers.poll_trigger import PollTrigger
 from triggers.prober import Prober
+from triggers.report import REPORT_XCOM_KEY as REPORT_XCOM_KEY  # its public home; triggers push it too
 from triggers.report import Report
 
 T = TypeVar("T")
-
-#: XCom key under which every sensor pushes its full report (attempts, durations, detail).
-REPORT_XCOM_KEY = "sensor_report"
 
 #: The trigger ends the wait itself at ``timeout`` (its absolute deadline) with a report; Airflow's
 #: own deferral timeout is set this much later as a backstop for a trigger that cannot report.
@@ -63,6 +62,12 @@ class DeferrableSensor(BaseSensorOperator):
     :param backoff_cap: the longest delay between two checks, in seconds.
     :param backoff_jitter: fraction of each delay drawn at random, so sensors do not retry in step.
     :param max_attempt_records: attempts kept in the report.
+    :param start_from_trigger: begin the wait in the triggerer, with no worker at all (Airflow's
+        ``start_from_trigger``); needs arguments that are not templated, and a sensor that
+        supports it (``supports_start_from_trigger``).
+
+    A met wait ends in the triggerer when the sensor runs no code after it (see
+    :mod:`sensors.ending`); ``end_in_triggerer = False`` on a subclass always resumes on a worker.
     """
 
     trigger_class: ClassVar[type[PollTrigger]] = PollTrigger
@@ -71,6 +76,10 @@ class DeferrableSensor(BaseSensorOperator):
     template_stand_ins: ClassVar[Mapping[str, Any]] = {}
     #: Template fields whose rendered whole-number text becomes an int (Jinja renders text).
     integer_fields: ClassVar[frozenset[str]] = frozenset()
+    #: The trigger may end the task itself (no worker resumes) when nothing must run after the wait.
+    end_in_triggerer: ClassVar[bool] = True
+    #: The check can be built when the DAG is parsed (no worker state, no wait-start stamp).
+    supports_start_from_trigger: ClassVar[bool] = True
 
     def __init__(
         self,
@@ -83,6 +92,7 @@ class DeferrableSensor(BaseSensorOperator):
         backoff_cap: float | None = None,
         backoff_jitter: float = 0.1,
         max_attempt_records: int = 20,
+        start_from_trigger: bool = False,
         **kwargs: Any,
     ) -> None:
         interval = kwargs.get("poke_interval")
@@ -110,6 +120,7 @@ class DeferrableSensor(BaseSensorOperator):
         self.backoff_jitter = backoff_jitter
         self.max_attempt_records = max_attempt_records
         self._prober: Prober | None = None
+        self.start_from_trigger = start_from_trigger
 
     def validate(self) -> None:
         """Build the check and cadence once so bad arguments fail when the DAG is parsed.
@@ -118,8 +129,10 @@ class DeferrableSensor(BaseSensorOperator):
         template (Jinja text, an XComArg) is judged by its stand-in; the rendered value is
         judged in :meth:`render_template_fields`.
         """
-        with standing_in(self, self.template_stand_ins, tuple(self.template_fields)):
+        with standing_in(self, self.template_stand_ins, tuple(self.template_fields)) as templated:
             self.check_arguments()
+        if self.start_from_trigger:
+            self.start_trigger_args = start_trigger_args(self, templated)
 
     def check_arguments(self) -> None:
         """Raise ConfigurationError naming an invalid argument; subclasses add their own rules."""
@@ -202,21 +215,27 @@ class DeferrableSensor(BaseSensorOperator):
             return self.complete(
                 context, Report.ending(outcome, attempts=1, started_at=started, finished_at=time.time())
             )
-        trigger = self.trigger_class(
-            check=check.to_dict(),
-            cadence=self.build_cadence().to_dict(),
-            deadline=started + float(self.timeout),
-            attempt_timeout=self.attempt_timeout,
-            failure_threshold=self.failure_threshold,
-            recovery_timeout=self.recovery_timeout,
-            max_records=self.max_attempt_records,
-            **self.trigger_kwargs(context),
-        )
+        trigger = self.build_trigger(check, started + float(self.timeout), context)
         self.log.info("Deferring %s for up to %.0fs", check.describe(), self.timeout)
         self.defer(
             trigger=trigger,
             method_name="execute_complete",
             timeout=timedelta(seconds=self.timeout + TIMEOUT_BACKSTOP_GRACE),
+        )
+
+    def build_trigger(self, check: Check, deadline: float | None, context: Any) -> PollTrigger:
+        """Return the trigger waiting on ``check`` until ``deadline``, told where it may end the task."""
+        ends: dict[str, Any] = {"end_states": end_states(self, context)}
+        return self.trigger_class(
+            check=check.to_dict(),
+            cadence=self.build_cadence().to_dict(),
+            deadline=deadline,
+            attempt_timeout=self.attempt_timeout,
+            failure_threshold=self.failure_threshold,
+            recovery_timeout=self.recovery_timeout,
+            max_records=self.max_attempt_records,
+            **self.trigger_kwargs(context),
+            **(ends if ends["end_states"] else {}),
         )
 
     def execute_complete(self, context: Any, event: Any = None) -> Any:

@@ -68,6 +68,7 @@ class MultiSourceReadinessSensor(DeferrableSensor):
     """
 
     trigger_class = GatherTrigger
+    supports_start_from_trigger = False  # condition timeouts count from the wait's start, stamped on the worker
     template_fields: Sequence[str] = ("conditions", "condition_timeouts", "min_ready")
     template_stand_ins = {"condition_timeouts": StandIn(whole={}, leaf=60), "min_ready": 1}
     integer_fields = frozenset({"condition_timeouts", "min_ready"})

@@ -22,6 +22,7 @@ from triggers.history import Attempt
 from triggers.metrics import emit_attempt
 from triggers.poll_loop import PollLoop
 from triggers.spec import encode
+from triggers.task_end import event_for, validate_end_states
 
 # Unseeded triggers draw their jitter from one process-wide generator: the same draws from the
 # system as a generator each, without 2.5 KB of Mersenne Twister state per waiting trigger.
@@ -41,8 +42,11 @@ class PollTrigger(BaseTrigger):
     :param max_records: how many attempts the report keeps.
     :param seed: seeds the jitter; None draws from the system.
     :param history: earlier attempts (``Attempt.to_dict()``) that cadences may learn from.
+    :param end_states: report outcome -> task state ("success", "skipped", "failed") in which
+        this trigger ends the task itself, with no worker (see :mod:`triggers.task_end`).
 
-    Yields one ``TriggerEvent`` whose payload is ``Report.to_event()``. Raises nothing for
+    Yields one ``TriggerEvent`` whose payload is ``Report.to_event()``, or the task-end event
+    ``end_states`` names for the report's outcome. Raises nothing for
     source errors (they are outcomes); cancellation propagates. ``run()`` has no side effect
     that cannot be repeated, so a triggerer failover may run it again from the start.
     """
@@ -62,6 +66,7 @@ class PollTrigger(BaseTrigger):
         max_records: int = 20,
         seed: int | None = None,
         history: Sequence[Mapping[str, Any]] | None = None,
+        end_states: Mapping[str, str] | None = None,
     ) -> None:
         super().__init__()  # type: ignore[no-untyped-call]  # BaseTrigger.__init__ is untyped
         self.check = Check.from_dict(check)
@@ -82,6 +87,7 @@ class PollTrigger(BaseTrigger):
         self.recovery_timeout = recovery_timeout
         self.max_records = max_records
         self.seed = seed
+        self.end_states = validate_end_states(end_states)
         try:
             self.history = tuple(Attempt.from_dict(dict(a)) for a in history or ())
         except (KeyError, TypeError, ValueError) as error:
@@ -101,6 +107,8 @@ class PollTrigger(BaseTrigger):
                 "max_records": self.max_records,
                 "seed": self.seed,
                 "history": encode([a.to_dict() for a in self.history]),
+                # omitted when empty: kwargs stay those of a trigger that resumes on the worker
+                **({"end_states": dict(self.end_states)} if self.end_states else {}),
             },
         )
 
@@ -124,4 +132,4 @@ class PollTrigger(BaseTrigger):
 
     async def run(self) -> AsyncIterator[TriggerEvent]:
         report = await self.make_loop().run()
-        yield TriggerEvent(report.to_event())
+        yield event_for(report, self.end_states, self.log)

@@ -14,6 +14,9 @@ from triggers.outcomes import Failed, Met
 
 REPORT_VERSION = 1
 
+#: XCom key under which every sensor pushes its full report (attempts, durations, detail).
+REPORT_XCOM_KEY = "sensor_report"
+
 ReportOutcome = Literal["met", "failed", "timeout"]
 
 
