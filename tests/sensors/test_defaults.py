@@ -46,9 +46,14 @@ def test_the_environment_variable_sets_the_default(monkeypatch: pytest.MonkeyPat
     assert sensor().deferrable is expected
 
 
-def test_airflow_cfg_sets_the_default() -> None:
-    conf.set("operators", "default_deferrable", "False")
-    assert sensor().deferrable is False
+def test_the_false_a_generated_airflow_cfg_writes_for_every_default_is_not_a_choice() -> None:
+    conf.set("operators", "default_deferrable", "false")  # what `airflow db migrate` writes on first use
+    assert sensor().deferrable is True
+
+
+def test_an_airflow_cfg_that_differs_from_airflows_default_is_followed() -> None:
+    conf.set("operators", "default_deferrable", "True")
+    assert default_deferrable() is True
 
 
 def test_it_is_read_when_the_sensor_is_built_not_at_import(monkeypatch: pytest.MonkeyPatch) -> None:
