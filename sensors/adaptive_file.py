@@ -63,7 +63,7 @@ class AdaptiveFileSensor(FileArrivalSensor):
     """
 
     trigger_class: ClassVar[type[PollTrigger]] = AdaptiveIntervalTrigger
-    end_in_triggerer = False  # the worker saves what this wait learned
+    can_end_in_triggerer = False  # the worker saves what this wait learned
     supports_start_from_trigger = False  # the worker loads the history first
     template_fields: Sequence[str] = (*FileArrivalSensor.template_fields, "history_key", "override_variable")
     template_stand_ins = {**FileArrivalSensor.template_stand_ins, "history_key": "k", "override_variable": "k"}

@@ -66,8 +66,10 @@ class DeferrableSensor(BaseSensorOperator):
         ``start_from_trigger``); needs arguments that are not templated, and a sensor that
         supports it (``supports_start_from_trigger``).
 
-    A met wait ends in the triggerer when the sensor runs no code after it (see
-    :mod:`sensors.ending`); ``end_in_triggerer = False`` on a subclass always resumes on a worker.
+    :param end_in_triggerer: where a met wait ends (see :mod:`sensors.ending`). None (default):
+        in the triggerer only when there is no return value to hand downstream
+        (``do_xcom_push=False``); True: in the triggerer anyway (Airflow 3.3.2 then hands a
+        downstream task the value as JSON text); False: always on a worker.
     """
 
     trigger_class: ClassVar[type[PollTrigger]] = PollTrigger
@@ -77,7 +79,7 @@ class DeferrableSensor(BaseSensorOperator):
     #: Template fields whose rendered whole-number text becomes an int (Jinja renders text).
     integer_fields: ClassVar[frozenset[str]] = frozenset()
     #: The trigger may end the task itself (no worker resumes) when nothing must run after the wait.
-    end_in_triggerer: ClassVar[bool] = True
+    can_end_in_triggerer: ClassVar[bool] = True
     #: The check can be built when the DAG is parsed (no worker state, no wait-start stamp).
     supports_start_from_trigger: ClassVar[bool] = True
 
@@ -93,6 +95,7 @@ class DeferrableSensor(BaseSensorOperator):
         backoff_jitter: float = 0.1,
         max_attempt_records: int = 20,
         start_from_trigger: bool = False,
+        end_in_triggerer: bool | None = None,
         **kwargs: Any,
     ) -> None:
         interval = kwargs.get("poke_interval")
@@ -121,6 +124,9 @@ class DeferrableSensor(BaseSensorOperator):
         self.max_attempt_records = max_attempt_records
         self._prober: Prober | None = None
         self.start_from_trigger = start_from_trigger
+        if end_in_triggerer not in (None, True, False):
+            raise ConfigurationError("end_in_triggerer", f"must be True, False or None, got {end_in_triggerer!r}")
+        self.end_in_triggerer = end_in_triggerer
 
     def validate(self) -> None:
         """Build the check and cadence once so bad arguments fail when the DAG is parsed.

@@ -1,10 +1,13 @@
 """Where a deferred wait ends: in the triggerer (no worker at all) or back on a worker.
 
-A met wait whose sensor runs no code afterwards ends in the triggerer with Airflow 3's
-``TaskSuccessEvent`` (the XComs ride on it); a failure or timeout ends there as skipped with
-``soft_fail``, or as failed when the task has no retries (Airflow retries a failed end, which
-our failures must not). Everything else resumes on a worker through ``execute_complete``, as
-does every wait under ``airflow dags test``, which ignores task-end events.
+A failure or timeout ends in the triggerer as skipped with ``soft_fail``, or as failed when the
+task has no retries (Airflow retries a failed end, which our failures must not). A met wait ends
+there with Airflow 3's ``TaskSuccessEvent`` (the XComs ride on it) when it has no return value
+to hand downstream, or when the DAG asks (``end_in_triggerer=True``): in Airflow 3.3.2 the core
+pushes task-end XComs JSON-encoded (``XComModel.set``) while Task SDK workers read them raw, so
+a downstream task pulls the value as JSON text (seen on the e2e stack). Everything else resumes
+on a worker through ``execute_complete``, as does every wait whose sensor runs code after it,
+and every wait under ``airflow dags test``, which ignores task-end events.
 """
 
 from __future__ import annotations
@@ -28,9 +31,10 @@ _DAG_TEST_USER = "dag_test"
 
 def end_states(sensor: Any, context: Mapping[str, Any] | None) -> dict[str, str]:
     """Return report outcome -> task state for the outcomes the trigger may end the task in by itself."""
-    if not sensor.end_in_triggerer or runs_code_after_wait(sensor) or is_dag_test(context):
+    chosen = sensor.end_in_triggerer
+    if chosen is False or not sensor.can_end_in_triggerer or runs_code_after_wait(sensor) or is_dag_test(context):
         return {}
-    ends = {"met": "success"} if sensor.do_xcom_push else {}
+    ends = {"met": "success"} if chosen or not sensor.do_xcom_push else {}
     if sensor.soft_fail or sensor.never_fail:
         ends.update(failed="skipped", timeout="skipped")
     elif not sensor.retries:

@@ -34,12 +34,12 @@ class Callback(ScriptedSensor):
 @pytest.mark.parametrize(
     ("made", "expected"),
     [
-        pytest.param(lambda: scripted(), {"met": "success", "failed": "failed", "timeout": "failed"}, id="default"),
-        pytest.param(
-            lambda: scripted(soft_fail=True), {"met": "success", "failed": "skipped", "timeout": "skipped"}, id="soft"
-        ),
-        pytest.param(lambda: scripted(retries=2), {"met": "success"}, id="retries-left"),
-        pytest.param(lambda: scripted(do_xcom_push=False, retries=1), {}, id="no-xcom"),
+        pytest.param(lambda: scripted(), {"failed": "failed", "timeout": "failed"}, id="default"),
+        pytest.param(lambda: scripted(soft_fail=True), {"failed": "skipped", "timeout": "skipped"}, id="soft"),
+        pytest.param(lambda: scripted(retries=2), {}, id="retries-left"),
+        pytest.param(lambda: scripted(do_xcom_push=False, retries=1), {"met": "success"}, id="no-return-value"),
+        pytest.param(lambda: scripted(end_in_triggerer=True, retries=1), {"met": "success"}, id="asked"),
+        pytest.param(lambda: scripted(end_in_triggerer=False), {}, id="refused"),
         pytest.param(lambda: Callback(name="ending", task_id="cb", timeout=60), {}, id="user-hook"),
         pytest.param(lambda: AdaptiveFileSensor(task_id="a", filepath="/data/*.csv"), {}, id="adaptive-saves"),
     ],
@@ -51,15 +51,15 @@ def test_the_sensor_lists_the_outcomes_its_trigger_may_end(made: Any, expected: 
 def test_execute_tells_the_trigger() -> None:
     with pytest.raises(TaskDeferred) as deferred:
         scripted(retries=0).execute(context())
-    assert deferred.value.trigger.serialize()[1]["end_states"]["met"] == "success"
+    assert deferred.value.trigger.serialize()[1]["end_states"] == {"failed": "failed", "timeout": "failed"}
 
 
 def test_airflow_dags_test_resumes_on_the_worker_since_it_ignores_task_end_events() -> None:
     dag_test = {**context(), "dag_run": SimpleNamespace(triggering_user_name="dag_test")}
     assert is_dag_test(dag_test)
-    assert end_states(scripted(), dag_test) == {}
+    assert end_states(scripted(end_in_triggerer=True), dag_test) == {}
     with pytest.raises(TaskDeferred) as deferred:
-        scripted().execute(dag_test)
+        scripted(end_in_triggerer=True).execute(dag_test)
     assert "end_states" not in deferred.value.trigger.serialize()[1]
 
 
@@ -71,6 +71,7 @@ def test_start_from_trigger_carries_the_trigger_with_no_parse_time_deadline(tmp_
         db_path=str(tmp_path),
         timeout=90,
         start_from_trigger=True,
+        end_in_triggerer=True,
     )
     args = made.start_trigger_args
     assert made.start_from_trigger is True
@@ -115,4 +116,5 @@ def test_start_from_trigger_is_refused_where_the_arguments_do_not_allow_it(made:
 def test_every_shipped_sensor_says_whether_it_may_start_in_the_triggerer() -> None:
     assert DeferrableSensor.supports_start_from_trigger is True
     assert not AdaptiveFileSensor.supports_start_from_trigger
+    assert not AdaptiveFileSensor.can_end_in_triggerer
     assert not MultiSourceReadinessSensor.supports_start_from_trigger
