@@ -1,7 +1,8 @@
 """Seed Task 3: train only when behaviour logs, the product catalog and the inventory are all ready.
 
-The behaviour-log condition is a plain function, as in the seed (it must live in an importable
-module: the triggerer imports it by its dotted path); the other two are declarative checks.
+The behaviour-log condition is a plain function, as in the seed; it ships in the installed package
+(``triggers.conditions``) because the triggerer imports it by its dotted path, and a DAG that
+copies this file needs nothing else. The other two are declarative checks.
 """
 
 from __future__ import annotations
@@ -12,8 +13,8 @@ from airflow.providers.standard.operators.python import PythonOperator
 from airflow.sdk import DAG
 from example_settings import API_URL, ML_DATA, default_args, seconds
 
-from sandbox.ml_conditions import behaviour_logs_ready
 from sensors import MultiSourceReadinessSensor
+from triggers.conditions import behaviour_logs_ready
 from triggers.gather import JsonDateCheck
 from triggers.http import FieldExpectation, HttpCheck
 

@@ -51,7 +51,8 @@ class AdaptiveFileSensor(FileArrivalSensor):
     :param override_variable: Variable key an operator may set, while the sensor waits, to a
         number of seconds; it beats ``interval_override``. Default ``<history_key>.interval_override``.
     :param history_key: Variable key of the history; default ``adaptive_file_sensor.<dag_id>.<task_id>``.
-        Tasks waiting on the same partner may share one.
+        Tasks waiting on the same partner may share one. Templated, as are ``override_variable``,
+        ``filepath`` and ``marker_suffix``.
     :param cadence: ``"adaptive"`` (the seed's rule) or ``"learned"`` (from past arrival times,
         offsets from the run's logical date).
 
@@ -62,6 +63,10 @@ class AdaptiveFileSensor(FileArrivalSensor):
     """
 
     trigger_class: ClassVar[type[PollTrigger]] = AdaptiveIntervalTrigger
+    can_end_in_triggerer = False  # the worker saves what this wait learned
+    supports_start_from_trigger = False  # the worker loads the history first
+    template_fields: Sequence[str] = (*FileArrivalSensor.template_fields, "history_key", "override_variable")
+    template_stand_ins = {**FileArrivalSensor.template_stand_ins, "history_key": "k", "override_variable": "k"}
     #: Where the history lives; tests swap this boundary, DAGs keep Airflow's Variables.
     variables: VariableBackend | None = None
 
@@ -107,11 +112,15 @@ class AdaptiveFileSensor(FileArrivalSensor):
             raise ConfigurationError("cadence", f"must be one of {CADENCES}, got {self.cadence!r}")
         if self.interval_override is not None:
             require_positive("interval_override", self.interval_override)
+        self.build_cadence()
+
+    def check_arguments(self) -> None:
+        """Check the Variable keys too (they may be templated, so not before the base's __init__)."""
         for argument in ("override_variable", "history_key"):
             value = getattr(self, argument)
             if value is not None and (not isinstance(value, str) or not value.strip()):
                 raise ConfigurationError(argument, f"must be a Variable key or None, got {value!r}")
-        self.build_cadence()
+        super().check_arguments()
 
     # The seed's API ----------------------------------------------------------------------------
 

@@ -11,7 +11,7 @@ other header in the connection's extra): it is resolved in the triggerer and mas
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from typing import Any, ClassVar
 
 from sensors.base import DeferrableSensor
@@ -28,6 +28,10 @@ FieldSpec = FieldExpectation | tuple[Any, ...] | Mapping[str, Any]
 
 class APIHealthSensor(DeferrableSensor):
     """Wait until ``endpoint_url`` answers ``expected_status`` with a body containing ``expected_response``.
+
+    Templated: ``endpoint_url``, ``expected_status`` (whole-number text becomes an int),
+    ``expected_response``, ``headers``, ``http_conn_id`` and ``field_expectations`` (tuples and
+    dicts; a FieldExpectation object is taken as it is).
 
     :param endpoint_url: absolute http(s) URL, or a path under the base URL of ``http_conn_id``.
     :param expected_status: the status (or a set of statuses) that means healthy.
@@ -65,6 +69,23 @@ class APIHealthSensor(DeferrableSensor):
     """
 
     trigger_class: ClassVar[type[PollTrigger]] = HttpHealthTrigger
+    template_fields: Sequence[str] = (
+        "endpoint_url",
+        "expected_status",
+        "expected_response",
+        "headers",
+        "http_conn_id",
+        "field_expectations",
+    )
+    template_stand_ins = {
+        "endpoint_url": "http://templated.invalid/",
+        "expected_status": 200,
+        "expected_response": {},
+        "headers": {},
+        "http_conn_id": "templated_conn_id",
+        "field_expectations": (),
+    }
+    integer_fields = frozenset({"expected_status"})
 
     def __init__(
         self,
@@ -100,7 +121,7 @@ class APIHealthSensor(DeferrableSensor):
         self.auth_type = auth_type
         # the path, not the function: the check travels to the triggerer as JSON
         self.response_check = None if response_check is None else callable_path(response_check, "response_check")
-        self.field_expectations = field_expectations or ()
+        self.field_expectations = () if field_expectations is None else field_expectations
         self.not_yet_statuses = not_yet_statuses
         self.permanent_statuses = permanent_statuses
         self.max_body_bytes = max_body_bytes

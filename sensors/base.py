@@ -11,12 +11,15 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import time
-from collections.abc import Coroutine
+from collections.abc import Coroutine, Mapping, Sequence
 from datetime import timedelta
 from typing import Any, ClassVar, NoReturn, TypeVar
 
 from airflow.sdk import BaseSensorOperator, PokeReturnValue
 
+from sensors.defaults import default_deferrable
+from sensors.ending import end_states, start_trigger_args
+from sensors.templating import standing_in, whole_numbers
 from triggers.breaker import CircuitBreaker, validate_breaker
 from triggers.cadence import Backoff, Cadence, require_positive
 from triggers.checks import Check
@@ -25,13 +28,11 @@ from triggers.errors import ConfigurationError
 from triggers.outcomes import Failed, Met
 from triggers.poll_trigger import PollTrigger
 from triggers.prober import Prober
+from triggers.report import REPORT_XCOM_KEY as REPORT_XCOM_KEY  # its public home; triggers push it too
 from triggers.report import Report
 from triggers.settle import DEFAULT_SETTLE, valid_settle
 
 T = TypeVar("T")
-
-#: XCom key under which every sensor pushes its full report (attempts, durations, detail).
-REPORT_XCOM_KEY = "sensor_report"
 
 #: The trigger ends the wait itself at ``timeout`` (its absolute deadline) with a report; Airflow's
 #: own deferral timeout is set this much later as a backstop for a trigger that cannot report.
@@ -53,7 +54,8 @@ def run_sync(coroutine: Coroutine[Any, Any, T]) -> T:
 class DeferrableSensor(BaseSensorOperator):
     """Base of this library's sensors.
 
-    :param deferrable: wait in the triggerer (default) instead of poking from a worker.
+    :param deferrable: wait in the triggerer instead of poking from a worker. Default: True,
+        unless the deployment sets ``[operators] default_deferrable`` (then that).
     :param failure_threshold: consecutive errors that open the circuit breaker; None disables it.
     :param recovery_timeout: seconds the breaker stays open before one half-open probe.
     :param attempt_timeout: seconds one check may take before it counts as a transient error.
@@ -65,14 +67,31 @@ class DeferrableSensor(BaseSensorOperator):
         (default 30). A wait met at once otherwise resumes before the scheduler has seen the
         worker exit on ``defer()``, and Airflow 3.3 then fails the task (see
         :mod:`triggers.settle`); 0 turns the hold off. Waits that end later are not delayed.
+    :param start_from_trigger: begin the wait in the triggerer, with no worker at all (Airflow's
+        ``start_from_trigger``); needs arguments that are not templated, and a sensor that
+        supports it (``supports_start_from_trigger``).
+
+    :param end_in_triggerer: where a met wait ends (see :mod:`sensors.ending`). None (default):
+        in the triggerer only when there is no return value to hand downstream
+        (``do_xcom_push=False``); True: in the triggerer anyway (Airflow 3.3.2 then hands a
+        downstream task the value as JSON text); False: always on a worker.
     """
 
     trigger_class: ClassVar[type[PollTrigger]] = PollTrigger
+    template_fields: Sequence[str] = ()
+    #: A valid value for each template field, validated in its place while it is still a template.
+    template_stand_ins: ClassVar[Mapping[str, Any]] = {}
+    #: Template fields whose rendered whole-number text becomes an int (Jinja renders text).
+    integer_fields: ClassVar[frozenset[str]] = frozenset()
+    #: The trigger may end the task itself (no worker resumes) when nothing must run after the wait.
+    can_end_in_triggerer: ClassVar[bool] = True
+    #: The check can be built when the DAG is parsed (no worker state, no wait-start stamp).
+    supports_start_from_trigger: ClassVar[bool] = True
 
     def __init__(
         self,
         *,
-        deferrable: bool = True,
+        deferrable: bool | None = None,
         failure_threshold: int | None = None,
         recovery_timeout: float = 300.0,
         attempt_timeout: float | None = None,
@@ -81,6 +100,8 @@ class DeferrableSensor(BaseSensorOperator):
         backoff_jitter: float = 0.1,
         max_attempt_records: int = 20,
         settle: float = DEFAULT_SETTLE,
+        start_from_trigger: bool = False,
+        end_in_triggerer: bool | None = None,
         **kwargs: Any,
     ) -> None:
         interval = kwargs.get("poke_interval")
@@ -89,6 +110,8 @@ class DeferrableSensor(BaseSensorOperator):
                 "poke_interval", interval
             )  # before Airflow's own check, whose message names no argument first
         super().__init__(**kwargs)
+        if deferrable is None:
+            deferrable = default_deferrable()
         if not isinstance(deferrable, bool):
             raise ConfigurationError("deferrable", f"must be True or False, got {deferrable!r}")
         validate_breaker(failure_threshold, recovery_timeout)
@@ -109,14 +132,51 @@ class DeferrableSensor(BaseSensorOperator):
         self.backoff_jitter = backoff_jitter
         self.max_attempt_records = max_attempt_records
         self._prober: Prober | None = None
+        self.start_from_trigger = start_from_trigger
+        if end_in_triggerer not in (None, True, False):
+            raise ConfigurationError("end_in_triggerer", f"must be True, False or None, got {end_in_triggerer!r}")
+        self.end_in_triggerer = end_in_triggerer
 
     def validate(self) -> None:
         """Build the check and cadence once so bad arguments fail when the DAG is parsed.
 
-        Subclasses call this at the end of their ``__init__``.
+        Subclasses call this at the end of their ``__init__``. A template field that is still a
+        template (Jinja text, an XComArg) is judged by its stand-in; the rendered value is
+        judged in :meth:`render_template_fields`.
         """
+        with standing_in(self, self.template_stand_ins, tuple(self.template_fields)) as templated:
+            self.check_arguments()
+        if self.start_from_trigger:
+            self.start_trigger_args = start_trigger_args(self, templated)
+
+    def check_arguments(self) -> None:
+        """Raise ConfigurationError naming an invalid argument; subclasses add their own rules."""
         self.build_check()
         self.build_cadence()
+
+    def render_template_fields(self, context: Any, jinja_env: Any = None) -> None:
+        """Render the template fields, then validate them: an invalid rendered value fails at once.
+
+        Airflow's task runner calls this before ``execute()`` (and again before
+        ``execute_complete()``). Raises AirflowFailException (no retry) naming the argument and
+        its rendered value: waiting would only end in the timeout.
+        """
+        was_template = {name: getattr(self, name, None) for name in self.template_fields}
+        super().render_template_fields(context, jinja_env)
+        self.render_nested(context, jinja_env)
+        for name in self.integer_fields:
+            setattr(self, name, whole_numbers(getattr(self, name)))
+        try:
+            self.check_arguments()
+        except ConfigurationError as error:
+            rendered = {name: getattr(self, name, None) for name in was_template}
+            named = error.argument if error.argument in rendered else None
+            shown = [named] if named else [n for n in rendered if rendered[n] != was_template[n]] or list(rendered)
+            values = ", ".join(f"{name}={rendered[name]!r}" for name in shown)
+            raise AirflowFailException(f"invalid rendered argument {error} (rendered: {values})") from error
+
+    def render_nested(self, context: Any, jinja_env: Any) -> None:
+        """Render templates inside arguments Airflow does not descend into (frozen checks); none here."""
 
     # What a subclass provides -------------------------------------------------------------
 
@@ -170,23 +230,35 @@ class DeferrableSensor(BaseSensorOperator):
             return self.complete(
                 context, Report.ending(outcome, attempts=1, started_at=started, finished_at=time.time())
             )
-        trigger = self.trigger_class(
-            check=check.to_dict(),
-            cadence=self.build_cadence().to_dict(),
-            deadline=started + float(self.timeout),
-            attempt_timeout=self.attempt_timeout,
-            failure_threshold=self.failure_threshold,
-            recovery_timeout=self.recovery_timeout,
-            max_records=self.max_attempt_records,
-            deferred_at=time.time(),
-            settle=self.settle,
-            **self.trigger_kwargs(context),
-        )
+        trigger = self.build_trigger(check, started + float(self.timeout), context, deferred_at=time.time())
         self.log.info("Deferring %s for up to %.0fs", check.describe(), self.timeout)
         self.defer(
             trigger=trigger,
             method_name="execute_complete",
             timeout=timedelta(seconds=self.timeout + TIMEOUT_BACKSTOP_GRACE),
+        )
+
+    def build_trigger(
+        self, check: Check, deadline: float | None, context: Any, deferred_at: float | None = None
+    ) -> PollTrigger:
+        """Return the trigger waiting on ``check`` until ``deadline``, told where it may end the task.
+
+        ``deferred_at`` (epoch seconds of the worker's deferral) lets the trigger hold an early
+        event for ``settle`` seconds; None (``start_from_trigger``: no worker deferred) holds nothing.
+        """
+        ends: dict[str, Any] = {"end_states": end_states(self, context)}
+        return self.trigger_class(
+            check=check.to_dict(),
+            cadence=self.build_cadence().to_dict(),
+            deadline=deadline,
+            attempt_timeout=self.attempt_timeout,
+            failure_threshold=self.failure_threshold,
+            recovery_timeout=self.recovery_timeout,
+            max_records=self.max_attempt_records,
+            deferred_at=deferred_at,
+            settle=self.settle,
+            **self.trigger_kwargs(context),
+            **(ends if ends["end_states"] else {}),
         )
 
     def execute_complete(self, context: Any, event: Any = None) -> Any:

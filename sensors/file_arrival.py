@@ -17,9 +17,6 @@ from triggers.poll_trigger import PollTrigger
 #: Seconds a file must stay unchanged when no marker says it is complete.
 DEFAULT_STABLE_FOR = 5.0
 
-# Stands in for a templated path at DAG parse time, so the other arguments are still checked then.
-_TEMPLATE_STAND_IN = "/templated/path"
-
 
 class FileArrivalSensor(DeferrableSensor):
     """Wait until a regular file matching ``filepath`` is there and complete.
@@ -31,7 +28,8 @@ class FileArrivalSensor(DeferrableSensor):
     :param stable_for: seconds the file's size and mtime must stay unchanged before it counts.
         None (the default) means 5 s, or 0 when ``marker_suffix`` is set (the marker says
         the file is complete).
-    :param marker_suffix: the file counts once ``<file><marker_suffix>`` exists (``".done"``).
+    :param marker_suffix: the file counts once ``<file><marker_suffix>`` exists (``".done"``);
+        templated.
     :param watch: wake on inotify events; False polls only.
 
     Returns (XCom) ``{"pattern", "count", "files": [{"path", "size", "mtime"}, ...]}``.
@@ -39,7 +37,8 @@ class FileArrivalSensor(DeferrableSensor):
     directory is waited for.
     """
 
-    template_fields: Sequence[str] = ("filepath",)
+    template_fields: Sequence[str] = ("filepath", "marker_suffix")
+    template_stand_ins = {"filepath": "/templated/path", "marker_suffix": ".done"}
     trigger_class: ClassVar[type[PollTrigger]] = FileWatchTrigger
 
     def __init__(
@@ -62,24 +61,13 @@ class FileArrivalSensor(DeferrableSensor):
         self.watch = watch
         self.validate()
 
-    def validate(self) -> None:
-        """Check every argument at DAG parse time; a templated ``filepath`` is checked once rendered."""
-        if isinstance(self.filepath, str) and "{{" in self.filepath:
-            self._check_for(_TEMPLATE_STAND_IN)
-            self.build_cadence()
-            return
-        super().validate()
-
     def build_check(self) -> FileCheck:
         """Return the check for the (rendered) ``filepath``; raise ConfigurationError when invalid."""
-        return self._check_for(self.filepath)
-
-    def _check_for(self, path: str) -> FileCheck:
         stable_for = self.stable_for
         if stable_for is None:
             stable_for = 0.0 if self.marker_suffix is not None else DEFAULT_STABLE_FOR
         return FileCheck(
-            path=path,
+            path=self.filepath,
             max_age=self.max_age,
             min_size=self.min_size,
             stable_for=stable_for,

@@ -13,12 +13,13 @@ In deferrable mode functions must be importable by dotted path (see
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from airflow.sdk import PokeReturnValue
 
 from sensors.base import DeferrableSensor, run_sync
+from sensors.templating import StandIn
 from triggers.checks import Check, attempt
 from triggers.errors import ConfigurationError
 from triggers.gather import AllOf, AnyOf, AtLeast, CallableCheck, Gather, GatherTrigger, Ledger
@@ -56,7 +57,8 @@ class MultiSourceReadinessSensor(DeferrableSensor):
     """Wait for several conditions; see the module docstring.
 
     :param conditions: condition name -> function (returning bool or (bool, value)), dotted
-        path to one, or Check.
+        path to one, or Check. Templated, including each Check's arguments (a CallableCheck's
+        ``kwargs``, a path), as are ``condition_timeouts`` and ``min_ready``.
     :param require_all: wait for all conditions (True) or for any one (False).
     :param condition_timeouts: condition name -> seconds from the start of the wait within which
         it must be ready. In all-mode a condition that misses it fails the sensor at once; in
@@ -66,6 +68,10 @@ class MultiSourceReadinessSensor(DeferrableSensor):
     """
 
     trigger_class = GatherTrigger
+    supports_start_from_trigger = False  # condition timeouts count from the wait's start, stamped on the worker
+    template_fields: Sequence[str] = ("conditions", "condition_timeouts", "min_ready")
+    template_stand_ins = {"condition_timeouts": StandIn(whole={}, leaf=60), "min_ready": 1}
+    integer_fields = frozenset({"condition_timeouts", "min_ready"})
 
     def __init__(
         self,
@@ -84,13 +90,9 @@ class MultiSourceReadinessSensor(DeferrableSensor):
             )
         if not isinstance(require_all, bool):
             raise ConfigurationError("require_all", f"must be True or False, got {require_all!r}")
-        if condition_timeouts is not None and not isinstance(condition_timeouts, Mapping):
-            raise ConfigurationError(
-                "condition_timeouts", f"must be a dict of name -> seconds, got {condition_timeouts!r}"
-            )
         self.conditions = dict(conditions)
         self.require_all = require_all
-        self.condition_timeouts = dict(condition_timeouts or {})
+        self.condition_timeouts = {} if condition_timeouts is None else condition_timeouts
         self.min_ready = min_ready
         self.latch = latch
         self._ledger: Ledger | None = None
@@ -98,10 +100,25 @@ class MultiSourceReadinessSensor(DeferrableSensor):
         self._pokes = 0
         self.validate()
 
+    def check_arguments(self) -> None:
+        """Check the timeouts' shape here: they may be templated, so not in ``__init__``."""
+        if not isinstance(self.condition_timeouts, Mapping):
+            raise ConfigurationError(
+                "condition_timeouts", f"must be a dict of name -> seconds, got {self.condition_timeouts!r}"
+            )
+        super().check_arguments()
+
+    def render_nested(self, context: Any, jinja_env: Any) -> None:
+        """Render the templates in each Check condition's arguments (Airflow leaves frozen checks alone)."""
+        self.conditions = {
+            name: Check.from_dict(self.render_template(c.to_dict(), context, jinja_env)) if isinstance(c, Check) else c
+            for name, c in self.conditions.items()
+        }
+
     def build_check(self) -> Gather:
         """Return the gather of the conditions, stamped with the start of the wait (now)."""
         checks = {name: condition_check(name, c, deferrable=self.deferrable) for name, c in self.conditions.items()}
-        options: dict[str, Any] = {"timeouts": self.condition_timeouts, "latch": self.latch}
+        options: dict[str, Any] = {"timeouts": dict(self.condition_timeouts), "latch": self.latch}
         if self.min_ready is not None:
             gather: Gather = AtLeast(self.min_ready, checks, **options)
         elif self.require_all:

@@ -18,9 +18,6 @@ from triggers.orders.json_store import DEFAULT_DB_PATH, DEFAULT_MAX_PARSE_FAILUR
 from triggers.orders.records import validate_order_ids
 from triggers.report import Report
 
-# Stands in for a templated db_path at DAG parse time, so the other arguments are still checked then.
-_TEMPLATE_STAND_IN = "/templated/path"
-
 
 class OrderStatusSensor(DeferrableSensor):
     """Custom sensor that monitors order status in mock database.
@@ -28,6 +25,10 @@ class OrderStatusSensor(DeferrableSensor):
     Succeeds when the order (and every one of ``order_ids``) has ``expected_status``; the
     order's record is the XCom (a list of records for several orders). Fails at once, quoting
     the order, when one reaches a status in ``failure_statuses``.
+
+    Every argument a DAG author would template is a template field (``order_id``,
+    ``order_ids``, ``expected_status``, ``failure_statuses``, ``db_path``, ``conn_id``,
+    ``table``); whole-number text in ``order_id`` and ``order_ids`` becomes an int.
 
     :param order_id: the order to wait for.
     :param expected_status: the status to wait for, e.g. ``"shipped"``.
@@ -46,7 +47,25 @@ class OrderStatusSensor(DeferrableSensor):
     """
 
     trigger_class = DbPollTrigger
-    template_fields: Sequence[str] = ("db_path",)
+    template_fields: Sequence[str] = (
+        "order_id",
+        "order_ids",
+        "expected_status",
+        "failure_statuses",
+        "db_path",
+        "conn_id",
+        "table",
+    )
+    template_stand_ins = {
+        "order_id": 1,
+        "order_ids": (1,),
+        "expected_status": "shipped",
+        "failure_statuses": ("cancelled",),
+        "db_path": "/templated/path",
+        "conn_id": "templated_conn_id",
+        "table": "orders",
+    }
+    integer_fields = frozenset({"order_id", "order_ids"})
 
     def __init__(
         self,
@@ -69,9 +88,7 @@ class OrderStatusSensor(DeferrableSensor):
         self.order_id = order_id
         self.expected_status = expected_status
         self.db_path = db_path
-        self.order_ids = _listed("order_ids", order_ids)
-        if self.order_ids:
-            validate_order_ids(self.order_ids, "order_ids")  # the check would name order_id
+        self.order_ids = order_ids
         self.failure_statuses = failure_statuses
         self.conn_id = conn_id
         self.table = table
@@ -84,28 +101,24 @@ class OrderStatusSensor(DeferrableSensor):
         self.max_parse_failures = max_parse_failures
         self.validate()
 
-    def validate(self) -> None:
-        """Check every argument at DAG parse time; a templated ``db_path`` is checked once rendered."""
-        if isinstance(self.db_path, str) and "{{" in self.db_path:
-            self._check_for(_TEMPLATE_STAND_IN)
-            self.build_cadence()
-            return
-        super().validate()
+    def check_arguments(self) -> None:
+        """Check every argument; ``order_ids`` on its own, since the check would name ``order_id``."""
+        more = _listed("order_ids", self.order_ids)
+        if more:
+            validate_order_ids(more, "order_ids")
+        super().check_arguments()
 
     def build_check(self) -> OrderCheck:
         """Return the JSON-file check, or the SQL-table check when ``conn_id`` is set."""
-        return self._check_for(self.db_path)
-
-    def _check_for(self, db_path: str) -> OrderCheck:
         common: dict[str, Any] = {
-            "order_ids": (self.order_id, *self.order_ids),
+            "order_ids": (self.order_id, *_listed("order_ids", self.order_ids)),
             "expected_status": self.expected_status,
             "failure_statuses": self.failure_statuses,
             "id_column": self.id_column,
             "status_column": self.status_column,
         }
         if self.conn_id is None:
-            return JsonOrderCheck(**common, db_path=db_path, max_parse_failures=self.max_parse_failures)
+            return JsonOrderCheck(**common, db_path=self.db_path, max_parse_failures=self.max_parse_failures)
         return SqlOrderCheck(
             **common,
             conn_id=self.conn_id,

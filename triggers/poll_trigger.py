@@ -26,6 +26,7 @@ from triggers.poll_loop import PollLoop
 from triggers.settle import DEFAULT_SETTLE, hold_until_settled, valid_settle
 from triggers.progress import ProgressPublisher, publisher_for
 from triggers.spec import encode
+from triggers.task_end import event_for, validate_end_states
 
 # Unseeded triggers draw their jitter from one process-wide generator: the same draws from the
 # system as a generator each, without 2.5 KB of Mersenne Twister state per waiting trigger.
@@ -49,8 +50,11 @@ class PollTrigger(BaseTrigger):
         until ``deferred_at + settle`` (see :mod:`triggers.settle`). None holds nothing.
     :param settle: seconds after ``deferred_at`` before the event is handed over, so that a
         wake-up right after the deferral does not trip Airflow's defer-resume race.
+    :param end_states: report outcome -> task state ("success", "skipped", "failed") in which
+        this trigger ends the task itself, with no worker (see :mod:`triggers.task_end`).
 
-    Yields one ``TriggerEvent`` whose payload is ``Report.to_event()``. Raises nothing for
+    Yields one ``TriggerEvent`` whose payload is ``Report.to_event()``, or the task-end event
+    ``end_states`` names for the report's outcome. Raises nothing for
     source errors (they are outcomes); cancellation propagates. ``run()`` has no side effect
     that cannot be repeated, so a triggerer failover may run it again from the start.
     """
@@ -74,6 +78,7 @@ class PollTrigger(BaseTrigger):
         history: Sequence[Mapping[str, Any]] | None = None,
         deferred_at: float | None = None,
         settle: float = DEFAULT_SETTLE,
+        end_states: Mapping[str, str] | None = None,
     ) -> None:
         super().__init__()  # type: ignore[no-untyped-call]  # BaseTrigger.__init__ is untyped
         self.check = Check.from_dict(check)
@@ -94,6 +99,7 @@ class PollTrigger(BaseTrigger):
         self.recovery_timeout = recovery_timeout
         self.max_records = max_records
         self.seed = seed
+        self.end_states = validate_end_states(end_states)
         try:
             self.history = tuple(Attempt.from_dict(dict(a)) for a in history or ())
         except (KeyError, TypeError, ValueError) as error:
@@ -120,6 +126,8 @@ class PollTrigger(BaseTrigger):
                 "history": encode([a.to_dict() for a in self.history]),
                 "deferred_at": self.deferred_at,
                 "settle": self.settle,
+                # omitted when empty: kwargs stay those of a trigger that resumes on the worker
+                **({"end_states": dict(self.end_states)} if self.end_states else {}),
             },
         )
 
@@ -145,7 +153,7 @@ class PollTrigger(BaseTrigger):
     async def run(self) -> AsyncIterator[TriggerEvent]:
         report = await self.make_loop().run()
         await hold_until_settled(self.deferred_at, self.settle, not_after=self.deadline)
-        yield TriggerEvent(report.to_event())
+        yield event_for(report, self.end_states, self.log)
 
     async def cleanup(self) -> None:
         """Delete this wait's progress Variable (the dashboard's "now"); never raises."""

@@ -15,6 +15,9 @@ from triggers.value_cap import MAX_REPORT_VALUE_CHARS, capped
 
 REPORT_VERSION = 1
 
+#: XCom key under which every sensor pushes its full report (attempts, durations, detail).
+REPORT_XCOM_KEY = "sensor_report"
+
 ReportOutcome = Literal["met", "failed", "timeout"]
 
 

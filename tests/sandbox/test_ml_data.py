@@ -7,9 +7,9 @@ import time
 
 import pytest
 
-from sandbox.ml_conditions import behaviour_logs_ready, inventory_snapshot_today
 from sandbox.ml_data import MlDataPaths, feed_ml_data_sources, prepare, setup_ml_data_sources
 from triggers.checks import check_once
+from triggers.conditions import behaviour_logs_ready, inventory_snapshot_today
 from triggers.gather import CallableCheck
 from triggers.outcomes import Met, NotYet
 
@@ -60,7 +60,7 @@ async def test_the_seeds_condition_functions_follow_the_data(tmp_path, monkeypat
     monkeypatch.setenv("ML_DATA_DIR", str(tmp_path))
     paths = prepare(tmp_path)
     assert behaviour_logs_ready() == (False, 0)
-    not_yet = await check_once(CallableCheck("sandbox.ml_conditions.inventory_snapshot_today"), None)
+    not_yet = await check_once(CallableCheck("triggers.conditions.inventory_snapshot_today"), None)
     assert (type(not_yet), not_yet.error) == (NotYet, "MissingFileError")
     await feed_ml_data_sources(tmp_path, behaviour_delay=0, inventory_delay=0)
     assert behaviour_logs_ready() == (True, 1)
@@ -73,4 +73,4 @@ async def test_the_seeds_condition_functions_follow_the_data(tmp_path, monkeypat
 
 @pytest.mark.parametrize("name", ["behaviour_logs_ready", "inventory_snapshot_today"])
 def test_the_condition_functions_are_importable_by_dotted_path(name) -> None:
-    assert CallableCheck.of(f"sandbox.ml_conditions.{name}", name=name).target == f"sandbox.ml_conditions.{name}"
+    assert CallableCheck.of(f"triggers.conditions.{name}", name=name).target == f"triggers.conditions.{name}"

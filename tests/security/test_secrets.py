@@ -52,6 +52,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
+from airflow.triggers.base import BaseTaskEndEvent
 
 from sensors import APIHealthSensor, MultiSourceReadinessSensor, OrderStatusSensor
 from sensors.base import DeferrableSensor
@@ -63,7 +64,7 @@ from triggers.cadence import Fixed
 from triggers.compat import TaskDeferred
 from triggers.http import HttpCheck
 from triggers.orders import SqlOrderCheck
-from triggers.report import Report
+from triggers.report import REPORT_XCOM_KEY, Report
 
 __all__ = ["http_server", "postgres_db"]
 
@@ -89,7 +90,10 @@ class Sweep:
 
 
 async def first_event(trigger: Any) -> dict[str, Any]:
+    """Return the report of the trigger's first event (a task-end event carries it as an XCom)."""
     async for event in trigger.run():
+        if isinstance(event, BaseTaskEndEvent):
+            return dict(json.loads(json.dumps(event.xcoms[REPORT_XCOM_KEY])))
         return dict(json.loads(json.dumps(event.payload)))
     raise AssertionError("the trigger ended without an event")
 

@@ -183,6 +183,5 @@ def test_a_templated_db_path_is_checked_once_rendered(tmp_path) -> None:
     templated.render_template_fields({"db": str(tmp_path)})
     assert templated.execute(context())["status"] == "shipped"
     relative = sensor(tmp_path, db_path="{{ db }}")
-    relative.render_template_fields({"db": "mock-db"})
-    with pytest.raises(ConfigurationError, match=r"^db_path:"):
-        relative.execute(context())
+    with pytest.raises(AirflowFailException, match=r"db_path: must be absolute.*db_path='mock-db'"):
+        relative.render_template_fields({"db": "mock-db"})

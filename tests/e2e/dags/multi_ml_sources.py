@@ -16,8 +16,9 @@ from typing import Any
 from airflow.providers.standard.operators.python import PythonOperator
 from airflow.sdk import DAG
 
-from sandbox.ml_conditions import behaviour_logs_ready, data_paths, inventory_snapshot_today
+from sandbox.ml_data import SEED_BASE_DIR, MlDataPaths
 from sensors import MultiSourceReadinessSensor
+from triggers.conditions import behaviour_logs_ready, inventory_snapshot_today
 from triggers.files import FileCheck
 from triggers.gather import JsonDateCheck
 from triggers.http import HttpCheck

@@ -1,0 +1,51 @@
+"""Ending the task in the triggerer: the event a trigger yields when no worker needs to resume.
+
+The sensor decides, per report outcome, the task state the trigger may end the task in
+(``end_states``: ``{"met": "success", "timeout": "skipped", ...}``); an outcome not listed goes
+back to the worker as a plain report event (``execute_complete``). Airflow 3 then sets the state
+itself, pushes the XComs and runs the task's callbacks; a failed end honours retries, which is
+why the sensor lists "failed" only when the task has none left to make.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from airflow.triggers.base import TaskFailedEvent, TaskSkippedEvent, TaskSuccessEvent, TriggerEvent
+
+from triggers.report import REPORT_XCOM_KEY, Report
+
+_EVENTS = {"success": TaskSuccessEvent, "skipped": TaskSkippedEvent, "failed": TaskFailedEvent}
+OUTCOMES = ("met", "failed", "timeout")
+
+
+def validate_end_states(end_states: Mapping[str, str] | None) -> dict[str, str]:
+    """Return ``end_states`` as a dict; raise TypeError (what a trigger constructor may raise) when malformed."""
+    checked = dict(end_states or {})
+    for outcome, state in checked.items():
+        if outcome not in OUTCOMES or state not in _EVENTS or (outcome == "met") != (state == "success"):
+            raise TypeError(f"end_states: cannot end a {outcome!r} wait as {state!r}")
+    return checked
+
+
+def event_for(report: Report, end_states: Mapping[str, str], log: Any) -> TriggerEvent:
+    """Return the event ending the task in ``end_states[report.outcome]``, else the report for the worker.
+
+    A task-ending event carries the ``sensor_report`` XCom, and ``return_value`` when met.
+    """
+    state = end_states.get(report.outcome)
+    if state is None:
+        return TriggerEvent(report.to_event())
+    xcoms: dict[str, Any] = {REPORT_XCOM_KEY: report.to_event()}
+    if state == "success":
+        xcoms["return_value"] = report.value
+    log.info(
+        "Wait ended: %s after %d attempts in %.1fs%s; the triggerer ends the task as %s (no worker)",
+        report.outcome,
+        report.attempts,
+        report.waited,
+        f" ({report.reason})" if report.reason else "",
+        state,
+    )
+    return _EVENTS[state](xcoms=xcoms)
