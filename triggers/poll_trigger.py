@@ -23,8 +23,8 @@ from triggers.errors import ConfigurationError
 from triggers.history import Attempt
 from triggers.metrics import emit_attempt
 from triggers.poll_loop import PollLoop
-from triggers.settle import DEFAULT_SETTLE, hold_until_settled, valid_settle
 from triggers.progress import ProgressPublisher, publisher_for
+from triggers.settle import DEFAULT_SETTLE, hold_until_settled, valid_settle
 from triggers.spec import encode
 from triggers.task_end import event_for, validate_end_states
 

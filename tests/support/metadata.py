@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import Engine, create_engine, insert
 from sqlalchemy.orm import Session
 
-UTC = datetime.timezone.utc
+UTC = datetime.UTC
 
 
 def metadata_engine(path: Path) -> Engine:

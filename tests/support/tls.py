@@ -51,7 +51,7 @@ def _write(directory: Path, stem: str, cert: x509.Certificate, key: ec.EllipticC
 
 def make_pki(directory: Path) -> Pki:
     """Write a CA and a server and a client certificate signed by it under ``directory``; return the paths."""
-    now = datetime.datetime.now(datetime.timezone.utc)
+    now = datetime.datetime.now(datetime.UTC)
     ca_key = ec.generate_private_key(ec.SECP256R1())
     ca = (
         x509.CertificateBuilder()

@@ -13,7 +13,6 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-
 from triggers.compat import AirflowNotFoundException, aget_connection, amask_secret
 from triggers.errors import ConfigurationError, PermanentError
 from triggers.orders.records import OrderRow, order_key

@@ -16,14 +16,14 @@ from typing import Any
 from airflow.providers.standard.operators.python import PythonOperator
 from airflow.sdk import DAG
 
-from sandbox.ml_data import SEED_BASE_DIR, MlDataPaths
+from sandbox.ml_data import MlDataPaths
 from sensors import MultiSourceReadinessSensor
-from triggers.conditions import behaviour_logs_ready, inventory_snapshot_today
+from triggers.conditions import behaviour_logs_ready, inventory_snapshot_today, ml_data_dir
 from triggers.files import FileCheck
 from triggers.gather import JsonDateCheck
 from triggers.http import HttpCheck
 
-PATHS = data_paths()
+PATHS = MlDataPaths(ml_data_dir())
 SOURCES = {
     "behaviour_logs": FileCheck(f"{PATHS.behaviour_dir}/*.log", max_age=3600),
     "product_catalog": HttpCheck(
