@@ -147,6 +147,7 @@ class EventWatcher:
                 wakeup.clear()
             try:
                 observation: Any = await look()
+                _raise_if_cancelling()
             except asyncio.CancelledError:
                 raise
             except Exception as error:  # any source error: the watcher keeps watching
@@ -236,6 +237,19 @@ class EventWatcher:
             await asyncio.Event().wait()
         async for event in self.filter_shared_stream(self.observations()):
             yield event
+
+
+def _raise_if_cancelling() -> None:
+    """Raise CancelledError when this task was cancelled but the cancellation got swallowed.
+
+    Python 3.11's ``asyncio.wait_for`` (inside a look's timeout) can return the inner result and
+    drop a cancellation that lands as that call finishes; a watcher loops forever, so it would
+    then never stop (the triggerer could not cancel it).
+    """
+    task = asyncio.current_task()
+    cancelling = getattr(task, "cancelling", None)  # Python 3.11+
+    if cancelling is not None and cancelling():
+        raise asyncio.CancelledError
 
 
 def spec(value: Any) -> Any:

@@ -185,3 +185,19 @@ async def test_a_watcher_with_a_problem_logs_it_and_stays_idle(capsys: pytest.Ca
 def test_an_unknown_keyword_is_a_type_error() -> None:
     with pytest.raises(TypeError):
         FileEventTrigger(check=FileCheck("/data/*.csv").to_dict(), intervall=3)  # type: ignore[call-arg]  # the point
+
+
+async def test_a_watcher_stopped_within_remember_after_emits_the_change_again_with_the_same_key(
+    tmp_path: Path,
+) -> None:
+    # The documented window: a triggerer killed before the key is written repeats the event.
+    store = AssetStateStoreFake()
+    slow = FileEventTrigger(check=FileCheck(f"{tmp_path}/*.csv").to_dict(), interval=0.5, remember_after=60)
+    slow.asset_state_store = store
+    async with Collector(slow) as first:
+        drop(tmp_path / "a.csv")
+        (event,) = await first.until(1)
+    assert STATE_KEY not in store.values
+    async with Collector(watcher(store, f"{tmp_path}/*.csv")) as rebuilt:
+        (again,) = await rebuilt.until(1)
+    assert again["key"] == event["key"]
