@@ -1,14 +1,23 @@
 """PollTrigger: the generic deferrable wait, and the base of every trigger this package ships.
 
 Constructor arguments are keyword-only and JSON-native (no ``**kwargs`` catch-all: a misspelt
-keyword fails). ``serialize()`` returns them normalised, so serialise -> JSON -> rebuild gives
-equal kwargs. They never hold a secret: Airflow 3.3 stores trigger kwargs unencrypted, so checks
+keyword fails with TypeError). ``serialize()`` returns them normalised, so serialise -> JSON ->
+rebuild gives equal kwargs.
+
+A constructor never raises anything but TypeError: Airflow 3.3's triggerer catches only that
+when it rebuilds a trigger, and anything else stops every wait in that triggerer. Arguments it
+cannot use (a check kind from another release, a callable the triggerer cannot import, a
+malformed history) are remembered instead (:mod:`triggers.unusable`); ``run()`` then yields one
+failed report naming the argument and the cause, and ``serialize()`` returns the kwargs as given.
+
+Kwargs never hold a secret: Airflow 3.3 stores trigger kwargs unencrypted, so checks
 carry connection ids and resolve them in the triggerer.
 """
 
 from __future__ import annotations
 
 import random
+import time
 from collections.abc import AsyncIterator, Mapping, Sequence
 from typing import Any, ClassVar
 
@@ -21,7 +30,9 @@ from triggers.errors import ConfigurationError
 from triggers.history import Attempt
 from triggers.metrics import emit_attempt
 from triggers.poll_loop import PollLoop
+from triggers.report import Report
 from triggers.spec import encode
+from triggers.unusable import argument, tolerating
 
 # Unseeded triggers draw their jitter from one process-wide generator: the same draws from the
 # system as a generator each, without 2.5 KB of Mersenne Twister state per waiting trigger.
@@ -64,33 +75,58 @@ class PollTrigger(BaseTrigger):
         history: Sequence[Mapping[str, Any]] | None = None,
     ) -> None:
         super().__init__()  # type: ignore[no-untyped-call]  # BaseTrigger.__init__ is untyped
-        self.check = Check.from_dict(check)
-        if not isinstance(self.check, self.accepts):
-            names = ", ".join(c.kind or c.__name__ for c in self.accepts)
-            raise ConfigurationError("check", f"{type(self).__name__} takes {names}, got {self.check.kind!r}")
-        self.cadence = Cadence.from_dict(cadence)
-        if deadline is not None:
-            require_positive("deadline", deadline)
-        if attempt_timeout is not None:
-            require_positive("attempt_timeout", attempt_timeout)
-        validate_breaker(failure_threshold, recovery_timeout)
-        if isinstance(max_records, bool) or not isinstance(max_records, int) or max_records < 1:
-            raise ConfigurationError("max_records", f"must be a whole number >= 1, got {max_records!r}")
+        #: the kwargs exactly as given, serialised back when this trigger cannot use them
+        self.given: dict[str, Any] = {
+            "check": check,
+            "cadence": cadence,
+            "deadline": deadline,
+            "attempt_timeout": attempt_timeout,
+            "failure_threshold": failure_threshold,
+            "recovery_timeout": recovery_timeout,
+            "max_records": max_records,
+            "seed": seed,
+            "history": history,
+        }
+        #: why this trigger cannot run ("argument: cause"), or None when it can
+        self.problem: str | None = None
+        with tolerating(self):
+            with argument("check"):
+                self.check = Check.from_dict(check)
+                if not isinstance(self.check, self.accepts):
+                    names = ", ".join(c.kind or c.__name__ for c in self.accepts)
+                    raise ConfigurationError("check", f"{type(self).__name__} takes {names}, got {self.check.kind!r}")
+            with argument("cadence"):
+                self.cadence = Cadence.from_dict(cadence)
+            with argument("deadline"):
+                if deadline is not None:
+                    require_positive("deadline", deadline)
+            with argument("attempt_timeout"):
+                if attempt_timeout is not None:
+                    require_positive("attempt_timeout", attempt_timeout)
+            with argument("failure_threshold"):
+                validate_breaker(failure_threshold, recovery_timeout)
+            with argument("max_records"):
+                if isinstance(max_records, bool) or not isinstance(max_records, int) or max_records < 1:
+                    raise ConfigurationError("max_records", f"must be a whole number >= 1, got {max_records!r}")
+            with argument("seed"):
+                if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int)):
+                    raise ConfigurationError("seed", f"must be a whole number or None, got {seed!r}")
+            with argument("history"):
+                self.history = tuple(Attempt.from_dict(dict(a)) for a in history or ())
         self.deadline = deadline
         self.attempt_timeout = attempt_timeout
         self.failure_threshold = failure_threshold
         self.recovery_timeout = recovery_timeout
         self.max_records = max_records
         self.seed = seed
-        try:
-            self.history = tuple(Attempt.from_dict(dict(a)) for a in history or ())
-        except (KeyError, TypeError, ValueError) as error:
-            raise ConfigurationError("history", f"malformed attempt record: {error}") from error
 
     def serialize(self) -> tuple[str, dict[str, Any]]:
-        """Return the classpath and the JSON-native kwargs that rebuild this trigger."""
+        """Return the classpath and the JSON-native kwargs that rebuild this trigger (as given, when unusable)."""
+        classpath = f"{type(self).__module__}.{type(self).__qualname__}"
+        if self.problem is not None:
+            return classpath, dict(self.given)
         return (
-            f"{type(self).__module__}.{type(self).__qualname__}",
+            classpath,
             {
                 "check": self.check.to_dict(),
                 "cadence": self.cadence.to_dict(),
@@ -123,5 +159,15 @@ class PollTrigger(BaseTrigger):
         )
 
     async def run(self) -> AsyncIterator[TriggerEvent]:
-        report = await self.make_loop().run()
+        """Yield one event: the wait's report, or a failed one when the kwargs are unusable."""
+        if self.problem is not None:
+            self.log.error("%s", self.problem)
+            now = time.time()
+            yield TriggerEvent(Report("failed", reason=self.problem, started_at=now, finished_at=now).to_event())
+            return
+        report = await self.wait()
         yield TriggerEvent(report.to_event())
+
+    async def wait(self) -> Report:
+        """Run the wait to its end and return its report; concrete triggers may add to it."""
+        return await self.make_loop().run()
