@@ -37,7 +37,11 @@ async def _sleep(seconds: float) -> None:
 
 @dataclass
 class PollLoop:
-    """Wait until ``check`` is met or failed, or until ``deadline``; return a :class:`Report`."""
+    """Wait until ``check`` is met or failed, or until ``deadline``; return a :class:`Report`.
+
+    Each attempt may take ``min(attempt_timeout, deadline - now)``: a check that hangs ends the
+    wait at its deadline with a timeout report.
+    """
 
     check: Check
     cadence: Cadence
@@ -63,7 +67,13 @@ class PollLoop:
         self._started = self.clock()
         self._last: Outcome | None = None
         self._prober = Prober(
-            self.check, self.attempt_timeout, self.breaker, self.log, clock=self.clock, monotonic=self.monotonic
+            self.check,
+            self.attempt_timeout,
+            self.breaker,
+            self.log,
+            clock=self.clock,
+            monotonic=self.monotonic,
+            deadline=self.deadline,
         )
         async with self.check.opened() as probe:
             while True:

@@ -74,3 +74,19 @@ class Catalog:
 
     def ready(self) -> bool:
         return True
+
+
+#: set to let ``sleeps_until_released`` return (tests set it when done, so no thread is left behind)
+RELEASE = threading.Event()
+
+
+def sleeps_until_released() -> bool:
+    """A sync condition that hangs: it returns only when a test sets RELEASE."""
+    RELEASE.wait()
+    return True
+
+
+async def awaits_forever() -> bool:
+    """An async condition that never returns."""
+    await asyncio.Event().wait()
+    return True
