@@ -14,6 +14,7 @@ from collections.abc import AsyncIterator
 import pytest
 from aiohttp import web
 
+from tests.support.http_server import serving_in_this_loop
 from tests.triggers.gather import conditions
 from triggers.cadence import Fixed
 from triggers.gather import CallableCheck
@@ -36,16 +37,9 @@ async def silent_server() -> AsyncIterator[str]:
         await released.wait()
         return web.Response(status=200)
 
-    app = web.Application()
-    app.router.add_get("/health", never_answer)
-    runner = web.AppRunner(app, shutdown_timeout=0.1)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = runner.addresses[0][1]
-    yield f"http://127.0.0.1:{port}/health"
-    released.set()
-    await runner.cleanup()
+    async with serving_in_this_loop(never_answer) as (url, _runner):
+        yield url
+        released.set()
 
 
 async def only_report(trigger: PollTrigger) -> Report:

@@ -129,7 +129,12 @@ class AdaptiveIntervalTrigger(PollTrigger):
             sleep=refreshing(loop.sleep, live),
             observers=(*loop.observers, *([checkpoint] if checkpoint else [])),
         )
-        report = await adapted.run()
+        try:
+            report = await adapted.run()
+        except BaseException:
+            if checkpoint is not None:
+                await checkpoint.abandon()  # no task of this trigger outlives it
+            raise
         if checkpoint is not None:
             await checkpoint.drain()
         this_wait = report.history[-report.attempts :] if report.attempts else ()
