@@ -46,7 +46,8 @@ class PollTrigger(BaseTrigger):
     :param cadence: a cadence as ``Cadence.to_dict()``.
     :param deadline: absolute end of the wait, epoch seconds; None waits until Airflow's own
         deferral timeout cancels the trigger.
-    :param attempt_timeout: seconds one check may take before it counts as a transient error.
+    :param attempt_timeout: seconds one check may take before it counts as a transient error;
+        no attempt outlives ``deadline`` either way.
     :param failure_threshold: consecutive errors that open the circuit breaker (None: no breaker).
     :param recovery_timeout: seconds the breaker stays open before one half-open probe.
     :param max_records: how many attempts the report keeps.
