@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from typing import Any, ClassVar
 
-from sensors.base import DeferrableSensor
+from sensors.base import DEFAULT_ATTEMPT_TIMEOUT, DeferrableSensor
 from triggers.callable_path import callable_path
 from triggers.checks import Check
 from triggers.http import FieldExpectation, HttpCheck, HttpHealthTrigger, HttpResponse
@@ -39,7 +39,8 @@ class APIHealthSensor(DeferrableSensor):
         ``timestamp`` are ignored).
     :param headers: extra request headers; credential-like ones are refused (see the module doc).
     :param request_timeout: seconds for one whole request (connect included); a slower answer is
-        a transient "not yet".
+        a transient "not yet". Each attempt may take this plus 30 s (at least 60 s) unless
+        ``attempt_timeout`` says otherwise.
     :param http_conn_id: Airflow HTTP connection: base URL, login/password, header extras.
     :param auth_type: "basic" or "bearer" (the connection's password is the token); by default
         basic when the connection has a login.
@@ -111,6 +112,9 @@ class APIHealthSensor(DeferrableSensor):
         extra_options: Mapping[str, Any] | None = None,
         **kwargs: Any,
     ) -> None:
+        if "attempt_timeout" not in kwargs and isinstance(request_timeout, (int, float)):
+            # request_timeout bounds the request; the attempt also resolves the connection first
+            kwargs["attempt_timeout"] = max(DEFAULT_ATTEMPT_TIMEOUT, float(request_timeout) + 30.0)
         super().__init__(**kwargs)
         self.endpoint_url = endpoint_url
         self.expected_status = expected_status

@@ -40,6 +40,12 @@ T = TypeVar("T")
 #: timeout": no report XCom, no reason. 15 s is the scheduler's default check interval.
 TIMEOUT_BACKSTOP_GRACE = 15.0
 
+#: Seconds one check may take by default. Above the HTTP sensor's 30 s request timeout and the
+#: ~15 s a fresh Airflow 3.3 triggerer takes for its first connection lookup, so a slow answer is
+#: not cut; short enough that a hung mount or function costs a minute per attempt, not the whole
+#: wait. Every attempt is also cut at the sensor's deadline, whatever this says.
+DEFAULT_ATTEMPT_TIMEOUT = 60.0
+
 
 def run_sync(coroutine: Coroutine[Any, Any, T]) -> T:
     """Run ``coroutine`` to completion from sync code, even when this thread runs a loop already."""
@@ -58,7 +64,10 @@ class DeferrableSensor(BaseSensorOperator):
         unless the deployment sets ``[operators] default_deferrable`` (then that).
     :param failure_threshold: consecutive errors that open the circuit breaker; None disables it.
     :param recovery_timeout: seconds the breaker stays open before one half-open probe.
-    :param attempt_timeout: seconds one check may take before it counts as a transient error.
+    :param attempt_timeout: seconds one check may take before it counts as a transient error
+        (default :data:`DEFAULT_ATTEMPT_TIMEOUT`; None: only the deadline bounds it). No attempt
+        outlives the sensor's ``timeout``. A sync function that hangs in a thread cannot be
+        killed: its await is abandoned and the thread runs on to its end.
     :param backoff_factor: growth of the delay per consecutive error (1 disables backoff).
     :param backoff_cap: the longest delay between two checks, in seconds.
     :param backoff_jitter: fraction of each delay drawn at random, so sensors do not retry in step.
@@ -94,7 +103,7 @@ class DeferrableSensor(BaseSensorOperator):
         deferrable: bool | None = None,
         failure_threshold: int | None = None,
         recovery_timeout: float = 300.0,
-        attempt_timeout: float | None = None,
+        attempt_timeout: float | None = DEFAULT_ATTEMPT_TIMEOUT,
         backoff_factor: float = 2.0,
         backoff_cap: float | None = None,
         backoff_jitter: float = 0.1,
@@ -223,8 +232,8 @@ class DeferrableSensor(BaseSensorOperator):
         if not self.deferrable:
             return super().execute(context)
         check = self.build_check()
-        prober = Prober(check, self.attempt_timeout, log=self.log)
         started = time.time()
+        prober = Prober(check, self.attempt_timeout, log=self.log, deadline=started + float(self.timeout))
         outcome = run_sync(prober.once())
         if isinstance(outcome, (Met, Failed)):
             return self.complete(

@@ -74,16 +74,20 @@ class Check(Spec):
         return Not(self)
 
 
-async def attempt(probe: Probe, timeout: float | None) -> Outcome:
+async def attempt(probe: Probe, timeout: float | None, *, deadline_bound: bool = False) -> Outcome:
     """Run one check under ``timeout`` seconds and turn its exceptions into outcomes.
 
     Transient errors (and the timeout) become NotYet with the error class kept; PermanentError
-    and unexpected exceptions become Failed. Cancellation propagates.
+    and unexpected exceptions become Failed. Cancellation propagates. ``deadline_bound`` says
+    the timeout is the time left before the wait's deadline (it words the reason).
+
+    On the timeout the check's await is abandoned (cancelled); a sync function it runs in a
+    thread cannot be killed and runs on to its end in that thread.
     """
+    limit = asyncio.timeout(None if timeout is None else max(0.0, timeout))
     try:
-        if timeout is None:
+        async with limit:
             return await probe.check()
-        return await asyncio.wait_for(probe.check(), timeout)
     except asyncio.CancelledError:
         raise
     except TransientError as error:
@@ -91,9 +95,11 @@ async def attempt(probe: Probe, timeout: float | None) -> Outcome:
     except PermanentError as error:
         return Failed(str(error), error=type(error).__name__)
     except Exception as error:
+        if limit.expired():
+            said = f"no answer before the deadline ({timeout:.3g}s left)" if deadline_bound else ""
+            return NotYet(said or f"no answer within {timeout:.3g}s", error="TimeoutError")
         if is_transient(error):
-            reason = f"timed out after {timeout}s" if isinstance(error, TimeoutError) else str(error)
-            return NotYet(reason or type(error).__name__, error=type(error).__name__)
+            return NotYet(str(error) or type(error).__name__, error=type(error).__name__)
         return Failed(f"{type(error).__name__}: {error}", error=type(error).__name__)
 
 

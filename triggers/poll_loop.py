@@ -37,7 +37,11 @@ async def _sleep(seconds: float) -> None:
 
 @dataclass
 class PollLoop:
-    """Wait until ``check`` is met or failed, or until ``deadline``; return a :class:`Report`."""
+    """Wait until ``check`` is met or failed, or until ``deadline``; return a :class:`Report`.
+
+    Each attempt may take ``min(attempt_timeout, deadline + attempt_grace - now)``: a check that
+    hangs ends the wait at its deadline with a timeout report.
+    """
 
     check: Check
     cadence: Cadence
@@ -52,6 +56,9 @@ class PollLoop:
     sleep: Callable[[float], Awaitable[None]] = _sleep
     log: Log = field(default_factory=lambda: logging.getLogger("triggers.poll_loop"))
     observers: Sequence[Observer] = ()
+    #: seconds an attempt may run past ``deadline``: for a check that bounds itself and would lose
+    #: its report if cut (a gather's round returns every condition's status within its round_wait)
+    attempt_grace: float = 0.0
 
     async def run(self) -> Report:
         """Run the wait to its end. Cancellation (the task was cleared) propagates."""
@@ -63,7 +70,13 @@ class PollLoop:
         self._started = self.clock()
         self._last: Outcome | None = None
         self._prober = Prober(
-            self.check, self.attempt_timeout, self.breaker, self.log, clock=self.clock, monotonic=self.monotonic
+            self.check,
+            self.attempt_timeout,
+            self.breaker,
+            self.log,
+            clock=self.clock,
+            monotonic=self.monotonic,
+            deadline=None if self.deadline is None else self.deadline + self.attempt_grace,
         )
         async with self.check.opened() as probe:
             while True:

@@ -1,8 +1,16 @@
 """PollTrigger: the generic deferrable wait, and the base of every trigger this package ships.
 
 Constructor arguments are keyword-only and JSON-native (no ``**kwargs`` catch-all: a misspelt
-keyword fails). ``serialize()`` returns them normalised, so serialise -> JSON -> rebuild gives
-equal kwargs. They never hold a secret: Airflow keeps trigger kwargs in its metadata DB, Fernet-encrypted
+keyword fails with TypeError). ``serialize()`` returns them normalised, so serialise -> JSON ->
+rebuild gives equal kwargs.
+
+A constructor never raises anything but TypeError: Airflow 3.3's triggerer catches only that
+when it rebuilds a trigger, and anything else stops every wait in that triggerer. Arguments it
+cannot use (a check kind from another release, a callable the triggerer cannot import, a
+malformed history) are remembered instead (:mod:`triggers.unusable`); ``run()`` then yields one
+failed report naming the argument and the cause, and ``serialize()`` returns the kwargs as given.
+
+Kwargs never hold a secret: Airflow keeps trigger kwargs in its metadata DB, Fernet-encrypted
 only when ``[core] fernet_key`` is set and as plain text when it is not (a default local
 install), and readable by anyone with that table and key; so checks carry connection ids and
 resolve them in the triggerer.
@@ -11,6 +19,7 @@ resolve them in the triggerer.
 from __future__ import annotations
 
 import random
+import time
 from collections.abc import AsyncIterator, Mapping, Sequence
 from typing import Any, ClassVar
 
@@ -24,9 +33,11 @@ from triggers.history import Attempt
 from triggers.metrics import emit_attempt
 from triggers.poll_loop import PollLoop
 from triggers.progress import ProgressPublisher, publisher_for
+from triggers.report import Report
 from triggers.settle import DEFAULT_SETTLE, hold_until_settled, valid_settle
 from triggers.spec import encode
 from triggers.task_end import event_for, validate_end_states
+from triggers.unusable import argument, tolerating
 
 # Unseeded triggers draw their jitter from one process-wide generator: the same draws from the
 # system as a generator each, without 2.5 KB of Mersenne Twister state per waiting trigger.
@@ -40,7 +51,8 @@ class PollTrigger(BaseTrigger):
     :param cadence: a cadence as ``Cadence.to_dict()``.
     :param deadline: absolute end of the wait, epoch seconds; None waits until Airflow's own
         deferral timeout cancels the trigger.
-    :param attempt_timeout: seconds one check may take before it counts as a transient error.
+    :param attempt_timeout: seconds one check may take before it counts as a transient error;
+        no attempt outlives ``deadline`` either way.
     :param failure_threshold: consecutive errors that open the circuit breaker (None: no breaker).
     :param recovery_timeout: seconds the breaker stays open before one half-open probe.
     :param max_records: how many attempts the report keeps.
@@ -81,39 +93,68 @@ class PollTrigger(BaseTrigger):
         end_states: Mapping[str, str] | None = None,
     ) -> None:
         super().__init__()  # type: ignore[no-untyped-call]  # BaseTrigger.__init__ is untyped
-        self.check = Check.from_dict(check)
-        if not isinstance(self.check, self.accepts):
-            names = ", ".join(c.kind or c.__name__ for c in self.accepts)
-            raise ConfigurationError("check", f"{type(self).__name__} takes {names}, got {self.check.kind!r}")
-        self.cadence = Cadence.from_dict(cadence)
-        if deadline is not None:
-            require_positive("deadline", deadline)
-        if attempt_timeout is not None:
-            require_positive("attempt_timeout", attempt_timeout)
-        validate_breaker(failure_threshold, recovery_timeout)
-        if isinstance(max_records, bool) or not isinstance(max_records, int) or max_records < 1:
-            raise ConfigurationError("max_records", f"must be a whole number >= 1, got {max_records!r}")
+        #: the kwargs exactly as given, serialised back when this trigger cannot use them
+        self.given: dict[str, Any] = {
+            "check": check,
+            "cadence": cadence,
+            "deadline": deadline,
+            "attempt_timeout": attempt_timeout,
+            "failure_threshold": failure_threshold,
+            "recovery_timeout": recovery_timeout,
+            "max_records": max_records,
+            "seed": seed,
+            "history": history,
+            "deferred_at": deferred_at,
+            "settle": settle,
+            **({"end_states": end_states} if end_states else {}),
+        }
+        #: why this trigger cannot run ("argument: cause"), or None when it can
+        self.problem: str | None = None
+        with tolerating(self):
+            with argument("check"):
+                self.check = Check.from_dict(check)
+                if not isinstance(self.check, self.accepts):
+                    names = ", ".join(c.kind or c.__name__ for c in self.accepts)
+                    raise ConfigurationError("check", f"{type(self).__name__} takes {names}, got {self.check.kind!r}")
+            with argument("cadence"):
+                self.cadence = Cadence.from_dict(cadence)
+            with argument("deadline"):
+                if deadline is not None:
+                    require_positive("deadline", deadline)
+            with argument("attempt_timeout"):
+                if attempt_timeout is not None:
+                    require_positive("attempt_timeout", attempt_timeout)
+            with argument("failure_threshold"):
+                validate_breaker(failure_threshold, recovery_timeout)
+            with argument("max_records"):
+                if isinstance(max_records, bool) or not isinstance(max_records, int) or max_records < 1:
+                    raise ConfigurationError("max_records", f"must be a whole number >= 1, got {max_records!r}")
+            with argument("seed"):
+                if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int)):
+                    raise ConfigurationError("seed", f"must be a whole number or None, got {seed!r}")
+            with argument("history"):
+                self.history = tuple(Attempt.from_dict(dict(a)) for a in history or ())
+            with argument("settle"):
+                if not valid_settle(settle) or (deferred_at is not None and not valid_settle(deferred_at)):
+                    raise ValueError(f"settle and deferred_at must be seconds >= 0, got {settle!r} and {deferred_at!r}")
+            with argument("end_states"):
+                self.end_states = validate_end_states(end_states)
         self.deadline = deadline
         self.attempt_timeout = attempt_timeout
         self.failure_threshold = failure_threshold
         self.recovery_timeout = recovery_timeout
         self.max_records = max_records
         self.seed = seed
-        self.end_states = validate_end_states(end_states)
-        try:
-            self.history = tuple(Attempt.from_dict(dict(a)) for a in history or ())
-        except (KeyError, TypeError, ValueError) as error:
-            raise ConfigurationError("history", f"malformed attempt record: {error}") from error
-        if not valid_settle(settle) or (deferred_at is not None and not valid_settle(deferred_at)):
-            # TypeError: the one exception Airflow's triggerer turns into a failed trigger, not a dead runner
-            raise TypeError(f"settle and deferred_at must be seconds >= 0, got {settle!r} and {deferred_at!r}")
         self.deferred_at = deferred_at
         self.settle = settle
 
     def serialize(self) -> tuple[str, dict[str, Any]]:
-        """Return the classpath and the JSON-native kwargs that rebuild this trigger."""
+        """Return the classpath and the JSON-native kwargs that rebuild this trigger (as given, when unusable)."""
+        classpath = f"{type(self).__module__}.{type(self).__qualname__}"
+        if self.problem is not None:
+            return classpath, dict(self.given)
         return (
-            f"{type(self).__module__}.{type(self).__qualname__}",
+            classpath,
             {
                 "check": self.check.to_dict(),
                 "cadence": self.cadence.to_dict(),
@@ -151,9 +192,20 @@ class PollTrigger(BaseTrigger):
         )
 
     async def run(self) -> AsyncIterator[TriggerEvent]:
-        report = await self.make_loop().run()
+        """Yield one event: the wait's report (or the task-end event ``end_states`` names for it),
+        or a failed report when the kwargs are unusable."""
+        if self.problem is not None:
+            self.log.error("%s", self.problem)
+            now = time.time()
+            yield TriggerEvent(Report("failed", reason=self.problem, started_at=now, finished_at=now).to_event())
+            return
+        report = await self.wait()
         await hold_until_settled(self.deferred_at, self.settle, not_after=self.deadline)
         yield event_for(report, self.end_states, self.log)
+
+    async def wait(self) -> Report:
+        """Run the wait to its end and return its report; concrete triggers may add to it."""
+        return await self.make_loop().run()
 
     async def cleanup(self) -> None:
         """Delete this wait's progress Variable (the dashboard's "now"); never raises."""

@@ -42,6 +42,8 @@ class Prober:
     log: Log = field(default_factory=lambda: logging.getLogger("triggers.prober"))
     clock: Callable[[], float] = time.time
     monotonic: Callable[[], float] = time.monotonic
+    #: absolute end of the wait (epoch seconds, on ``clock``): no attempt outlives it
+    deadline: float | None = None
     count: int = 0
     last: Outcome | None = None
     #: breaker state changes ({"at", "from", "to"}), the last MAX_TRANSITIONS of them, for the report
@@ -54,12 +56,26 @@ class Prober:
             return None
         return self.breaker.seconds_until_probe(self.clock())
 
+    def time_allowed(self) -> tuple[float | None, bool]:
+        """Return how long the next attempt may take, and whether the deadline (not attempt_timeout) sets it.
+
+        ``min(attempt_timeout, deadline - now)``: a check that hangs ends the wait at its deadline
+        with the loop's own timeout report, not with Airflow's backstop "Trigger timeout".
+        """
+        if self.deadline is None:
+            return self.attempt_timeout, False
+        left = max(0.0, self.deadline - self.clock())
+        if self.attempt_timeout is None or left < self.attempt_timeout:
+            return left, True
+        return self.attempt_timeout, False
+
     async def attempt(self, probe: Probe) -> tuple[Outcome, float]:
         """Check once through ``probe``; return the outcome and its duration in seconds."""
         if probe.wakeup is not None:
             probe.wakeup.clear()  # a change signalled from now on must cause another check
         begun = self.monotonic()
-        outcome = await attempt(probe, self.attempt_timeout)
+        timeout, deadline_bound = self.time_allowed()
+        outcome = await attempt(probe, timeout, deadline_bound=deadline_bound)
         duration = self.monotonic() - begun
         self.count += 1
         self.last = outcome

@@ -2,8 +2,11 @@
 
 The triggerer runs thousands of triggers on one loop: each opening its own HTTP session, LISTEN
 connection or inotify instance would exhaust sockets and the kernel's 128 inotify instances per
-user. A :class:`SharedPool` opens a resource on the first lease, hands the same one to every
-later lease with the same key, and closes it when the last lease ends. Pools are per event loop
+user. A :class:`SharedPool` keeps one *owner task* per key (the model of Airflow 3.3's shared
+streams): the owner opens the resource, holds it, and closes it in its ``finally`` when it is
+cancelled. Leases hold nothing that must be closed: a lease counts itself in and out, and the
+last one leaving cancels the owner. So a lease cancelled at any moment, even in the loop
+iteration in which the opening finished, cannot leak what was opened. Pools are per event loop
 because asyncio resources cannot cross loops (each ``poke()`` runs its own short loop).
 """
 
@@ -12,17 +15,45 @@ from __future__ import annotations
 import asyncio
 import weakref
 from collections.abc import Awaitable, Callable, Hashable
-from dataclasses import dataclass
-from typing import Generic, TypeVar
+from dataclasses import dataclass, field
+from typing import Any, Generic, TypeVar
 
 K = TypeVar("K", bound=Hashable)
 R = TypeVar("R")
 
+#: Owner tasks closing after their last lease was cancelled: referenced until done, so the
+#: loop's weak reference alone cannot let one be collected halfway through closing.
+_CLOSING: set[asyncio.Task[None]] = set()
 
-@dataclass
+
+@dataclass(eq=False)
 class _Entry(Generic[R]):
-    opening: asyncio.Future[R]
+    ready: asyncio.Future[R]
+    owner: asyncio.Task[None] | None = None
     users: int = 0
+    #: the owner holds this open until it is cancelled
+    held: asyncio.Future[None] = field(default_factory=lambda: asyncio.get_running_loop().create_future())
+
+
+async def cancel_and_wait(*tasks: asyncio.Future[Any]) -> None:
+    """Cancel ``tasks`` and wait until they have ended.
+
+    Unlike ``suppress(CancelledError): await task``, a cancellation of the caller itself while it
+    waits propagates instead of being swallowed.
+    """
+    for task in tasks:
+        task.cancel()
+    if tasks:
+        await asyncio.wait(tasks)
+    for task in tasks:
+        if not task.cancelled():
+            task.exception()  # retrieved: an error of a task being stopped is not news
+
+
+def _consume_outcome(task: asyncio.Task[None]) -> None:
+    _CLOSING.discard(task)
+    if not task.cancelled():
+        task.exception()  # a close that failed with nobody waiting: retrieved, not warned about at exit
 
 
 class SharedPool(Generic[K, R]):
@@ -39,7 +70,7 @@ class SharedPool(Generic[K, R]):
         return self._by_loop.setdefault(asyncio.get_running_loop(), {})
 
     def live(self) -> int:
-        """Return how many resources are open on the running loop."""
+        """Return how many resources are open or opening on the running loop."""
         return len(self._entries())
 
     def lease(self, key: K) -> Lease[K, R]:
@@ -49,17 +80,41 @@ class SharedPool(Generic[K, R]):
         """
         return Lease(self, key)
 
-    def _release(self, entries: dict[K, _Entry[R]], key: K, entry: _Entry[R]) -> bool:
-        """Drop one user; return True when the caller must close the resource."""
+    def _start(self, entries: dict[K, _Entry[R]], key: K) -> _Entry[R]:
+        entry: _Entry[R] = _Entry(asyncio.get_running_loop().create_future())
+        entry.owner = asyncio.ensure_future(self._own(entries, key, entry))
+        entries[key] = entry
+        return entry
+
+    async def _own(self, entries: dict[K, _Entry[R]], key: K, entry: _Entry[R]) -> None:
+        """Open the resource, hand it to the leases, hold it until cancelled, then close it."""
+        try:
+            resource = await self._open(key)
+        except asyncio.CancelledError:
+            entry.ready.cancel()
+            raise
+        except Exception as error:
+            if entries.get(key) is entry:
+                del entries[key]  # a failed opening is retried by the next lease, not cached
+            entry.ready.set_exception(error)
+            return
+        try:
+            entry.ready.set_result(resource)
+            await entry.held
+        finally:
+            await self._close(resource)
+
+    def _leave(self, entries: dict[K, _Entry[R]], key: K, entry: _Entry[R]) -> asyncio.Task[None] | None:
+        """Count one lease out; return the owner task when this was the last one (it is cancelled)."""
         entry.users -= 1
-        failed = entry.opening.done() and (entry.opening.cancelled() or entry.opening.exception() is not None)
-        if entry.users > 0 and not failed:
-            return False
+        if entry.users > 0:
+            return None
         if entries.get(key) is entry:
-            del entries[key]  # a failed opening is retried by the next lease, not cached
-        if entry.users == 0 and not entry.opening.done():
-            entry.opening.cancel()  # everyone left before it opened: nobody would close it
-        return entry.users == 0 and not failed and entry.opening.done()
+            del entries[key]
+        owner = entry.owner
+        assert owner is not None  # set by _start before any lease can leave
+        owner.cancel()
+        return owner
 
 
 class Lease(Generic[K, R]):
@@ -67,7 +122,7 @@ class Lease(Generic[K, R]):
     thousands of waiting triggers each hold one, and a suspended async generator costs several
     GC-tracked objects more)."""
 
-    __slots__ = ("_entries", "_entry", "_key", "_pool", "_resource")
+    __slots__ = ("_entries", "_entry", "_key", "_pool")
 
     def __init__(self, pool: SharedPool[K, R], key: K) -> None:
         self._pool = pool
@@ -77,18 +132,27 @@ class Lease(Generic[K, R]):
         entries = self._entries = self._pool._entries()
         entry = entries.get(self._key)
         if entry is None:
-            entry = _Entry(asyncio.ensure_future(self._pool._open(self._key)))
-            entries[self._key] = entry
+            entry = self._pool._start(entries, self._key)
         entry.users += 1
         self._entry = entry
         try:
             # shield: one leaseholder being cancelled must not cancel the opening others wait on
-            self._resource = await asyncio.shield(entry.opening)
+            return await asyncio.shield(entry.ready)
         except BaseException:
-            self._pool._release(entries, self._key, entry)
+            owner = self._pool._leave(entries, self._key, entry)
+            if owner is not None:  # it closes in the background: this lease is being cancelled or failed
+                _CLOSING.add(owner)
+                owner.add_done_callback(_consume_outcome)
             raise
-        return self._resource
 
     async def __aexit__(self, *exc_info: object) -> None:
-        if self._pool._release(self._entries, self._key, self._entry):
-            await self._pool._close(self._resource)
+        owner = self._pool._leave(self._entries, self._key, self._entry)
+        if owner is None:
+            return
+        # Wait for the close, so a trigger that ends leaves nothing running; if this task is
+        # cancelled meanwhile, the cancellation propagates and the owner closes in the background.
+        _CLOSING.add(owner)
+        owner.add_done_callback(_consume_outcome)
+        await asyncio.wait((owner,))
+        if not owner.cancelled():
+            owner.result()  # raise what closing raised

@@ -115,7 +115,7 @@ async def wait(sensor: DeferrableSensor, scene: Scene) -> Report:
         rng=random.Random(0),
     )
     if isinstance(trigger, AdaptiveIntervalTrigger):
-        return await trigger.wait(loop, LiveOverride(None, scene.log))
+        return await trigger.wait_with(loop, LiveOverride(None, scene.log))
     return await loop.run()
 
 

@@ -3,8 +3,9 @@ from datetime import timedelta
 
 import pytest
 
-from sensors.base import REPORT_XCOM_KEY, TIMEOUT_BACKSTOP_GRACE
-from tests.support.checks import CALLS, script
+from sensors import APIHealthSensor
+from sensors.base import DEFAULT_ATTEMPT_TIMEOUT, REPORT_XCOM_KEY, TIMEOUT_BACKSTOP_GRACE
+from tests.support.checks import CALLS, SlowCheck, script
 from tests.support.sensors import ScriptedSensor, context
 from triggers.cadence import Fixed
 from triggers.compat import AirflowFailException, AirflowSensorTimeout, AirflowSkipException, TaskDeferred
@@ -147,3 +148,33 @@ def test_execute_stamps_the_deferral_time_and_the_settle_hold_in_the_trigger() -
     _, kwargs = deferred.value.trigger.serialize()
     assert before <= kwargs["deferred_at"] <= time.time()
     assert kwargs["settle"] == 2.5
+
+
+class HangingSensor(ScriptedSensor):
+    """Its check answers after ten minutes: only the bounds can end an attempt sooner."""
+
+    def build_check(self) -> SlowCheck:
+        return SlowCheck(600)
+
+
+def test_attempts_default_to_sixty_seconds() -> None:
+    script("pending-default", NotYet("pending"))
+    with pytest.raises(TaskDeferred) as deferred:
+        sensor("pending-default").execute(context())
+    assert deferred.value.trigger.serialize()[1]["attempt_timeout"] == DEFAULT_ATTEMPT_TIMEOUT == 60
+
+
+def test_the_first_check_in_the_worker_ends_at_the_sensor_timeout() -> None:
+    began = time.monotonic()
+    with pytest.raises(TaskDeferred):
+        HangingSensor(task_id="wait", name="hang", timeout=1, poke_interval=5).execute(context())
+    assert time.monotonic() - began < 30  # 60 s (the attempt timeout) if the timeout did not bound it
+
+
+@pytest.mark.parametrize(
+    ("request_timeout", "expected"),
+    [pytest.param(30, 60.0, id="default-request-timeout"), pytest.param(120, 150.0, id="long-request-timeout")],
+)
+def test_the_http_sensor_lets_an_attempt_outlast_its_request_timeout(request_timeout, expected) -> None:
+    api = APIHealthSensor(task_id="api", endpoint_url="http://127.0.0.1:9/health", request_timeout=request_timeout)
+    assert api.attempt_timeout == expected

@@ -12,7 +12,7 @@ import contextlib
 import importlib
 import json
 import logging
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 import pytest
@@ -38,6 +38,70 @@ def assert_rejects_unknown_keyword(trigger_class: type[BaseTrigger], kwargs: Map
     """A misspelt keyword must fail, not vanish into a ``**kwargs`` catch-all."""
     with pytest.raises(TypeError):
         trigger_class(**kwargs, definitely_not_an_argument=1)
+
+
+#: Values a trigger may be rebuilt with by another release, a hand-edited row or a bug: each replaces
+#: one kwarg (and one parameter of the check) in turn.
+ODD_VALUES: tuple[Any, ...] = (
+    None,
+    True,
+    -1,
+    0,
+    2**70,
+    -1.5,
+    "",
+    "x",
+    [],
+    [{}],
+    {},
+    {"kind": "from_another_release"},
+    {"kind": "fixed"},
+    [{"at": "noon"}],
+)
+
+
+def odd_kwargs(kwargs: Mapping[str, Any]) -> Iterator[tuple[str, dict[str, Any]]]:
+    """Yield (what changed, kwargs) for every odd value of every kwarg and of every check parameter."""
+    for key in kwargs:
+        for value in ODD_VALUES:
+            yield f"{key}={value!r}", {**kwargs, key: value}
+    check = kwargs.get("check")
+    if isinstance(check, Mapping):
+        for param in check:
+            for value in ODD_VALUES:
+                yield f"check.{param}={value!r}", {**kwargs, "check": {**check, param: value}}
+
+
+def assert_survives_odd_kwargs(trigger_class: type[BaseTrigger], kwargs: Mapping[str, Any]) -> int:
+    """Build the trigger from every :func:`odd_kwargs`; return how many variants were tried.
+
+    The constructor may raise TypeError and nothing else (Airflow's triggerer stops on anything
+    else). A trigger that reports a ``problem`` must serialise the kwargs it was given and yield
+    one failed event naming the problem at once.
+    """
+    tried = 0
+    for changed, odd in odd_kwargs(kwargs):
+        tried += 1
+        try:
+            trigger = trigger_class(**odd)
+        except TypeError:
+            continue
+        except Exception as error:  # the point of the test: nothing else may escape
+            pytest.fail(f"{trigger_class.__qualname__}({changed}) raised {type(error).__name__}: {error}")
+        problem = getattr(trigger, "problem", None)
+        if problem is None:
+            continue
+        serialised = trigger.serialize()[1]
+        assert {k: serialised.get(k) for k in odd} == odd, f"{changed}: serialise what was given"
+        events = asyncio.run(asyncio.wait_for(_all_events(trigger), 5))
+        assert len(events) == 1, f"{changed}: expected one event, got {events}"
+        assert events[0].payload["outcome"] == "failed", f"{changed}: {events[0].payload}"
+        assert events[0].payload["reason"] == problem
+    return tried
+
+
+async def _all_events(trigger: BaseTrigger) -> list[Any]:
+    return [event async for event in trigger.run()]
 
 
 def assert_never_blocks(trigger: BaseTrigger, *, run_for: float = 1.0) -> None:

@@ -20,10 +20,11 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import inspect
 import threading
 import time
-from collections.abc import Awaitable, Callable, Iterator, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -181,3 +182,24 @@ def main(argv: list[str] | None = None) -> None:
 
 if __name__ == "__main__":
     main()
+
+
+@contextlib.asynccontextmanager
+async def serving_in_this_loop(
+    handler: Callable[[web.Request], Awaitable[web.StreamResponse]], path: str = "/health"
+) -> AsyncIterator[tuple[str, web.AppRunner]]:
+    """Serve ``handler`` at ``path`` on a loopback port of the running event loop; yield its URL and runner.
+
+    For tests that need the server's own view (``runner.server.connections``) or a handler that
+    never answers; :class:`LoopbackServer` runs in a thread of its own instead.
+    """
+    app = web.Application()
+    app.router.add_get(path, handler)
+    runner = web.AppRunner(app, shutdown_timeout=0.1)
+    await runner.setup()
+    try:
+        site = web.TCPSite(runner, "127.0.0.1", 0)
+        await site.start()
+        yield f"http://127.0.0.1:{runner.addresses[0][1]}{path}", runner
+    finally:
+        await runner.cleanup()

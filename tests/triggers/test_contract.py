@@ -7,7 +7,12 @@ import pytest
 from airflow.triggers.base import BaseTrigger
 
 import triggers
-from tests.support.contract import assert_never_blocks, assert_rejects_unknown_keyword, assert_round_trips
+from tests.support.contract import (
+    assert_never_blocks,
+    assert_rejects_unknown_keyword,
+    assert_round_trips,
+    assert_survives_odd_kwargs,
+)
 from tests.triggers.trigger_samples import SAMPLES
 
 
@@ -45,3 +50,9 @@ def test_constructor_rejects_an_unknown_keyword(trigger_class, tmp_path) -> None
 @pytest.mark.parametrize("trigger_class", CLASSES)
 def test_run_never_blocks_the_event_loop(trigger_class, tmp_path) -> None:
     assert_never_blocks(trigger_class(**SAMPLES[trigger_class](tmp_path)))
+
+
+@pytest.mark.parametrize("trigger_class", CLASSES)
+def test_odd_kwargs_never_raise_anything_but_type_error(trigger_class, tmp_path) -> None:
+    tried = assert_survives_odd_kwargs(trigger_class, SAMPLES[trigger_class](tmp_path))
+    assert tried > 100

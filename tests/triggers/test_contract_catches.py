@@ -5,7 +5,12 @@ from typing import Any
 import pytest
 
 from tests.support.checks import BlockingCheck
-from tests.support.contract import assert_never_blocks, assert_rejects_unknown_keyword, assert_round_trips
+from tests.support.contract import (
+    assert_never_blocks,
+    assert_rejects_unknown_keyword,
+    assert_round_trips,
+    assert_survives_odd_kwargs,
+)
 from tests.triggers.trigger_samples import common
 from triggers.poll_trigger import PollTrigger
 
@@ -39,3 +44,17 @@ def test_catches_a_trigger_that_blocks_the_loop() -> None:
 def test_catches_kwargs_that_do_not_survive_json() -> None:
     with pytest.raises(AssertionError, match="JSON"):
         assert_round_trips(TupleKwargsTrigger(**common(check=BlockingCheck(0).to_dict())))
+
+
+class StrictTrigger(PollTrigger):
+    """Raises ValueError on a kwarg it cannot use, which would stop Airflow's triggerer."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        if self.problem is not None:
+            raise ValueError(self.problem)
+
+
+def test_catches_a_constructor_that_raises_value_error() -> None:
+    with pytest.raises(pytest.fail.Exception, match="raised ValueError"):
+        assert_survives_odd_kwargs(StrictTrigger, common(check=BlockingCheck(0).to_dict()))

@@ -88,3 +88,39 @@ async def test_a_cancelled_leaseholder_does_not_break_the_others() -> None:
         await asyncio.sleep(0.02)
         assert not resource.closed
     assert log == ["open k", "close k"]
+
+
+async def test_a_lease_cancelled_in_the_iteration_its_opening_finished_closes_what_was_opened() -> None:
+    log: list[str] = []
+    leaseholder: list[asyncio.Task[None]] = []
+
+    async def open_(key: str) -> Opened:
+        await asyncio.sleep(0)
+        leaseholder[0].cancel()  # the trigger is cancelled just as its resource is ready
+        log.append(f"open {key}")
+        return Opened(key)
+
+    async def close(resource: Opened) -> None:
+        log.append(f"close {resource.key}")
+
+    pool: SharedPool[str, Opened] = SharedPool(open_, close)
+
+    async def hold() -> None:
+        async with pool.lease("inotify"):
+            await asyncio.sleep(10)
+
+    leaseholder.append(asyncio.ensure_future(hold()))
+    with pytest.raises(asyncio.CancelledError):
+        await leaseholder[0]
+    for _ in range(5):
+        await asyncio.sleep(0)  # let a closing in the background finish
+    assert log == ["open inotify", "close inotify"]
+    assert pool.live() == 0
+
+
+async def test_no_task_is_left_behind_when_every_lease_ends() -> None:
+    pool, _ = pool_with_log()
+    before = asyncio.all_tasks()
+    async with pool.lease("a"), pool.lease("a"):
+        pass
+    assert asyncio.all_tasks() == before

@@ -13,6 +13,7 @@ import asyncio
 from triggers.adaptive.store import HistoryStore, SensorHistory
 from triggers.history import Attempt
 from triggers.outcomes import Outcome
+from triggers.shared import cancel_and_wait
 
 
 class Checkpoint:
@@ -38,3 +39,13 @@ class Checkpoint:
         """Wait for the queued attempts to be written."""
         if self._saving is not None:
             await self._saving
+
+    async def abandon(self) -> None:
+        """Stop saving (the trigger was cancelled) and wait until the saving task has ended.
+
+        A write already under way in its thread cannot be stopped and completes on its own;
+        attempts still queued are not saved (the worker saves the history of a wait that ends).
+        """
+        self._queued.clear()
+        if self._saving is not None:
+            await cancel_and_wait(self._saving)

@@ -12,11 +12,9 @@ kwargs, the original history and ``wait_started`` included, with the same result
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from typing import Any
-
-from airflow.triggers.base import TriggerEvent
 
 from triggers.adaptive.checkpoint import Checkpoint
 from triggers.adaptive.learned import Learned
@@ -28,7 +26,8 @@ from triggers.errors import ConfigurationError
 from triggers.poll_loop import PollLoop
 from triggers.poll_trigger import PollTrigger
 from triggers.report import Report
-from triggers.settle import DEFAULT_SETTLE, hold_until_settled
+from triggers.settle import DEFAULT_SETTLE
+from triggers.unusable import argument, tolerating
 
 
 class AdaptiveIntervalTrigger(PollTrigger):
@@ -81,21 +80,36 @@ class AdaptiveIntervalTrigger(PollTrigger):
             deferred_at=deferred_at,
             settle=settle,
         )
-        if interval_override is not None:
-            require_positive("interval_override", interval_override)
-        if override_variable is not None and (not isinstance(override_variable, str) or not override_variable):
-            raise ConfigurationError("override_variable", f"must be a Variable key or None, got {override_variable!r}")
-        if wait_started is not None:
-            require_positive("wait_started", wait_started)
+        self.given.update(
+            interval_override=interval_override,
+            override_variable=override_variable,
+            wait_started=wait_started,
+            history_key=history_key,
+        )
+        with tolerating(self):
+            with argument("interval_override"):
+                if interval_override is not None:
+                    require_positive("interval_override", interval_override)
+            with argument("override_variable"):
+                if override_variable is not None and (not isinstance(override_variable, str) or not override_variable):
+                    raise ConfigurationError(
+                        "override_variable", f"must be a Variable key or None, got {override_variable!r}"
+                    )
+            with argument("wait_started"):
+                if wait_started is not None:
+                    require_positive("wait_started", wait_started)
+            with argument("history_key"):
+                if history_key is not None and (not isinstance(history_key, str) or not history_key):
+                    raise ConfigurationError("history_key", f"must be a Variable key or None, got {history_key!r}")
         self.interval_override = interval_override
         self.override_variable = override_variable
-        if history_key is not None and (not isinstance(history_key, str) or not history_key):
-            raise ConfigurationError("history_key", f"must be a Variable key or None, got {history_key!r}")
         self.wait_started = wait_started
         self.history_key = history_key
 
     def serialize(self) -> tuple[str, dict[str, Any]]:
         classpath, kwargs = super().serialize()
+        if self.problem is not None:
+            return classpath, kwargs  # the kwargs as given, ours included
         return classpath, {
             **kwargs,
             "interval_override": self.interval_override,
@@ -104,12 +118,11 @@ class AdaptiveIntervalTrigger(PollTrigger):
             "history_key": self.history_key,
         }
 
-    async def run(self) -> AsyncIterator[TriggerEvent]:
-        report = await self.wait(self.make_loop(), LiveOverride(self.override_variable, self.log))
-        await hold_until_settled(self.deferred_at, self.settle, not_after=self.deadline)
-        yield TriggerEvent(report.to_event())
+    async def wait(self) -> Report:
+        """Run the wait under the live override; return its report with performance."""
+        return await self.wait_with(self.make_loop(), LiveOverride(self.override_variable, self.log))
 
-    async def wait(self, loop: PollLoop, live: LiveOverride) -> Report:
+    async def wait_with(self, loop: PollLoop, live: LiveOverride) -> Report:
         """Run ``loop`` under the override read through ``live``; return its report with performance."""
         await live.refresh()  # an override set before the deferral applies from the first delay
         checkpoint = None
@@ -121,7 +134,12 @@ class AdaptiveIntervalTrigger(PollTrigger):
             sleep=refreshing(loop.sleep, live),
             observers=(*loop.observers, *([checkpoint] if checkpoint else [])),
         )
-        report = await adapted.run()
+        try:
+            report = await adapted.run()
+        except BaseException:
+            if checkpoint is not None:
+                await checkpoint.abandon()  # no task of this trigger outlives it
+            raise
         if checkpoint is not None:
             await checkpoint.drain()
         this_wait = report.history[-report.attempts :] if report.attempts else ()

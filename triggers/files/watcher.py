@@ -26,7 +26,7 @@ from fnmatch import translate
 from typing import TYPE_CHECKING
 
 from triggers.file_io import in_file_thread
-from triggers.shared import SharedPool
+from triggers.shared import SharedPool, cancel_and_wait
 
 if TYPE_CHECKING:
     from asyncinotify import Event, Inotify, Watch
@@ -222,10 +222,10 @@ class Watcher:
                 subscription.wake(moved=True)
 
     async def close(self) -> None:
-        self._reader.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await self._reader
-        self._inotify.close()
+        try:
+            await cancel_and_wait(self._reader)
+        finally:
+            self._inotify.close()  # even when this close is itself cancelled: the fd must not leak
 
 
 async def _open_watcher(_key: str) -> Watcher:

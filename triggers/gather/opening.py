@@ -11,7 +11,6 @@ meanwhile relays the condition's own wakeup to the gather.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import Callable
 from contextlib import AbstractAsyncContextManager
@@ -51,8 +50,7 @@ class Opening:
             self._task.cancel()
         elif not self.probe.cancelled():
             self.probe.exception()  # retrieved: an opening error nobody awaited is not news
-        with contextlib.suppress(asyncio.CancelledError):
-            await self._task
+        await asyncio.wait((self._task,))  # ends cancelled or not; our own cancellation propagates
 
     async def _hold(self, opener: Opener, on_wakeup: Callable[[], None]) -> None:
         try:

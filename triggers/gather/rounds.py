@@ -14,7 +14,6 @@ signals a change.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import time
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
@@ -24,6 +23,7 @@ from triggers.gather.opening import Opener, Opening
 from triggers.gather.status import ConditionStatus, Ledger, log_change
 from triggers.outcomes import Failed, Met, NotYet, Outcome
 from triggers.prober import Log
+from triggers.shared import cancel_and_wait
 
 if TYPE_CHECKING:
     from triggers.gather.composition import Gather
@@ -73,10 +73,7 @@ class Gathering:
             self._timer.cancel()
         running = list(self._running.values())
         self._running.clear()
-        for task in running:
-            task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await asyncio.gather(*running, return_exceptions=True)
+        await cancel_and_wait(*running)
         for opening in self._openings.values():
             await opening.close()
 

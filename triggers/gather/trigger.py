@@ -31,16 +31,23 @@ class GatherTrigger(PollTrigger):
         """Return the poll loop with the attempt timeout moved onto each condition.
 
         A round is bounded by the gather's ``round_wait`` (by default the cadence's first
-        delay), so the loop itself puts no timeout on it.
+        delay), so the loop puts no attempt timeout on it, and lets the last round run up to
+        ``round_wait`` past the deadline (a backstop only: the round ends by itself).
         """
         loop = super().make_loop()
         gather = self.check
         assert isinstance(gather, Gather)  # guaranteed by ``accepts``
+        round_wait = (
+            gather.round_wait
+            if gather.round_wait is not None
+            else self.cadence.next_delay((), random.Random(self.seed))
+        )
         loop.check = gather.replaced(
             attempt_timeout=gather.attempt_timeout if gather.attempt_timeout is not None else self.attempt_timeout,
-            round_wait=gather.round_wait
-            if gather.round_wait is not None
-            else self.cadence.next_delay((), random.Random(self.seed)),
+            round_wait=round_wait,
         )
         loop.attempt_timeout = None
+        # A round ends within round_wait with every condition's status: cut at the deadline it
+        # would report none, so the last round may end up to round_wait after it.
+        loop.attempt_grace = round_wait
         return loop

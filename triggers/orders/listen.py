@@ -33,7 +33,6 @@ notification is parsed once and dispatched through an index (channel -> id colum
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import logging
 import random
@@ -45,7 +44,7 @@ import asyncpg
 
 from triggers.orders.postgres_store import connect_kwargs
 from triggers.orders.sql import PostgresTarget, validate_identifier
-from triggers.shared import SharedPool
+from triggers.shared import SharedPool, cancel_and_wait
 
 LISTEN_APPLICATION = "deferrable-sensors-listen"
 log = logging.getLogger(__name__)
@@ -193,9 +192,7 @@ class Listener:
     async def close(self) -> None:
         """Stop listening and close the connection."""
         if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+            await cancel_and_wait(self._task)
 
     async def subscribe(
         self, channel: str, keys: Collection[str], id_column: str = "id", event: asyncio.Event | None = None

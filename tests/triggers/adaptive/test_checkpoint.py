@@ -1,5 +1,6 @@
 import asyncio
 import logging
+import threading
 
 from tests.support.checks import script
 from tests.support.fake_time import FakeTime
@@ -7,6 +8,7 @@ from tests.support.variables import Variables
 from triggers.adaptive.checkpoint import Checkpoint
 from triggers.adaptive.store import HistoryStore, SensorHistory
 from triggers.cadence import Fixed
+from triggers.history import Attempt
 from triggers.outcomes import Met, NotYet
 from triggers.poll_loop import PollLoop
 
@@ -61,3 +63,29 @@ async def test_a_killed_wait_keeps_its_attempts_and_a_rebuilt_one_does_not_doubl
     rebuilt(kept[0], NotYet("no file"))
     await rebuilt.drain()
     assert stored(variables).attempts == kept
+
+
+class StalledVariables(Variables):
+    """A Variable backend whose writes hang until released (an API server that stopped answering)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.release = threading.Event()
+
+    def set(self, key: str, value: str) -> None:
+        self.release.wait()
+        super().set(key, value)
+
+
+async def test_a_cancelled_trigger_abandons_its_checkpoint_and_leaves_no_task() -> None:
+    variables = StalledVariables()
+    checkpoint = Checkpoint(HistoryStore(KEY, 20, LOG, variables))
+    before = asyncio.all_tasks()
+    checkpoint(Attempt(at=1.0, duration=0.0, outcome="not_yet"), NotYet("no file"))
+    checkpoint(Attempt(at=2.0, duration=0.0, outcome="not_yet"), NotYet("no file"))
+    assert len(asyncio.all_tasks() - before) == 1  # one write at a time
+    try:
+        await asyncio.wait_for(checkpoint.abandon(), 5)  # the write hangs: abandoning must not wait for it
+        assert asyncio.all_tasks() == before
+    finally:
+        variables.release.set()  # the write in its thread cannot be killed: let it end

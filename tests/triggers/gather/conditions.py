@@ -78,3 +78,19 @@ class Catalog:
 
 def huge_value() -> tuple[bool, str]:
     return True, "x" * 1_000_000
+
+
+#: set to let ``sleeps_until_released`` return (tests set it when done, so no thread is left behind)
+RELEASE = threading.Event()
+
+
+def sleeps_until_released() -> bool:
+    """A sync condition that hangs: it returns only when a test sets RELEASE."""
+    RELEASE.wait()
+    return True
+
+
+async def awaits_forever() -> bool:
+    """An async condition that never returns."""
+    await asyncio.Event().wait()
+    return True
