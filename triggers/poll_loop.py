@@ -101,7 +101,12 @@ class PollLoop:
     async def _attempt(self, probe: Probe) -> tuple[Outcome, float]:
         outcome, duration = await self._prober.attempt(probe)
         self._count = self._prober.count
-        self._last = outcome
+        remaining = self._remaining()
+        cut_at_deadline = outcome.error == "TimeoutError" and remaining is not None and remaining <= 0
+        if self._last is None or not cut_at_deadline:
+            # An attempt the deadline cut short (a debounce or a slow source) says nothing new about
+            # the source: the timeout report keeps the last real answer.
+            self._last = outcome
         return outcome, duration
 
     def _next_delay(self, outcome: NotYet, duration: float) -> float:
