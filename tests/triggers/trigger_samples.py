@@ -20,6 +20,7 @@ from triggers.gather import AnyOf, CallableCheck, GatherTrigger, JsonDateCheck
 from triggers.http import HttpCheck, HttpHealthTrigger
 from triggers.orders import DbPollTrigger, JsonOrderCheck
 from triggers.poll_trigger import PollTrigger
+from triggers.sql import SqlQueryCheck, SqlQueryTrigger
 
 Sample = Callable[[Path], dict[str, Any]]
 
@@ -65,5 +66,10 @@ SAMPLES: dict[type, Sample] = {
         interval_override=None,
         override_variable="adaptive_contract_override",
         wait_started=time.time(),
+    ),
+    SqlQueryTrigger: lambda tmp_path: common(
+        check=SqlQueryCheck(
+            conn_id="contract_sqlite", sql="SELECT count(*) FROM t WHERE a = %s", parameters=[1], statement_timeout=1.0
+        ).to_dict()
     ),
 }
