@@ -12,9 +12,6 @@ from collections.abc import Collection
 from dataclasses import dataclass, field
 from typing import Any
 
-# aget_connection imports these on its first call, which held the loop for up to a second
-# (seen in the contract test). Airflow's processes have them loaded anyway: import them here, off the loop.
-import airflow.sdk.execution_time.supervisor  # noqa: F401
 from airflow.sdk import BaseHook
 from airflow.sdk.exceptions import AirflowNotFoundException
 from airflow.sdk.log import mask_secret
