@@ -30,7 +30,6 @@ COMMON: dict[str, Any] = {
     "success": f"{CONDITIONS}.at_least_three",
     "poke_interval": 2,
     "timeout": 120,
-    "attempt_timeout": 10,
     "pool": POOL,
 }
 
