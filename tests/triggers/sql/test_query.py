@@ -89,9 +89,8 @@ async def test_a_syntax_error_is_permanent(database: Database) -> None:
     assert outcome.error == "PermanentError"
 
 
-async def test_a_killed_connection_mid_wait_is_not_yet_and_the_wait_reconnects(database: Database) -> None:
-    if database.kind == "sqlite":
-        pytest.skip("SQLite has no server session to kill")
+async def test_a_killed_connection_mid_wait_is_not_yet_and_the_wait_reconnects(server: Database) -> None:
+    database = server
     async with query().opened() as probe:
         assert isinstance(await attempt(probe, 20.0), NotYet)
         killed = await database.kill_sessions()
@@ -103,9 +102,8 @@ async def test_a_killed_connection_mid_wait_is_not_yet_and_the_wait_reconnects(d
         assert not set(await database.sessions()) & set(killed)
 
 
-async def test_wrong_credentials_are_permanent_and_the_password_is_not_shown(database: Database, monkeypatch) -> None:
-    if database.kind == "sqlite":
-        pytest.skip("SQLite has no credentials")
+async def test_wrong_credentials_are_permanent_and_the_password_is_not_shown(server: Database, monkeypatch) -> None:
+    database = server
     monkeypatch.setenv("AIRFLOW_CONN_BAD_CREDENTIALS", database.uri_with_bad_credentials())
     outcome = await look(query(conn_id="bad_credentials"))
     assert isinstance(outcome, Failed)
