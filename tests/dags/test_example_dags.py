@@ -18,6 +18,7 @@ EXPECTED = {
     "partner_file_arrival",
     "circuit_breaker",
     "sensor_composition",
+    "sql_partition_ready",
 }
 
 
