@@ -2,7 +2,7 @@
 
     python -m benchmarks.notify_dispatch [--waits 10000] [--notifications 200]
 
-Drives :class:`~triggers.orders.listen.Listener`'s notification callback (what asyncpg calls on
+Drives :class:`~triggers.sql.listen.Listener`'s notification callback (what asyncpg calls on
 the loop) directly, with no database: the cost measured is ours alone. "per wait" is what the
 listener did before: each subscription parsed the payload itself (``concerns``).
 """
@@ -13,8 +13,9 @@ import argparse
 import asyncio
 import time
 
-from triggers.orders.listen import Listener, concerns
-from triggers.orders.sql import PostgresTarget
+from triggers.orders.listen import concerns
+from triggers.sql.listen import Listener
+from triggers.sql.targets import PostgresTarget
 
 
 async def measure(waits: int, notifications: int) -> tuple[float, float]:

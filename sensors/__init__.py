@@ -6,12 +6,14 @@ from sensors.base import REPORT_XCOM_KEY, DeferrableSensor
 from sensors.file_arrival import FileArrivalSensor
 from sensors.multi_source import MultiSourceReadinessSensor
 from sensors.order_status import OrderStatusSensor
+from sensors.sql import DeferrableSqlSensor
 
 __all__ = [
     "REPORT_XCOM_KEY",
     "APIHealthSensor",
     "AdaptiveFileSensor",
     "DeferrableSensor",
+    "DeferrableSqlSensor",
     "FileArrivalSensor",
     "MultiSourceReadinessSensor",
     "OrderStatusSensor",

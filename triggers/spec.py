@@ -47,6 +47,7 @@ KIND_MODULES: dict[str, str] = {
     "json_date": "triggers.gather.json_date",
     "order_json": "triggers.orders.checks",
     "order_sql": "triggers.orders.checks",
+    "sql_query": "triggers.sql.check",
 }
 
 

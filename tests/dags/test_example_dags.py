@@ -18,6 +18,7 @@ EXPECTED = {
     "partner_file_arrival",
     "circuit_breaker",
     "sensor_composition",
+    "sql_partition_ready",
 }
 #: Event-driven examples: scheduled on an asset whose AssetWatcher runs one of our event triggers.
 EVENT_DAGS = {

@@ -248,3 +248,22 @@ async def count_statuses(database: PostgresDatabase, status: str) -> int:
         return int(await connection.fetchval("SELECT count(*) FROM orders WHERE status = $1", status))
     finally:
         await connection.close()
+
+
+def test_a_sql_query_sensor_password_reaches_no_kwargs_event_xcom_or_log(
+    pg_orders: PostgresDatabase, caplog: pytest.LogCaptureFixture, capsys: Any
+) -> None:
+    from sensors import DeferrableSqlSensor
+
+    sensor = DeferrableSqlSensor(
+        task_id="sweep_sql",
+        conn_id="sweep_pg",
+        sql="SELECT status = %s FROM orders WHERE id = %s",
+        parameters=["shipped", 1],
+        poke_interval=1,
+    )
+    result = sweep(sensor, caplog, capsys, deferred=lambda: asyncio.run(set_status(pg_orders, 1, "shipped")))
+    assert (result.report.outcome, result.value) == ("met", True)
+    assert "sweep_pg" in result.places["trigger kwargs"]
+    assert "met on attempt" in result.places["captured logs"]
+    assert result.leaks(PG_PASSWORD) == []

@@ -11,12 +11,13 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, time
-from decimal import Decimal
 from typing import Any
 
 from triggers.errors import ConfigurationError
 from triggers.outcomes import Failed, Met, NotYet, Outcome
+from triggers.sql.values import jsonable
+
+__all__ = ["DEFAULT_FAILURE_STATUSES", "OrderRow", "jsonable", "judge", "order_key"]
 
 OrderId = int | str
 
@@ -70,23 +71,6 @@ def validate_failure_statuses(value: Any, expected: str) -> tuple[str, ...]:
     if expected in statuses:
         raise ConfigurationError("failure_statuses", f"holds the expected status {expected!r}")
     return statuses
-
-
-def jsonable(value: Any) -> Any:
-    """Return ``value`` as JSON-native data: the record becomes an XCom and an event payload."""
-    if value is None or isinstance(value, (str, int, float, bool)):
-        return value
-    if isinstance(value, Decimal):
-        return float(value) if value.is_finite() else str(value)
-    if isinstance(value, (datetime, date, time)):
-        return value.isoformat()
-    if isinstance(value, Mapping):
-        return {str(key): jsonable(item) for key, item in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [jsonable(item) for item in value]
-    if isinstance(value, (bytes, bytearray, memoryview)):
-        return bytes(value).hex()
-    return str(value)
 
 
 def _quoted(record: Mapping[str, Any]) -> str:

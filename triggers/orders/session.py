@@ -1,25 +1,19 @@
-"""What one wait on a SQL table holds: the resolved connection, a leased pool, a NOTIFY subscription.
-
-Nothing here touches the network until the first check, so a database that is down at the start
-of a wait is a transient "not yet" of that check, not a crash of the trigger. The pool and the
-listener are leased from per-loop SharedPools and released when the wait ends.
-"""
+"""What one wait on an orders table holds: a database session (:mod:`triggers.sql.session`) and its query."""
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-import asyncpg
-
-from triggers.errors import PermanentError
-from triggers.orders.listen import LISTENERS
-from triggers.orders.postgres_store import QUERY_POOLS, fetch_postgres
+from triggers.orders.postgres_store import fetch_postgres
 from triggers.orders.records import OrderId, OrderRow, order_key
-from triggers.orders.sql import OrderQuery, PostgresTarget, SqliteTarget, Target, resolve_target
+from triggers.orders.sql import OrderQuery
 from triggers.orders.sqlite_store import fetch_sqlite
+from triggers.sql.session import DatabaseSession
+from triggers.sql.targets import POSTGRES_TYPES, SQLITE_TYPES, SqliteTarget
+
+ORDER_TYPES = SQLITE_TYPES | POSTGRES_TYPES
 
 
 @dataclass(frozen=True)
@@ -37,33 +31,23 @@ class TableSession:
 
     def __init__(self, source: TableSource, resources: contextlib.AsyncExitStack) -> None:
         self._source = source
-        self._resources = resources
-        self._target: Target | None = None
-        self._pool: asyncpg.Pool | None = None
-        self._subscribed = False
-        self.wakeup = asyncio.Event() if source.notify_channel else None
+        keys = frozenset(order_key(order_id) for order_id in source.order_ids)
+        self._database = DatabaseSession(
+            source.conn_id,
+            resources,
+            accepted=ORDER_TYPES,
+            channel=source.notify_channel,
+            keys=keys,
+            id_column=source.query.id_column,
+            channel_argument="notify_channel",
+        )
+        self.wakeup = self._database.wakeup
 
     async def fetch(self) -> dict[str, OrderRow]:
         """Return the watched orders found; raises TransientError or PermanentError."""
         source = self._source
-        if self._target is None:
-            self._target = await resolve_target(source.conn_id)
-        target = self._target
+        target = await self._database.target()
         if isinstance(target, SqliteTarget):
-            if source.notify_channel is not None:
-                raise PermanentError(f"notify_channel needs a postgres connection; {source.conn_id!r} is sqlite")
             return await fetch_sqlite(target, source.query, source.order_ids)
-        if self._pool is None:
-            self._pool = await self._resources.enter_async_context(QUERY_POOLS.lease(target))
-        if self.wakeup is not None and not self._subscribed:
-            await self._subscribe(target, self.wakeup)
-        return await fetch_postgres(self._pool, target, source.query, source.order_ids)
-
-    async def _subscribe(self, target: PostgresTarget, wakeup: asyncio.Event) -> None:
-        # Subscribed before the query it precedes: a change committed after that query is heard.
-        listener = await self._resources.enter_async_context(LISTENERS.lease(target))
-        keys = frozenset(order_key(order_id) for order_id in self._source.order_ids)
-        channel = str(self._source.notify_channel)
-        subscription = await listener.subscribe(channel, keys, self._source.query.id_column, wakeup)
-        self._resources.callback(listener.unsubscribe, subscription)
-        self._subscribed = True
+        pool = await self._database.pool(target)
+        return await fetch_postgres(pool, target, source.query, source.order_ids)  # type: ignore[arg-type]  # only postgres is accepted

@@ -1,28 +1,25 @@
-"""Orders in a SQL table: validated identifiers, the query, and where an Airflow connection points.
+"""Orders in a SQL table: validated identifiers and the query (connections: :mod:`triggers.sql.targets`).
 
 Table and column names cannot be bound as parameters, so they are checked against a strict
 pattern when the sensor is built (a bad one fails the DAG at parse time) and written into the
-query unquoted; order ids are always bound. Connections are resolved in the triggerer with
-``BaseHook.aget_connection``: trigger kwargs carry only the connection id, never a password.
+query unquoted; order ids are always bound.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
-from triggers.compat import AirflowNotFoundException, aget_connection, amask_secret
-from triggers.errors import ConfigurationError, PermanentError
+from triggers.errors import ConfigurationError
 from triggers.orders.records import OrderRow, order_key
+from triggers.sql.targets import validate_conn_id
+
+__all__ = ["IDENTIFIER", "OrderQuery", "rows_to_orders", "validate_conn_id", "validate_identifier"]
 
 # PostgreSQL's limit is 63 bytes; plain ASCII names only, so nothing needs quoting.
 IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,62}")
-# What Airflow accepts in a connection id.
-CONN_ID = re.compile(r"[A-Za-z0-9_.\-]{1,250}")
-POSTGRES_TYPES = frozenset({"postgres", "postgresql"})
-SSL_MODES = frozenset({"disable", "allow", "prefer", "require", "verify-ca", "verify-full"})
 
 
 def validate_identifier(argument: str, value: Any, *, qualified: bool = False) -> str:
@@ -34,13 +31,6 @@ def validate_identifier(argument: str, value: Any, *, qualified: bool = False) -
             argument, f"must be a plain SQL {shape} (letters, digits and _, not starting with a digit), got {value!r}"
         )
     return str(value)
-
-
-def validate_conn_id(value: Any) -> str:
-    """Return ``value``; raise ConfigurationError unless it is an Airflow connection id."""
-    if not isinstance(value, str) or not CONN_ID.fullmatch(value):
-        raise ConfigurationError("conn_id", f"must be an Airflow connection id (letters, digits, _ . -), got {value!r}")
-    return value
 
 
 @dataclass(frozen=True)
@@ -72,65 +62,3 @@ def rows_to_orders(names: Sequence[str], rows: Iterable[Sequence[Any]]) -> dict[
     for row in rows:
         orders.setdefault(order_key(row[0]), OrderRow(row[1], dict(zip(record_names, row[2:], strict=True))))
     return orders
-
-
-@dataclass(frozen=True)
-class SqliteTarget:
-    """A SQLite database file."""
-
-    path: str
-
-    def describe(self) -> str:
-        return f"sqlite {self.path}"
-
-
-@dataclass(frozen=True)
-class PostgresTarget:
-    """A PostgreSQL database; the password stays out of repr, logs and kwargs."""
-
-    host: str | None
-    port: int
-    database: str | None
-    user: str | None
-    password: str | None = field(default=None, repr=False)
-    ssl: str | None = None
-
-    def describe(self) -> str:
-        return f"postgres {self.user or ''}@{self.host or 'localhost'}:{self.port}/{self.database or ''}"
-
-
-Target = SqliteTarget | PostgresTarget
-
-
-async def resolve_target(conn_id: str) -> Target:
-    """Return where connection ``conn_id`` points, registering its password with Airflow's log masker.
-
-    Raises PermanentError when the connection is not defined, is not sqlite or postgres, or
-    lacks a SQLite path.
-    """
-    try:
-        conn = await aget_connection(conn_id)
-    except AirflowNotFoundException as error:
-        raise PermanentError(f"connection {conn_id!r} is not defined") from error
-    if conn.password:
-        # the async form: the sync one sends to the supervisor with a blocking call on the loop
-        await amask_secret(conn.password)
-    if conn.conn_type == "sqlite":
-        # The UI puts the file in host; a URI (sqlite:////path) puts it in schema.
-        path = conn.host or conn.schema
-        if not path:
-            raise PermanentError(f"connection {conn_id!r} is sqlite but names no database file")
-        return SqliteTarget(path)
-    if conn.conn_type in POSTGRES_TYPES:
-        sslmode = conn.extra_dejson.get("sslmode")
-        return PostgresTarget(
-            host=conn.host or None,
-            port=int(conn.port or 5432),
-            database=conn.schema or None,
-            user=conn.login or None,
-            password=conn.password or None,
-            ssl=sslmode if sslmode in SSL_MODES else None,
-        )
-    raise PermanentError(
-        f"connection {conn_id!r} is of type {conn.conn_type!r}; orders are read from sqlite or postgres"
-    )

@@ -18,8 +18,8 @@ from tests.triggers.orders.tables import (
 from triggers.cadence import Fixed
 from triggers.orders import DbPollTrigger, SqlOrderCheck
 from triggers.orders.listen import LISTEN_APPLICATION, Listener, concerns
-from triggers.orders.sql import PostgresTarget
 from triggers.report import Report
+from triggers.sql.targets import PostgresTarget
 
 # Far beyond every wait here: a wait that ends met was woken by a notification, not by polling.
 NO_POLL = 3600.0
@@ -113,7 +113,7 @@ async def test_a_json_row_payload_is_matched_on_the_id_column(notify_db) -> None
 
 @pytest.mark.postgres
 async def test_a_listener_retries_a_refused_server_and_wakes_everyone_once_it_is_back(postgres_db, caplog) -> None:
-    caplog.set_level(logging.DEBUG, logger="triggers.orders.listen")
+    caplog.set_level(logging.DEBUG, logger="triggers.sql.listen")
     proxy = await PostgresProxy().start()
     await proxy.stop()  # the port is known and refuses connections: the server is down
     target = PostgresTarget(host="127.0.0.1", port=proxy.port, database=postgres_db.name, user="postgres")

@@ -1,0 +1,177 @@
+"""SqlQueryCheck: run a query and judge its first row the way common-sql's SqlSensor does.
+
+No rows: "not yet" (failed with ``fail_on_empty``). Otherwise ``selector(row)`` (default: the
+first cell) is the condition: ``failure(condition)`` true fails the wait at once, then
+``success(condition)`` decides, or without ``success`` the condition's truth. The met value
+(the XCom) is the condition as JSON. ``success``, ``failure`` and ``selector`` travel as dotted
+paths to module-level functions, imported and called in a worker thread (they may block).
+
+The query runs through a :class:`~triggers.sql.session.DatabaseSession`: the connection's type
+picks the driver (asyncpg, aiomysql, aiosqlite), pools are shared per database per event loop,
+the transaction is read-only unless ``read_only`` is False, and ``statement_timeout`` stops a
+statement in the server. With ``listen_channel`` (PostgreSQL) a NOTIFY on it wakes the wait.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import re
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+from triggers.callable_path import load_callable
+from triggers.checks import Check, Probe
+from triggers.errors import ConfigurationError
+from triggers.outcomes import Failed, Met, NotYet, Outcome
+from triggers.sql.listen import EVERY_NOTIFICATION
+from triggers.sql.placeholders import bind, uses_pyformat, validate_parameters
+from triggers.sql.session import DatabaseSession
+from triggers.sql.targets import MYSQL_TYPES, POSTGRES_TYPES, SQLITE_TYPES, validate_conn_id
+from triggers.sql.values import jsonable
+from triggers.value_cap import MAX_CONDITION_VALUE_CHARS, capped
+
+SUPPORTED_TYPES = SQLITE_TYPES | POSTGRES_TYPES | MYSQL_TYPES
+# The server stops a statement a little before the attempt gives up on it, so the attempt ends
+# with the server's clean "statement timeout" rather than a cancelled round trip.
+SERVER_SHARE = 0.9
+# A row quoted in a reason is cut to this many characters.
+QUOTED_CHARS = 200
+_NAME = r"[A-Za-z_][A-Za-z0-9_]{0,62}"
+
+
+def validate_channel(value: Any) -> str | None:
+    """Return ``value``; raise ConfigurationError unless None or a plain PostgreSQL channel name."""
+    if value is not None and (not isinstance(value, str) or not re.fullmatch(_NAME, value)):
+        raise ConfigurationError("listen_channel", f"must be a plain channel name (letters, digits, _), got {value!r}")
+    return value
+
+
+@dataclass(frozen=True, kw_only=True)
+class SqlQueryCheck(Check):
+    """Met when the first row of ``sql`` passes (see the module docstring); every field is JSON."""
+
+    kind: ClassVar[str] = "sql_query"
+    conn_id: str
+    sql: str
+    parameters: Sequence[Any] | Mapping[str, Any] | None = field(default=None, hash=False)
+    success: str | None = None
+    failure: str | None = None
+    selector: str | None = None
+    fail_on_empty: bool = False
+    database: str | None = None
+    listen_channel: str | None = None
+    read_only: bool = True
+    statement_timeout: float | None = None
+
+    def __post_init__(self) -> None:
+        validate_conn_id(self.conn_id)
+        if not isinstance(self.sql, str) or not self.sql.strip():
+            raise ConfigurationError("sql", f"must be a non-empty SQL statement, got {self.sql!r:.100}")
+        parameters = validate_parameters(self.parameters)
+        object.__setattr__(self, "parameters", parameters)
+        if parameters is not None and uses_pyformat(self.sql):
+            bind(self.sql, parameters, "postgres")  # placeholders and values must match: fail at parse time
+        for argument in ("success", "failure", "selector"):
+            path = getattr(self, argument)
+            if path is not None and (not isinstance(path, str) or "." not in path):
+                raise ConfigurationError(argument, f"must be a dotted path 'package.module.function', got {path!r}")
+        for argument in ("fail_on_empty", "read_only"):
+            if not isinstance(getattr(self, argument), bool):
+                raise ConfigurationError(argument, f"must be True or False, got {getattr(self, argument)!r}")
+        if self.database is not None and (not isinstance(self.database, str) or not self.database):
+            raise ConfigurationError("hook_params", f"the database must be a name, got {self.database!r}")
+        validate_channel(self.listen_channel)
+        if self.statement_timeout is not None and (
+            isinstance(self.statement_timeout, bool)
+            or not isinstance(self.statement_timeout, (int, float))
+            or self.statement_timeout <= 0
+        ):
+            raise ConfigurationError("attempt_timeout", f"must be a positive number, got {self.statement_timeout!r}")
+
+    def describe(self) -> str:
+        text = " ".join(self.sql.split())
+        return f"query on {self.conn_id}: {text[:80]}{'...' if len(text) > 80 else ''}"
+
+    def functions(self) -> dict[str, Callable[..., Any] | None]:
+        """Return success, failure and selector as callables; imports, so call it off the loop.
+
+        Raises ConfigurationError when a path no longer imports.
+        """
+        return {name: load_callable(path, name) if path else None for name, path in self._paths().items()}
+
+    def _paths(self) -> dict[str, str | None]:
+        return {"success": self.success, "failure": self.failure, "selector": self.selector}
+
+    def judge(
+        self, names: Sequence[str], rows: Sequence[Sequence[Any]], functions: Mapping[str, Callable[..., Any] | None]
+    ) -> Outcome:
+        """Return the outcome for what the query returned, as SqlSensor decides (runs the user's functions)."""
+        if not rows:
+            if self.fail_on_empty:
+                return Failed("no rows returned, and fail_on_empty is set")
+            return NotYet("no rows yet")
+        row = tuple(rows[0])
+        selector, failure, success = functions["selector"], functions["failure"], functions["success"]
+        condition = selector(row) if selector is not None else row[0]
+        shown = f"{jsonable(condition)!r:.{QUOTED_CHARS}}"
+        # A wide row (a large text cell) must not ride along whole in every report: capped as a condition's value.
+        detail = {"row": capped(jsonable(dict(zip(names, row, strict=False))), MAX_CONDITION_VALUE_CHARS)}
+        if failure is not None and failure(condition):
+            return Failed(f"failure criteria met: {self.failure}({shown}) returned True", detail=detail)
+        passed = success(condition) if success is not None else bool(condition)
+        if passed:
+            return Met(jsonable(condition), detail=detail)
+        judged = f"{self.success}({shown}) returned {passed!r}" if success is not None else f"the first cell is {shown}"
+        return NotYet(f"not met: {judged}", detail=detail)
+
+    async def look(self, session: DatabaseSession) -> Outcome:
+        """Run the query once through ``session`` and judge it; raises what the session raises."""
+        timeout = None if self.statement_timeout is None else self.statement_timeout * SERVER_SHARE
+        names, rows = await session.fetch(
+            self.sql, self.parameters, read_only=self.read_only, statement_timeout=timeout
+        )
+        return await asyncio.to_thread(self._judge_in_thread, names, rows[:1])
+
+    def _judge_in_thread(self, names: Sequence[str], rows: Sequence[Sequence[Any]]) -> Outcome:
+        return self.judge(names, rows, self.functions())
+
+    def _session(self, resources: contextlib.AsyncExitStack) -> DatabaseSession:
+        # A query's answer can depend on any row, so every notification on the channel wakes it.
+        return DatabaseSession(
+            self.conn_id,
+            resources,
+            accepted=SUPPORTED_TYPES,
+            database=self.database,
+            channel=self.listen_channel,
+            keys=EVERY_NOTIFICATION,
+        )
+
+    async def check(self) -> Outcome:
+        async with contextlib.AsyncExitStack() as resources:
+            return await self.look(self._session(resources))
+
+    @contextlib.asynccontextmanager
+    async def opened(self) -> AsyncIterator[Probe]:
+        async with contextlib.AsyncExitStack() as resources:
+            session = self._session(resources)
+
+            async def look() -> Outcome:
+                return await self.look(session)
+
+            yield Probe(check=look, wakeup=session.wakeup)
+
+
+@dataclass(frozen=True, kw_only=True)
+class LocalSqlQueryCheck(SqlQueryCheck):
+    """A SqlQueryCheck whose functions are any callables: poke mode only, never sent to the triggerer."""
+
+    kind: ClassVar[str] = ""  # not a kind of its own: it never travels
+    local: Mapping[str, Callable[..., Any] | None] = field(default_factory=dict, hash=False, compare=False)
+
+    def functions(self) -> dict[str, Callable[..., Any] | None]:
+        return {name: self.local.get(name) for name in self._paths()}
+
+    def to_dict(self) -> dict[str, Any]:
+        raise TypeError(f"{self.describe()} runs in poke mode only and cannot be sent to the triggerer")
