@@ -34,10 +34,9 @@ from triggers.settle import DEFAULT_SETTLE, valid_settle
 
 T = TypeVar("T")
 
-#: The trigger ends the wait itself at ``timeout`` (its absolute deadline) with a report; Airflow's
-#: own deferral timeout is set this much later as a backstop for a trigger that cannot report.
-#: Set to the same instant, the two raced, and when Airflow won the task failed with "Trigger
-#: timeout": no report XCom, no reason. 15 s is the scheduler's default check interval.
+#: The trigger ends the wait at ``timeout`` (its absolute deadline) with a report; Airflow's deferral
+#: timeout comes this much later as a backstop. At the same instant the two raced, and when Airflow
+#: won the task failed with no report and no reason. 15 s is the scheduler's default check interval.
 TIMEOUT_BACKSTOP_GRACE = 15.0
 
 #: Seconds one check may take by default. Above the HTTP sensor's 30 s request timeout and the

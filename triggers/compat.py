@@ -66,10 +66,13 @@ else:
     except ImportError:  # 3.1, 3.2
 
         async def amask_secret(secret: Any, name: str | None = None) -> None:
-            """Mask ``secret`` in this process's logs (3.1 and 3.2 have no async variant)."""
+            """Mask ``secret`` in this process's logs (3.1 and 3.2 have no async variant).
+
+            The sync form may talk to the supervisor with a blocking send: it runs off the loop.
+            """
             from airflow.sdk.log import mask_secret
 
-            mask_secret(secret, name)
+            await asyncio.to_thread(mask_secret, secret, name)
 
 
 def _in_a_task_worker() -> bool:
