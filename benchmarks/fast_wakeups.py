@@ -101,6 +101,7 @@ class WakeRun:
     """What one DAG run of fast wake-ups showed."""
 
     dag_id: str
+    run_state: str
     sensors: int
     states: dict[str, int]
     mismatches: int
@@ -121,10 +122,11 @@ def run_once(stack: AirflowStack, api: WakeApi, sensors: int, dag_id: str = DAG_
     mismatches_before = log.read_text(errors="replace").count(MISMATCH)
     began = time.monotonic()
     run_id = stack.trigger_dag(dag_id)
-    stack.wait_for_run(dag_id, run_id, timeout=300 + sensors * 6)
+    run_state = stack.wait_for_run(dag_id, run_id, timeout=300 + sensors * 6)
     states = Counter(str(s) for s in stack.task_states(dag_id, run_id).values())
     return WakeRun(
         dag_id=dag_id,
+        run_state=run_state,
         sensors=sensors,
         states=dict(states),
         mismatches=log.read_text(errors="replace").count(MISMATCH) - mismatches_before,
@@ -162,7 +164,8 @@ def run(sensors: int, runs: int, *, sqlite: bool = False, compare: bool = True) 
                 result = run_once(stack, api, sensors, dag_id)
                 lags = result.exit_read_lags or (0.0,)
                 print(
-                    f"[fast_wakeups] {dag_id} run {number}: {result.sensors} sensors, states {result.states},"
+                    f"[fast_wakeups] {dag_id} run {number} {result.run_state}: {result.sensors} sensors,"
+                    f" states {result.states},"
                     f" {result.mismatches} state mismatches, {result.deferred_first} met by their trigger,"
                     f" {result.seconds:.0f} s; deferral -> scheduler read the worker's exit, s:"
                     f" p50 {percentile(lags, 0.5):.1f} p90 {percentile(lags, 0.9):.1f} max {max(lags):.1f}",
