@@ -141,10 +141,12 @@ class AirflowClient:
         return run
 
     def task_states(self, dag_id: str, run_id: str) -> dict[str, str | None]:
-        """Return {task_id: state} for every task instance of the run (map index ignored)."""
-        path = f"/dags/{_q(dag_id)}/dagRuns/{_q(run_id)}/taskInstances"
-        tis = self.request("GET", path, params={"limit": 1000}).json()["task_instances"]
-        return {ti["task_id"]: ti["state"] for ti in tis}
+        """Return {task_id: state} for every task instance of the run, paging by 100 (the API's cap)."""
+        path, states, offset = f"/dags/{_q(dag_id)}/dagRuns/{_q(run_id)}/taskInstances", {}, 0
+        while page := self.request("GET", path, params={"limit": 100, "offset": offset}).json()["task_instances"]:
+            states.update((ti["task_id"], ti["state"]) for ti in page)
+            offset += len(page)
+        return states
 
     def wait_for_run(self, dag_id: str, run_id: str, timeout: float = 300.0) -> str:
         """Wait until the run is success/failed; return that state, raise ``StackTimeout``."""
@@ -242,11 +244,9 @@ class AirflowClient:
         return {k: int(body[k]) for k in POOL_FIELDS}
 
     def own_pool_slots(self, dag_id: str, run_id: str, task_ids: Iterable[str]) -> dict[str, int]:
-        """Return the slot counts of the one pool ``task_ids`` run in; raise ``UnexpectedState`` unless all deferred.
+        """Return the counts of the one pool ``task_ids`` run in (``UnexpectedState`` unless all deferred).
 
-        In a pool of their own (``pool=`` in the DAG), ``running_slots == 0`` and ``deferred_slots ==
-        len(task_ids)`` say these task instances hold no worker slot, whatever other tasks do meanwhile.
-        """
+        In a pool of their own, running 0 and deferred ``len(task_ids)`` say they hold no worker slot."""
         tasks, pools = list(task_ids), set()
         for task_id in tasks:
             ti = self.task_instance(dag_id, run_id, task_id)

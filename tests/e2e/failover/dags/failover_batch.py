@@ -29,7 +29,7 @@ from triggers.http import HttpCheck
 BASE = os.environ.get("FAILOVER_E2E_DIR", "/tmp/failover-e2e")
 CONN = "failover_http"
 TIMEOUT = 240
-DEADLINE = 70
+DEADLINE = 150  # tests/e2e/failover/test_triggerer_failover.py kills triggerer 1 before it
 POLL = 2
 MET_SENSORS = ("wait_order", "wait_api", "wait_sources", "wait_file", "wait_partner")
 
