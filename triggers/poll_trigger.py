@@ -23,7 +23,7 @@ import time
 from collections.abc import AsyncIterator, Mapping, Sequence
 from typing import Any, ClassVar
 
-from airflow.triggers.base import BaseTrigger, TriggerEvent
+from airflow.triggers.base import BaseTaskEndEvent, BaseTrigger, TriggerEvent
 
 from triggers.breaker import CircuitBreaker, validate_breaker
 from triggers.cadence import Cadence, require_positive
@@ -200,8 +200,11 @@ class PollTrigger(BaseTrigger):
             yield TriggerEvent(Report("failed", reason=self.problem, started_at=now, finished_at=now).to_event())
             return
         report = await self.wait()
-        await hold_until_settled(self.deferred_at, self.settle, not_after=self.deadline)
-        yield event_for(report, self.end_states, self.log)
+        event = event_for(report, self.end_states, self.log)
+        if not isinstance(event, BaseTaskEndEvent):
+            # only a resume on a worker can lose the defer-resume race (see triggers.settle)
+            await hold_until_settled(self.deferred_at, self.settle, not_after=self.deadline)
+        yield event
 
     async def wait(self) -> Report:
         """Run the wait to its end and return its report; concrete triggers may add to it."""

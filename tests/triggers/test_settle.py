@@ -4,6 +4,7 @@ import asyncio
 import time
 
 import pytest
+from airflow.triggers.base import BaseTaskEndEvent
 
 from tests.support.checks import script
 from tests.support.fake_time import FakeTime
@@ -115,3 +116,16 @@ def test_unusable_settle_kwargs_build_a_trigger_that_fails_naming_them(kwargs) -
     assert trigger.problem is not None
     assert "argument 'settle'" in trigger.problem
     assert "settle and deferred_at" in trigger.problem
+
+
+async def test_an_event_that_ends_the_task_in_the_triggerer_is_not_held() -> None:
+    # No worker resumes, so there is no race to lose: a TaskSuccessEvent goes at once.
+    trigger = PollTrigger(
+        check=script("settle-task-end", Met({"id": 1})).to_dict(),
+        cadence=Fixed(1).to_dict(),
+        deferred_at=time.time(),
+        settle=60,
+        end_states={"met": "success"},
+    )
+    event = await asyncio.wait_for(anext(trigger.run()), 10)  # held to settle, it would take 60 s
+    assert isinstance(event, BaseTaskEndEvent)
