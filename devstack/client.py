@@ -82,6 +82,8 @@ class AirflowClient:
         if self.http.get("/dags", params={"limit": 1}).status_code != 401:
             return
         response = self.http.get(f"{self.base_url}/auth/token")
+        if response.status_code == 403:
+            return  # a stack with real users (all_admins off): its test logs in with a password itself
         if response.status_code != 201:
             raise ApiError(response)
         self.http.headers["Authorization"] = f"Bearer {response.json()['access_token']}"
