@@ -14,7 +14,10 @@ DAGS = Path(__file__).resolve().parents[2] / "dags"
 # distribution is installed) and the DAGs folder (as the dag-processor puts it): no repo root.
 PROBE = """
 import importlib.util, json, sys
-from airflow.dag_processing.dagbag import DagBag
+try:
+    from airflow.dag_processing.dagbag import DagBag
+except ImportError:  # Airflow 3.1
+    from airflow.models.dagbag import DagBag
 repo_only = [m for m in ("sandbox", "devstack", "tests") if importlib.util.find_spec(m) is not None]
 bag = DagBag(dag_folder=sys.argv[1])
 print(json.dumps({"repo_only": repo_only, "errors": {k: str(v)[-300:] for k, v in bag.import_errors.items()},

@@ -14,6 +14,11 @@ from dashboard.page import render
 from dashboard.queries import Filters, finished_waits, live_waits
 from tests.support.metadata import SeededWait, insert_finished, report
 
+pytestmark = pytest.mark.airflow_min(
+    "3.3", reason="the dashboard is built on Airflow 3.3's UI plugin, auth and metadata APIs"
+)
+
+
 T0 = 1_800_000_000.0
 
 

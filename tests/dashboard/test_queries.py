@@ -9,6 +9,11 @@ from dashboard.queries import Filters, finished_waits, live_waits, sensor_kinds
 from tests.support.metadata import SeededWait, insert_deferred, insert_finished, report
 from triggers.progress import Snapshot
 
+pytestmark = pytest.mark.airflow_min(
+    "3.3", reason="the dashboard is built on Airflow 3.3's UI plugin, auth and metadata APIs"
+)
+
+
 T0 = 1_800_000_000.0
 
 

@@ -7,13 +7,13 @@ from types import SimpleNamespace
 from typing import Any
 
 import pytest
-from airflow.sdk.exceptions import TaskDeferred
 
 from sensors import AdaptiveFileSensor, FileArrivalSensor, MultiSourceReadinessSensor, OrderStatusSensor
 from sensors.base import DeferrableSensor
 from sensors.ending import end_states, is_dag_test
 from tests.support.checks import script
 from tests.support.sensors import ScriptedSensor, context
+from triggers.compat import TaskDeferred
 from triggers.errors import ConfigurationError
 from triggers.outcomes import NotYet
 from triggers.report import Report

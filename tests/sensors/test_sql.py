@@ -6,12 +6,12 @@ from datetime import timedelta
 
 import pytest
 from airflow.providers.common.sql.sensors.sql import SqlSensor
-from airflow.sdk.exceptions import TaskDeferred
 
 from sensors.base import TIMEOUT_BACKSTOP_GRACE
 from sensors.sql import DeferrableSqlSensor
 from tests.support.sensors import context
 from tests.triggers.sql.conditions import at_least_three
+from triggers.compat import TaskDeferred
 from triggers.errors import ConfigurationError
 from triggers.sql import LocalSqlQueryCheck, SqlQueryTrigger
 

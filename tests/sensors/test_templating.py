@@ -11,7 +11,6 @@ from typing import Any
 import pytest
 from airflow.providers.standard.operators.empty import EmptyOperator
 from airflow.sdk import DAG
-from airflow.sdk.exceptions import AirflowFailException, TaskDeferred
 
 from sandbox.ecommerce_db import write_orders
 from sensors import (
@@ -25,6 +24,7 @@ from sensors.base import DeferrableSensor
 from sensors.templating import is_template, stand_in, whole_numbers
 from tests.support.sensors import TaskInstanceStub, context
 from tests.support.variables import Variables
+from triggers.compat import AirflowFailException, TaskDeferred
 from triggers.errors import ConfigurationError
 from triggers.gather import CallableCheck, JsonDateCheck
 

@@ -92,7 +92,7 @@ class EventWatcher:
     source_kwargs: ClassVar[tuple[str, ...]] = ()
     memory: Memory
     log: Any  # from BaseEventTrigger (LoggingMixin)
-    asset_state_store: Any  # injected by the triggerer before run()
+    asset_state_store: Any = None  # injected by Airflow 3.3+'s triggerer before run(); 3.1 has none
 
     def __init__(self, kwargs: Mapping[str, Any]) -> None:
         super().__init__()

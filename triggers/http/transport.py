@@ -18,8 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import unquote, urlsplit, urlunsplit
 
-from airflow.sdk.log import amask_secret
-
+from triggers.compat import amask_secret
 from triggers.errors import ConfigurationError, PermanentError
 from triggers.http.options import TRANSPORT_OPTIONS, validate_transport_options
 

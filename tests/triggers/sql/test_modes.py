@@ -7,12 +7,12 @@ import time
 from typing import Any
 
 import pytest
-from airflow.sdk.exceptions import AirflowFailException, AirflowSensorTimeout, TaskDeferred
 
 from sensors.sql import DeferrableSqlSensor
 from tests.support.sensors import context
 from tests.triggers.sql.conditions import at_least_three, negative
 from tests.triggers.sql.databases import CONN_ID, Database
+from triggers.compat import AirflowFailException, AirflowSensorTimeout, TaskDeferred
 from triggers.report import Report
 
 SCENARIOS = [
