@@ -23,8 +23,8 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from benchmarks.measure import markdown
-from dashboard.page import render
-from dashboard.queries import Filters, adaptive_histories, finished_waits, live_waits, sensor_kinds
+from dashboard.page import build_page
+from dashboard.queries import Filters
 from tests.support.metadata import SeededWait, insert_deferred, insert_finished, metadata_engine, report
 from triggers.progress import Snapshot
 
@@ -81,24 +81,10 @@ def time_page(engine: Engine, dags: set[str], repeats: int) -> tuple[list[float]
     for _ in range(repeats):
         began, began_cpu = time.perf_counter(), time.process_time()
         with Session(engine) as session:
-            live = live_waits(session, dags, Filters())
-            history = finished_waits(session, dags, Filters())
-            kinds = sensor_kinds(session, dags)
-            adaptive = {(w.task.dag_id, w.task.task_id) for w in history if w.task.kind == "AdaptiveFileSensor"}
-            learned = adaptive_histories(session, adaptive)
-        html = render(
-            live=live,
-            history=history,
-            filters=Filters(),
-            dag_ids=sorted(dags),
-            kinds=kinds,
-            now=T0,
-            elapsed_ms=0.0,
-            learned=learned,
-        )
+            html, rows = build_page(session, dags, Filters(), now=T0)
         took.append(time.perf_counter() - began)
         cpu.append(time.process_time() - began_cpu)
-        rows, size = len(history), len(html.encode())
+        size = len(html.encode())
     return took, cpu, rows, size
 
 

@@ -22,8 +22,8 @@ from fastapi.security import HTTPAuthorizationCredentials
 from sqlalchemy.orm import Session
 
 from dashboard.model import TaskRef
-from dashboard.page import render
-from dashboard.queries import Filters, adaptive_histories, finished_waits, live_waits, sensor_kinds
+from dashboard.page import build_page
+from dashboard.queries import Filters, finished_waits, live_waits
 
 
 def _session() -> Iterator[Session]:
@@ -81,23 +81,7 @@ def create_app() -> FastAPI:
         if user is None:
             back = request.url.path + (f"?{request.url.query}" if request.url.query else "")
             return RedirectResponse(f"/auth/login?next={quote(back, safe='')}", status_code=307)
-        began = time.monotonic()
-        dags = readable_dags(user, session)
-        live = live_waits(session, dags, filters)
-        history = finished_waits(session, dags, filters)
-        kinds = sensor_kinds(session, dags)
-        adaptive = {(w.task.dag_id, w.task.task_id) for w in history if w.task.kind == "AdaptiveFileSensor"}
-        learned = adaptive_histories(session, adaptive)
-        html = render(
-            live=live,
-            history=history,
-            filters=filters,
-            dag_ids=sorted(dags),
-            kinds=kinds,
-            now=time.time(),
-            elapsed_ms=(time.monotonic() - began) * 1000,
-            learned=learned,
-        )
+        html, _ = build_page(session, readable_dags(user, session), filters)
         return HTMLResponse(html, headers={"Cache-Control": "no-store"})
 
     @app.get("/api/now")

@@ -7,9 +7,11 @@ from collections.abc import Mapping, Sequence
 from html import escape
 from urllib.parse import urlencode
 
+from sqlalchemy.orm import Session
+
 from dashboard.charts import attempt_timeline, interval_chart, interval_points
 from dashboard.model import FinishedWait, LiveWait, TaskRef, summarise
-from dashboard.queries import Filters
+from dashboard.queries import Filters, adaptive_histories, finished_waits, live_waits, sensor_kinds
 from triggers.adaptive.store import SensorHistory
 
 OUTCOMES = ("met", "failed", "timeout", "not_yet")
@@ -197,3 +199,25 @@ def render(
         f'<p class="empty">Queried in {elapsed_ms:.0f} ms. JSON: <a href="api/history?{escape(query)}">history</a>, '
         f'<a href="api/now?{escape(query)}">now</a>.</p></body></html>'
     )
+
+
+def build_page(session: Session, dags: set[str], filters: Filters, *, now: float | None = None) -> tuple[str, int]:
+    """Query what ``dags`` show under ``filters`` and render the page; return its HTML and history rows.
+
+    The page states how long its queries and rendering took (``now`` fixes the clock, for tests).
+    """
+    began = time.monotonic()
+    live = live_waits(session, dags, filters)
+    history = finished_waits(session, dags, filters)
+    adaptive = {(w.task.dag_id, w.task.task_id) for w in history if w.task.kind == "AdaptiveFileSensor"}
+    html = render(
+        live=live,
+        history=history,
+        filters=filters,
+        dag_ids=sorted(dags),
+        kinds=sensor_kinds(session, dags),
+        now=time.time() if now is None else now,
+        elapsed_ms=(time.monotonic() - began) * 1000,
+        learned=adaptive_histories(session, adaptive),
+    )
+    return html, len(history)
