@@ -225,6 +225,10 @@ def publisher_for(
     ti_id = getattr(ti, "id", None)
     if ti is None or ti_id is None:
         return None
+    if sink is None and not _concurrent_comms():
+        # Airflow 3.1's triggerer comms fail on concurrent requests ("Response read out of order",
+        # then "Trigger runner failed": seen in this project's 3.1.8 e2e); the dashboard needs 3.3.
+        return None
     check = trigger.check
     snapshot = Snapshot(
         dag_id=str(ti.dag_id),
@@ -237,3 +241,12 @@ def publisher_for(
         started_at=time.time(),
     )
     return ProgressPublisher(progress_key(ti_id), snapshot, sink or SupervisorVariables(), breaker=breaker)
+
+
+def _concurrent_comms() -> bool:
+    """Return True when the triggerer's supervisor comms take concurrent async requests (Airflow 3.3+)."""
+    try:
+        from airflow.sdk.log import amask_secret  # noqa: F401  # first released beside the concurrent-safe comms
+    except ImportError:
+        return False
+    return True
