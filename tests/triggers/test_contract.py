@@ -49,7 +49,7 @@ def test_constructor_rejects_an_unknown_keyword(trigger_class, tmp_path) -> None
 
 @pytest.mark.parametrize("trigger_class", CLASSES)
 def test_run_never_blocks_the_event_loop(trigger_class, tmp_path) -> None:
-    assert_never_blocks(trigger_class(**SAMPLES[trigger_class](tmp_path)))
+    assert_never_blocks(lambda: trigger_class(**SAMPLES[trigger_class](tmp_path)))
 
 
 @pytest.mark.parametrize("trigger_class", CLASSES)

@@ -38,7 +38,7 @@ def test_catches_a_trigger_with_a_kwargs_catch_all() -> None:
 
 def test_catches_a_trigger_that_blocks_the_loop() -> None:
     with pytest.raises(AssertionError, match="blocked the event loop"):
-        assert_never_blocks(PollTrigger(**common(check=BlockingCheck(0.1).to_dict())))
+        assert_never_blocks(lambda: PollTrigger(**common(check=BlockingCheck(0.1).to_dict())))
 
 
 def test_catches_kwargs_that_do_not_survive_json() -> None:

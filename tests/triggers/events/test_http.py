@@ -16,9 +16,9 @@ DOWN = Reply(503, body="maintenance")
 
 
 def watcher(server: LoopbackServer, store: AssetStateStoreFake, confirmations: int = 2) -> HealthEventTrigger:
-    check = HttpCheck(server.url("/health"), request_timeout=2, connect_timeout=1)
+    check = HttpCheck(server.url("/health"), request_timeout=10, connect_timeout=5)
     trigger = HealthEventTrigger(
-        check=check.to_dict(), interval=0.05, confirmations=confirmations, remember_after=0.05, attempt_timeout=2
+        check=check.to_dict(), interval=0.05, confirmations=confirmations, remember_after=0.05, attempt_timeout=10
     )
     trigger.asset_state_store = store
     return trigger

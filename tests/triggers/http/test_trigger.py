@@ -164,4 +164,4 @@ def test_a_blocking_response_check_runs_off_the_loop(http_server) -> None:
     check = HttpCheck(
         url=http_server.url("/api/health"), response_check="tests.triggers.http.response_checks.slow_but_healthy"
     )
-    assert_never_blocks(HttpHealthTrigger(check=check.to_dict(), cadence=Fixed(0.05).to_dict()))
+    assert_never_blocks(lambda: HttpHealthTrigger(check=check.to_dict(), cadence=Fixed(0.05).to_dict()))
