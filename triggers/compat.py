@@ -7,11 +7,11 @@ what 3.1 and 3.2 ship:
 - the task exceptions: ``airflow.sdk.exceptions`` (3.3), else ``airflow.exceptions``, which is where
   3.1's task runner catches them (in 3.3 both paths name the same classes);
 - ``Stats``: ``airflow.sdk.observability.stats`` (3.3), else ``airflow.stats``;
-- ``amask_secret``: ``airflow.sdk.log`` (3.3), else the sync ``mask_secret``, which masks in this
-  process and, inside an event loop, cannot reach the supervisor anyway (its failure is
-  suppressed, and it returns at once: no blocking call on the loop);
+- ``amask_secret``: ``airflow.sdk.log`` (3.3), else the sync ``mask_secret`` through :func:`call_sdk`;
 - :func:`aget_connection`: ``BaseHook.aget_connection`` works in 3.1's triggerer but not in its
-  workers, whose channel to the supervisor has no async send (Airflow reports "not defined").
+  workers, whose channel to the supervisor has no async send (Airflow reports "not defined");
+- :func:`call_sdk` runs a sync SDK call (``Variable.get``, ``mask_secret``) off the loop the way
+  3.1's triggerer can serve it.
 
 Needs nothing newer than 3.1: ``airflow.sdk.log.mask_secret``,
 ``airflow.sdk._shared.secrets_masker.redact`` and the task end events (``TaskSuccessEvent`` with
@@ -24,9 +24,14 @@ and keeps a 3.1 path.
 from __future__ import annotations
 
 import asyncio
-from typing import TYPE_CHECKING, Any
+import threading
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from airflow.sdk import BaseHook, Connection
+from asgiref.sync import sync_to_async
+
+T = TypeVar("T")
 
 if TYPE_CHECKING:
     from airflow.sdk.exceptions import (
@@ -66,13 +71,35 @@ else:
     except ImportError:  # 3.1, 3.2
 
         async def amask_secret(secret: Any, name: str | None = None) -> None:
-            """Mask ``secret`` in this process's logs (3.1 and 3.2 have no async variant).
-
-            The sync form may talk to the supervisor with a blocking send: it runs off the loop.
-            """
+            """Mask ``secret`` here and in the supervisor (3.1 and 3.2 have no async variant)."""
             from airflow.sdk.log import mask_secret
 
-            await asyncio.to_thread(mask_secret, secret, name)
+            await call_sdk(mask_secret, secret, name)
+
+
+async def call_sdk(fn: Callable[..., T], *args: Any) -> T:
+    """Return ``fn(*args)``, a sync Task SDK call that may talk to the supervisor, run off the loop.
+
+    Through asgiref's ``sync_to_async``, not ``asyncio.to_thread``: 3.1's triggerer serves a sync
+    call with ``async_to_sync``, which finds the triggerer's loop only from a ``sync_to_async``
+    thread; from any other thread it starts a second loop that reads the supervisor's channel
+    beside the first ("Response read out of order", and the trigger runner stops). Not
+    thread-sensitive: asgiref's one shared thread does not survive a fork (a task process is
+    one). In a worker, whose 3.1 channel has no lock, calls go one at a time. A cancelled caller
+    stops waiting; the call ends in its thread.
+    """
+    call: Callable[..., Awaitable[T]] = sync_to_async(_one_at_a_time, thread_sensitive=False)
+    return await call(fn, *args)
+
+
+_WORKER_CHANNEL = threading.Lock()
+
+
+def _one_at_a_time(fn: Callable[..., T], *args: Any) -> T:
+    if not _in_a_task_worker():
+        return fn(*args)
+    with _WORKER_CHANNEL:
+        return fn(*args)
 
 
 def _in_a_task_worker() -> bool:
@@ -87,12 +114,14 @@ def _in_a_task_worker() -> bool:
 async def aget_connection(conn_id: str) -> Connection:
     """Return Airflow connection ``conn_id``, in the triggerer or a worker; raise ``AirflowNotFoundException``."""
     try:
-        return await BaseHook.aget_connection(conn_id)
+        # Shielded: on 3.1 a request cancelled between its write and its reply leaves the reply
+        # for the next request to read, which then fails "out of order" and stops the runner.
+        return await asyncio.shield(BaseHook.aget_connection(conn_id))
     except AirflowNotFoundException:
         if not _in_a_task_worker():
             raise
     # A 3.1 or 3.2 worker: its async lookup cannot reach the supervisor; the sync one can, off this loop.
-    return await asyncio.to_thread(BaseHook.get_connection, conn_id)
+    return await call_sdk(BaseHook.get_connection, conn_id)
 
 
 __all__ = [
@@ -104,4 +133,5 @@ __all__ = [
     "TaskDeferred",
     "aget_connection",
     "amask_secret",
+    "call_sdk",
 ]

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 
 from triggers.adaptive.store import HistoryStore, SensorHistory
+from triggers.compat import call_sdk
 from triggers.history import Attempt
 from triggers.outcomes import Outcome
 from triggers.shared import cancel_and_wait
@@ -33,7 +34,7 @@ class Checkpoint:
         while self._queued:
             batch, self._queued = tuple(self._queued), []
             # Variable I/O goes through the triggerer's supervisor: off the loop, never failing the wait
-            await asyncio.to_thread(self.store.save, SensorHistory(attempts=batch))
+            await call_sdk(self.store.save, SensorHistory(attempts=batch))
 
     async def drain(self) -> None:
         """Wait for the queued attempts to be written."""

@@ -22,6 +22,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 from triggers.cadence import Cadence
+from triggers.compat import call_sdk
 from triggers.history import Attempt
 from triggers.prober import Log
 
@@ -48,13 +49,12 @@ def parse_override(raw: Any) -> float | None:
 async def read_variable(key: str) -> str | None:
     """Return the Variable's raw value, or None when it does not exist.
 
-    ``Variable.get`` is sync. In a triggerer it reaches the supervisor through the loop (from a
-    worker thread it bridges with ``run_coroutine_threadsafe``), and secrets backends it consults
-    may do blocking I/O, so it runs in a thread to keep the event loop free.
+    ``Variable.get`` is sync: it reaches the supervisor, and secrets backends it consults may do
+    blocking I/O, so it runs off the loop through :func:`triggers.compat.call_sdk`.
     """
     from airflow.sdk import Variable
 
-    value = await asyncio.to_thread(Variable.get, key, None)
+    value = await call_sdk(Variable.get, key, None)
     return None if value is None else str(value)
 
 

@@ -19,11 +19,12 @@ JSON value a watcher needs beyond keys (the HTTP watcher's last announced health
 
 from __future__ import annotations
 
-import asyncio
 import json
 import time
 from collections.abc import Callable
 from typing import Any, Protocol
+
+from triggers.compat import call_sdk
 
 #: The asset state store key (and the Variable value) that holds a watcher's memory.
 STATE_KEY = "deferrable_sensors.emitted"
@@ -71,13 +72,13 @@ class VariableStateStore:
     async def read(self) -> Any:
         from airflow.sdk import Variable
 
-        raw = await asyncio.to_thread(Variable.get, self.key, None)
+        raw = await call_sdk(Variable.get, self.key, None)
         return None if raw is None else json.loads(raw)
 
     async def write(self, value: Any) -> None:
         from airflow.sdk import Variable
 
-        await asyncio.to_thread(Variable.set, self.key, json.dumps(value, separators=(",", ":")))
+        await call_sdk(Variable.set, self.key, json.dumps(value, separators=(",", ":")))
 
 
 class PreferredStore:
