@@ -2,10 +2,9 @@
 
 The interval follows the seed's rule (:class:`~triggers.adaptive.rule.Adaptive`) or, with
 ``cadence="learned"``, the arrival times of earlier runs (:class:`~triggers.adaptive.learned.Learned`).
-What it learns lives in one Airflow Variable (:mod:`triggers.adaptive.store`): the worker loads it
-before the wait and saves it when the wait ends; the trigger only reads it from its kwargs. An
-operator can force the interval while the sensor waits by setting the override Variable to a
-number of seconds (:mod:`triggers.adaptive.override`). Files are judged by
+What it learns lives in one Airflow Variable (:mod:`triggers.adaptive.store`), loaded by the worker
+before the wait and saved when it ends. The override Variable, set to a number of seconds, forces
+the interval while the sensor waits (:mod:`triggers.adaptive.override`). Files are judged by
 :class:`~triggers.files.FileCheck`, with the shared inotify watcher waking the wait early.
 """
 
@@ -20,8 +19,8 @@ from typing import Any, ClassVar, Literal
 
 from airflow.sdk import PokeReturnValue
 
-from sensors.base import run_sync
 from sensors.file_arrival import FileArrivalSensor
+from sensors.poke_state import run_sync
 from triggers.adaptive import Adaptive, AdaptiveIntervalTrigger, Learned, LiveOverride, Overridden
 from triggers.adaptive.performance import Performance, emit_gauges, summarize
 from triggers.adaptive.rule import last_interval
@@ -53,8 +52,7 @@ class AdaptiveFileSensor(FileArrivalSensor):
     :param history_key: Variable key of the history; default ``adaptive_file_sensor.<dag_id>.<task_id>``.
         Tasks waiting on the same partner may share one. Templated, as are ``override_variable``,
         ``filepath`` and ``marker_suffix``.
-    :param cadence: ``"adaptive"`` (the seed's rule) or ``"learned"`` (from past arrival times,
-        offsets from the run's logical date).
+    :param cadence: ``"adaptive"`` (the seed's rule) or ``"learned"`` (from past arrival times).
 
     Takes :class:`~sensors.file_arrival.FileArrivalSensor`'s file arguments (``max_age``,
     ``min_size``, ``stable_for``, ``marker_suffix``, ``watch``) and the base sensor's, except
@@ -201,6 +199,8 @@ class AdaptiveFileSensor(FileArrivalSensor):
                 self._live = LiveOverride(self.override_key(), self.log)
             run_sync(self._live.refresh())
             self.poke_interval = self._decide_interval()
+            if self._poking is not None:  # the adaptive rule paces pokes, not the base's cadence
+                self._poking.interval = max(self.poke_interval, self._poking.state.until_probe())
         return result
 
     def on_report(self, context: Any, report: Report) -> None:

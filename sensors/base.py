@@ -8,19 +8,18 @@ XCom) or the right Airflow exception.
 
 from __future__ import annotations
 
-import asyncio
-import concurrent.futures
 import time
-from collections.abc import Coroutine, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from datetime import timedelta
-from typing import Any, ClassVar, NoReturn, TypeVar
+from typing import Any, ClassVar, NoReturn
 
 from airflow.sdk import BaseSensorOperator, PokeReturnValue
 
 from sensors.defaults import default_deferrable
 from sensors.ending import end_states, start_trigger_args
+from sensors.poke_state import Pokes, airflow_backoff, run_sync
 from sensors.templating import standing_in, whole_numbers
-from triggers.breaker import CircuitBreaker, validate_breaker
+from triggers.breaker import validate_breaker
 from triggers.cadence import Backoff, Cadence, require_positive
 from triggers.checks import Check
 from triggers.compat import AirflowFailException, AirflowSensorTimeout, AirflowSkipException
@@ -32,8 +31,6 @@ from triggers.report import REPORT_XCOM_KEY as REPORT_XCOM_KEY  # its public hom
 from triggers.report import Report
 from triggers.settle import DEFAULT_SETTLE, valid_settle
 
-T = TypeVar("T")
-
 #: The trigger ends the wait at ``timeout`` (its absolute deadline) with a report; Airflow's deferral
 #: timeout comes this much later as a backstop. At the same instant the two raced, and when Airflow
 #: won the task failed with no report and no reason. 15 s is the scheduler's default check interval.
@@ -44,16 +41,6 @@ TIMEOUT_BACKSTOP_GRACE = 15.0
 #: not cut; short enough that a hung mount or function costs a minute per attempt, not the whole
 #: wait. Every attempt is also cut at the sensor's deadline, whatever this says.
 DEFAULT_ATTEMPT_TIMEOUT = 60.0
-
-
-def run_sync(coroutine: Coroutine[Any, Any, T]) -> T:
-    """Run ``coroutine`` to completion from sync code, even when this thread runs a loop already."""
-    try:
-        asyncio.get_running_loop()
-    except RuntimeError:
-        return asyncio.run(coroutine)
-    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
-        return pool.submit(asyncio.run, coroutine).result()
 
 
 class DeferrableSensor(BaseSensorOperator):
@@ -112,6 +99,7 @@ class DeferrableSensor(BaseSensorOperator):
         end_in_triggerer: bool | None = None,
         **kwargs: Any,
     ) -> None:
+        backoff_cap = airflow_backoff(kwargs, backoff_cap)
         interval = kwargs.get("poke_interval")
         if interval is not None and not isinstance(interval, timedelta):
             require_positive(
@@ -140,6 +128,7 @@ class DeferrableSensor(BaseSensorOperator):
         self.backoff_jitter = backoff_jitter
         self.max_attempt_records = max_attempt_records
         self._prober: Prober | None = None
+        self._poking: Pokes | None = None
         self.start_from_trigger = start_from_trigger
         if end_in_triggerer not in (None, True, False):
             raise ConfigurationError("end_in_triggerer", f"must be True, False or None, got {end_in_triggerer!r}")
@@ -211,18 +200,28 @@ class DeferrableSensor(BaseSensorOperator):
     # Poke and reschedule modes ------------------------------------------------------------
 
     def poke(self, context: Any) -> PokeReturnValue:
-        """Check once through the same check the trigger uses; raise AirflowFailException on a final failure."""
-        if self._prober is None:
-            breaker = None
-            if self.failure_threshold is not None:
-                breaker = CircuitBreaker(self.failure_threshold, self.recovery_timeout)
-            self._prober = Prober(self.build_check(), self.attempt_timeout, breaker, self.log)
-        outcome = run_sync(self._prober.once())
+        """Check once with the trigger's check, cadence and breaker (see :mod:`sensors.poke_state`).
+
+        Raises AirflowFailException on a final failure.
+        """
+        if self._poking is None:
+            self._poking = Pokes.for_sensor(self, context)
+            self._prober = self._poking.prober
+        outcome = self._poking.poke(context)
         if isinstance(outcome, Failed):
             raise AirflowFailException(outcome.reason)
         if isinstance(outcome, Met):
             return PokeReturnValue(is_done=True, xcom_value=outcome.value)
         return PokeReturnValue(is_done=False)
+
+    def _get_next_poke_interval(self, started_at: Any, run_duration: Any, poke_count: int) -> float:
+        """Return the interval the last poke decided (cadence, Retry-After, breaker), cut at the timeout.
+
+        As in the trigger, no pause outlives the wait: the poke after it ends the wait on time.
+        """
+        decided = self._poking.interval if self._poking is not None else None
+        interval = float(self.poke_interval) if decided is None else decided
+        return max(min(interval, float(self.timeout) - float(run_duration())), 0.001)
 
     # Deferrable mode -----------------------------------------------------------------------
 

@@ -18,7 +18,8 @@ from typing import Any
 
 from airflow.sdk import PokeReturnValue
 
-from sensors.base import DeferrableSensor, run_sync
+from sensors.base import DeferrableSensor
+from sensors.poke_state import run_sync
 from sensors.templating import StandIn
 from triggers.checks import Check, attempt
 from triggers.errors import ConfigurationError

@@ -17,6 +17,21 @@ from triggers.errors import ConfigurationError
 from triggers.history import Attempt, consecutive_errors
 from triggers.spec import Spec
 
+#: A source's Retry-After is honoured up to this many seconds; a larger one is clamped (the
+#: deadline still applies) so a misconfigured server cannot park a sensor for a day.
+MAX_RETRY_AFTER = 3600.0
+
+
+def next_interval(cadence: Cadence, history: Sequence[Attempt], retry_after: float | None, rng: random.Random) -> float:
+    """Return the delay after the last attempt in ``history``: the cadence's, stretched to a Retry-After.
+
+    One rule for every mode: the trigger's loop and the poke / reschedule sensor both ask it.
+    """
+    delay = cadence.next_delay(history, rng)
+    if retry_after is not None:
+        delay = max(delay, min(retry_after, MAX_RETRY_AFTER))
+    return delay
+
 
 def require_positive(argument: str, value: Any, *, allow_zero: bool = False) -> float:
     """Return ``value`` as a float; raise ConfigurationError naming ``argument`` unless it is > 0."""

@@ -17,16 +17,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from triggers.breaker import CircuitBreaker
-from triggers.cadence import Cadence
+from triggers.cadence import Cadence, next_interval
 from triggers.checks import Check, Probe
 from triggers.history import Attempt
 from triggers.outcomes import Failed, Met, NotYet, Outcome
 from triggers.prober import Log, Prober
 from triggers.report import Report
-
-# A source's Retry-After is honoured up to this many seconds; a larger one is clamped (and the
-# deadline still applies) so a misconfigured server cannot park a sensor for a day.
-MAX_RETRY_AFTER = 3600.0
 
 Observer = Callable[[Attempt, Outcome], None]
 
@@ -111,9 +107,7 @@ class PollLoop:
 
     def _next_delay(self, outcome: NotYet, duration: float) -> float:
         provisional = (*self._records, self._make_attempt(outcome, duration, None))
-        delay = self.cadence.next_delay(provisional, self.rng)
-        if outcome.retry_after is not None:
-            delay = max(delay, min(outcome.retry_after, MAX_RETRY_AFTER))
+        delay = next_interval(self.cadence, provisional, outcome.retry_after, self.rng)
         self._record(outcome, duration, interval=delay)
         self.log.debug("%s: attempt %d not yet; next in %.2fs", self.check.describe(), self._count, delay)
         return delay

@@ -178,3 +178,37 @@ def test_the_first_check_in_the_worker_ends_at_the_sensor_timeout() -> None:
 def test_the_http_sensor_lets_an_attempt_outlast_its_request_timeout(request_timeout, expected) -> None:
     api = APIHealthSensor(task_id="api", endpoint_url="http://127.0.0.1:9/health", request_timeout=request_timeout)
     assert api.attempt_timeout == expected
+
+
+def test_airflows_exponential_backoff_is_refused_at_parse_time_naming_it() -> None:
+    with pytest.raises(ConfigurationError, match=r"exponential_backoff.*backoff_factor"):
+        sensor("never", exponential_backoff=True)
+
+
+@pytest.mark.parametrize("max_wait", [120, timedelta(minutes=2)])
+def test_airflows_max_wait_becomes_the_backoff_cap(max_wait) -> None:
+    waiting = sensor("never", max_wait=max_wait)
+    assert waiting.backoff_cap == 120.0
+    assert waiting.build_cadence().to_dict()["cap"] == 120.0
+
+
+def test_max_wait_and_backoff_cap_together_are_refused() -> None:
+    with pytest.raises(ConfigurationError, match="max_wait"):
+        sensor("never", max_wait=60, backoff_cap=30)
+
+
+def test_poke_mode_paces_the_next_poke_by_the_cadence_not_the_fixed_interval() -> None:
+    script("two errors", NotYet("down", error="HTTP 503"), NotYet("down", error="HTTP 503"), Met(1))
+    waiting = sensor("two errors", poke_interval=10, backoff_jitter=0.0, deferrable=False, mode="poke")
+    assert waiting._get_next_poke_interval(0.0, lambda: 0.0, 1) == 10  # before any poke: poke_interval
+    intervals = []
+    while not waiting.poke(context()).is_done:
+        intervals.append(waiting._get_next_poke_interval(0.0, lambda: 0.0, 1))
+    assert intervals == [20.0, 40.0]
+
+
+def test_no_pause_between_pokes_outlives_the_timeout() -> None:
+    script("errors", NotYet("down", error="HTTP 503"))
+    waiting = sensor("errors", timeout=30, failure_threshold=1, recovery_timeout=3600, deferrable=False)
+    waiting.poke(context())  # the breaker opens: an hour to its probe
+    assert waiting._get_next_poke_interval(0.0, lambda: 20.0, 1) == pytest.approx(10.0)

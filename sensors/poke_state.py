@@ -1,0 +1,196 @@
+"""What poke and reschedule mode remember between pokes: the attempts the cadence reads, and the breaker.
+
+A deferred wait keeps both in its trigger's loop. Poke mode keeps them on the operator across
+pokes. Reschedule mode runs each poke in a new worker process with a new operator, so they are
+saved after every poke in Airflow 3.3's task state store (``context["task_state_store"]``),
+which workers reach through their supervisor and which is scoped to this task instance: a retry
+(a new task instance) starts afresh, as a new deferral does. Airflow 3.1 and 3.2 have no task
+state store; there each reschedule starts with no backoff and a closed breaker, and the sensor
+says so in its log.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import random
+import time
+from collections.abc import Coroutine
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any, TypeVar
+
+from triggers.breaker import CircuitBreaker
+from triggers.cadence import Cadence, next_interval, require_positive
+from triggers.checks import Check
+from triggers.errors import ConfigurationError
+from triggers.history import Attempt
+from triggers.outcomes import Failed, Met, NotYet, Outcome
+from triggers.prober import MAX_TRANSITIONS, Prober
+
+T = TypeVar("T")
+
+#: The task state store key; one per task instance, so no sensor-specific part is needed.
+STATE_KEY = "airflow_deferrable_sensors.poke_state"
+VERSION = 1
+
+
+@dataclass
+class PokeState:
+    """The attempts so far (newest last, at most ``limit``), the breaker and its transitions."""
+
+    limit: int
+    breaker: CircuitBreaker | None
+    records: list[Attempt] = field(default_factory=list)
+    transitions: list[dict[str, Any]] = field(default_factory=list)
+
+    def after(self, outcome: Outcome, duration: float, cadence: Cadence, rng: random.Random) -> float:
+        """Record one attempt and return the seconds until the next poke.
+
+        The interval is the trigger's (:func:`triggers.cadence.next_interval` over the same
+        records); an open breaker stretches the wait to its probe, as the trigger's loop sleeps.
+        """
+        record = Attempt(time.time() - duration, round(duration, 6), outcome.kind, outcome.error)
+        retry_after = outcome.retry_after if isinstance(outcome, NotYet) else None
+        delay = next_interval(cadence, (*self.records, record), retry_after, rng)
+        self.records.append(Attempt(record.at, record.duration, record.outcome, record.error, round(delay, 3)))
+        del self.records[: -self.limit]
+        return max(delay, self.until_probe())
+
+    def until_probe(self) -> float:
+        """Return the seconds until an open breaker lets a check through (0 when it is not open)."""
+        return 0.0 if self.breaker is None else self.breaker.seconds_until_probe(time.time())
+
+    def to_json(self) -> dict[str, Any]:
+        breaker = self.breaker
+        return {
+            "version": VERSION,
+            "records": [r.to_dict() for r in self.records],
+            "transitions": self.transitions[-MAX_TRANSITIONS:],
+            "breaker": None
+            if breaker is None
+            else {"state": breaker.state, "failures": breaker.failures, "opened_at": breaker.opened_at},
+        }
+
+    def restore(self, saved: Any) -> bool:
+        """Take the attempts and breaker from ``saved`` (a :meth:`to_json` value); False if unusable.
+
+        A value from another release or a corrupted one is ignored: the wait goes on from scratch.
+        """
+        if not isinstance(saved, dict) or saved.get("version") != VERSION:
+            return False
+        try:
+            records = [Attempt.from_dict(r) for r in saved["records"]][-self.limit :]
+            transitions = [dict(t) for t in saved["transitions"]]
+            breaker = saved["breaker"]
+            if self.breaker is not None and isinstance(breaker, dict):
+                state = breaker["state"]
+                if state not in ("closed", "open", "half_open"):
+                    return False
+                failures, opened_at = int(breaker["failures"]), float(breaker["opened_at"])
+                self.breaker.state, self.breaker.failures, self.breaker.opened_at = state, failures, opened_at
+        except (KeyError, TypeError, ValueError):
+            return False
+        self.records[:], self.transitions[:] = records, transitions  # in place: the prober holds the list
+        return True
+
+
+class Pokes:
+    """One wait's pokes in poke or reschedule mode: check through the prober, record, pace, persist."""
+
+    def __init__(self, check: Check, cadence: Cadence, prober: Prober, state: PokeState, *, reschedule: bool) -> None:
+        self.check, self.cadence, self.prober, self.state = check, cadence, prober, state
+        self.reschedule = reschedule
+        self.rng = random.Random()
+        #: seconds until the next poke, decided by the last one (None before the first)
+        self.interval: float | None = None
+
+    @classmethod
+    def for_sensor(cls, sensor: Any, context: Any) -> Pokes:
+        """Return the pokes of a DeferrableSensor: its check, cadence and breaker, with saved state loaded."""
+        threshold = sensor.failure_threshold
+        breaker = None if threshold is None else CircuitBreaker(threshold, sensor.recovery_timeout)
+        state = PokeState(sensor.max_attempt_records, breaker)
+        check = sensor.build_check()
+        prober = Prober(check, sensor.attempt_timeout, breaker, sensor.log, transitions=state.transitions)
+        pokes = cls(check, sensor.build_cadence(), prober, state, reschedule=sensor.reschedule)
+        pokes.load(context)
+        return pokes
+
+    def load(self, context: Any) -> None:
+        """Reschedule mode: take the state the previous poke saved (nothing in poke mode)."""
+        if not self.reschedule:
+            return
+        store = task_state_store(context)
+        if store is None:
+            self.prober.log.info(
+                "Reschedule mode on an Airflow without a task state store (3.3+): "
+                "backoff and circuit breaker start afresh at every reschedule"
+            )
+            return
+        saved = store.get(STATE_KEY, None)
+        if saved is not None and not self.state.restore(saved):
+            self.prober.log.warning("Ignoring unreadable poke state %r: starting afresh", STATE_KEY)
+
+    def poke(self, context: Any) -> Outcome:
+        """Check once (unless the breaker is open), pace the next poke, save the state; return the outcome."""
+        made, begun = self.prober.count, time.monotonic()
+        outcome = run_sync(self.prober.once())
+        self.after(outcome, time.monotonic() - begun if self.prober.count > made else None)
+        self.save(context)
+        return outcome
+
+    def after(self, outcome: Outcome, duration: float | None) -> None:
+        """Record a poke's outcome (``duration`` None: the breaker skipped the check) and pace the next."""
+        if duration is None:
+            self.interval = max(self.state.until_probe(), 0.001)
+        elif isinstance(outcome, (Met, Failed)):
+            record = Attempt(time.time() - duration, round(duration, 6), outcome.kind, outcome.error)
+            self.state.records.append(record)
+            del self.state.records[: -self.state.limit]
+        else:
+            self.interval = self.state.after(outcome, duration, self.cadence, self.rng)
+
+    def save(self, context: Any) -> None:
+        """Reschedule mode: keep the state for the next poke's new process."""
+        store = task_state_store(context) if self.reschedule else None
+        if store is not None:
+            store.set(STATE_KEY, self.state.to_json())
+
+
+def airflow_backoff(kwargs: dict[str, Any], backoff_cap: float | None) -> float | None:
+    """Map Airflow's ``max_wait`` onto ``backoff_cap`` (popping it); refuse ``exponential_backoff``.
+
+    Returns the backoff cap to use. Raises ConfigurationError naming the argument.
+    """
+    if kwargs.get("exponential_backoff"):
+        raise ConfigurationError(
+            "exponential_backoff",
+            "is Airflow's own backoff, which stretches the interval after every 'not yet'; this library's "
+            "sensors back off on errors in every mode (backoff_factor, backoff_cap): remove exponential_backoff",
+        )
+    max_wait = kwargs.pop("max_wait", None)
+    if max_wait is None:
+        return backoff_cap
+    if backoff_cap is not None:
+        raise ConfigurationError("max_wait", "is the same limit as backoff_cap: give one of them")
+    seconds = max_wait.total_seconds() if isinstance(max_wait, timedelta) else max_wait
+    return require_positive("max_wait", seconds)
+
+
+def task_state_store(context: Any) -> Any | None:
+    """Return the task state store of this task instance (Airflow 3.3+), or None."""
+    try:
+        return context.get("task_state_store")
+    except AttributeError:
+        return None
+
+
+def run_sync(coroutine: Coroutine[Any, Any, T]) -> T:
+    """Run ``coroutine`` to completion from sync code, even when this thread runs a loop already."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(coroutine)
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()
