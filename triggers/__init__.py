@@ -4,6 +4,7 @@ from triggers.breaker import CircuitBreaker
 from triggers.cadence import Backoff, Cadence, Fixed
 from triggers.checks import Check, Probe, check_once
 from triggers.errors import ConfigurationError, PermanentError, SensorError, TransientError
+from triggers.gather import composition as _composition  # noqa: F401  # installs & | ~ on checks
 from triggers.history import Attempt
 from triggers.outcomes import Failed, Met, NotYet, Outcome
 from triggers.poll_loop import PollLoop

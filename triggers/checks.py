@@ -13,7 +13,7 @@ import asyncio
 import contextlib
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import ClassVar, Protocol
 
 from triggers.errors import PermanentError, TransientError, is_transient
 from triggers.outcomes import Failed, NotYet, Outcome
@@ -53,25 +53,43 @@ class Check(Spec):
         """
         return contextlib.nullcontext(Probe(check=self.check))
 
-    # Composition (see triggers.gather): ``(a & b) | ~c`` waits for "a and b, or not c".
+    # Composition: ``(a & b) | ~c`` waits for "a and b, or not c". The gather layer builds the
+    # composites and installs itself here (install_composer): this base layer never imports it.
 
     def __and__(self, other: Check) -> Check:
         """Return a check met when both are (an AllOf)."""
-        from triggers.gather.composition import AllOf, joined
-
-        return joined(AllOf, self, other) if isinstance(other, Check) else NotImplemented
+        return _installed().all_of(self, other) if isinstance(other, Check) else NotImplemented
 
     def __or__(self, other: Check) -> Check:
         """Return a check met when either is (an AnyOf)."""
-        from triggers.gather.composition import AnyOf, joined
-
-        return joined(AnyOf, self, other) if isinstance(other, Check) else NotImplemented
+        return _installed().any_of(self, other) if isinstance(other, Check) else NotImplemented
 
     def __invert__(self) -> Check:
         """Return a check met while this one is not (a Not)."""
-        from triggers.gather.negation import Not
+        return _installed().negated(self)
 
-        return Not(self)
+
+class Composer(Protocol):
+    """Builds the composites behind ``&``, ``|`` and ``~`` (triggers.gather provides it)."""
+
+    def all_of(self, left: Check, right: Check) -> Check: ...
+    def any_of(self, left: Check, right: Check) -> Check: ...
+    def negated(self, check: Check) -> Check: ...
+
+
+_composer: Composer | None = None
+
+
+def install_composer(composer: Composer) -> None:
+    """Make ``&``, ``|`` and ``~`` on checks build ``composer``'s composites."""
+    global _composer
+    _composer = composer
+
+
+def _installed() -> Composer:
+    if _composer is None:  # importing the triggers package installs it: only a partial import gets here
+        raise TypeError("check composition needs triggers.gather: import it first")
+    return _composer
 
 
 async def attempt(probe: Probe, timeout: float | None, *, deadline_bound: bool = False) -> Outcome:

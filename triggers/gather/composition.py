@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 from triggers.cadence import require_positive
-from triggers.checks import Check, Probe
+from triggers.checks import Check, Probe, install_composer
 from triggers.errors import ConfigurationError
 from triggers.gather.negation import Not
 from triggers.gather.opening import Opener
@@ -282,3 +282,19 @@ class AtLeast(Gather):
 
     def describe(self) -> str:
         return f"at least {self.count} of ({', '.join(self.conditions)})"
+
+
+class _Composer:
+    """What ``&``, ``|`` and ``~`` on any check build (installed into triggers.checks on import)."""
+
+    def all_of(self, left: Check, right: Check) -> Check:
+        return joined(AllOf, left, right)
+
+    def any_of(self, left: Check, right: Check) -> Check:
+        return joined(AnyOf, left, right)
+
+    def negated(self, check: Check) -> Check:
+        return Not(check)
+
+
+install_composer(_Composer())
