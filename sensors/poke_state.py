@@ -43,6 +43,8 @@ class PokeState:
     breaker: CircuitBreaker | None
     records: list[Attempt] = field(default_factory=list)
     transitions: list[dict[str, Any]] = field(default_factory=list)
+    #: checks made so far in this wait (records keep only the last ``limit``)
+    attempts: int = 0
 
     def after(self, outcome: Outcome, duration: float, cadence: Cadence, rng: random.Random) -> float:
         """Record one attempt and return the seconds until the next poke.
@@ -65,6 +67,7 @@ class PokeState:
         breaker = self.breaker
         return {
             "version": VERSION,
+            "attempts": self.attempts,
             "records": [r.to_dict() for r in self.records],
             "transitions": self.transitions[-MAX_TRANSITIONS:],
             "breaker": None
@@ -82,6 +85,7 @@ class PokeState:
         try:
             records = [Attempt.from_dict(r) for r in saved["records"]][-self.limit :]
             transitions = [dict(t) for t in saved["transitions"]]
+            attempts = int(saved.get("attempts", len(records)))
             breaker = saved["breaker"]
             if self.breaker is not None and isinstance(breaker, dict):
                 state = breaker["state"]
@@ -92,6 +96,7 @@ class PokeState:
         except (KeyError, TypeError, ValueError):
             return False
         self.records[:], self.transitions[:] = records, transitions  # in place: the prober holds the list
+        self.attempts = attempts
         return True
 
 
@@ -131,12 +136,14 @@ class Pokes:
         saved = store.get(STATE_KEY, None)
         if saved is not None and not self.state.restore(saved):
             self.prober.log.warning("Ignoring unreadable poke state %r: starting afresh", STATE_KEY)
+        self.prober.count = self.state.attempts  # logs number attempts across reschedules
 
     def poke(self, context: Any) -> Outcome:
         """Check once (unless the breaker is open), pace the next poke, save the state; return the outcome."""
         made, begun = self.prober.count, time.monotonic()
         outcome = run_sync(self.prober.once())
         self.after(outcome, time.monotonic() - begun if self.prober.count > made else None)
+        self.state.attempts = self.prober.count
         self.save(context)
         return outcome
 
