@@ -1,7 +1,7 @@
 """The one generic wait: check, record, decide the delay, wait (or wake early), repeat.
 
-Time, sleep and randomness are injected so tests drive the loop with a fake clock and assert
-exact sequences. The deadline is absolute (epoch seconds): a loop rebuilt after a triggerer
+Time, the pause between checks and randomness are injected so tests drive the loop with a fake
+clock and assert exact sequences. The deadline is absolute (epoch seconds): a loop rebuilt after a triggerer
 restart waits only what is left of the original timeout.
 """
 
@@ -27,8 +27,24 @@ from triggers.report import Report
 Observer = Callable[[Attempt, Outcome], None]
 
 
-async def _sleep(seconds: float) -> None:
-    await asyncio.sleep(seconds)
+#: Waits ``seconds``, or less when the event (a probe's wakeup) is set; None: no early wake.
+Pause = Callable[[float, asyncio.Event | None], Awaitable[None]]
+
+
+async def pause_or_wake(seconds: float, wakeup: asyncio.Event | None = None) -> None:
+    """Return after ``seconds``, or as soon as ``wakeup`` is set.
+
+    The event is awaited in the caller's task under a timer: helper tasks racing a sleep against
+    the event would cost every one of thousands of waiting triggers two tasks per pause.
+    """
+    if wakeup is None:
+        await asyncio.sleep(seconds)
+        return
+    if wakeup.is_set():
+        return
+    with contextlib.suppress(TimeoutError):
+        async with asyncio.timeout(seconds):
+            await wakeup.wait()
 
 
 @dataclass
@@ -49,7 +65,7 @@ class PollLoop:
     rng: random.Random = field(default_factory=random.Random)
     clock: Callable[[], float] = time.time
     monotonic: Callable[[], float] = time.monotonic
-    sleep: Callable[[float], Awaitable[None]] = _sleep
+    pause: Pause = pause_or_wake
     log: Log = field(default_factory=lambda: logging.getLogger("triggers.poll_loop"))
     observers: Sequence[Observer] = ()
     #: seconds an attempt may run past ``deadline``: for a check that bounds itself and would lose
@@ -79,9 +95,9 @@ class PollLoop:
                 remaining = self._remaining()
                 if remaining is not None and remaining <= 0:
                     return self._timed_out()
-                pause = self._prober.blocked_for()
-                if pause is not None:
-                    await self.sleep(pause if remaining is None else min(pause, remaining))
+                blocked = self._prober.blocked_for()
+                if blocked is not None:
+                    await self.pause(blocked if remaining is None else min(blocked, remaining), None)
                     continue
                 outcome, duration = await self._attempt(probe)
                 if isinstance(outcome, (Met, Failed)):
@@ -89,7 +105,7 @@ class PollLoop:
                     return self._finish(outcome)
                 delay = self._next_delay(outcome, duration)
                 remaining = self._remaining()
-                await self._wait(delay if remaining is None else max(0.0, min(delay, remaining)), probe.wakeup)
+                await self.pause(delay if remaining is None else max(0.0, min(delay, remaining)), probe.wakeup)
 
     def _remaining(self) -> float | None:
         return None if self.deadline is None else self.deadline - self.clock()
@@ -111,26 +127,6 @@ class PollLoop:
         self._record(outcome, duration, interval=delay)
         self.log.debug("%s: attempt %d not yet; next in %.2fs", self.check.describe(), self._count, delay)
         return delay
-
-    async def _wait(self, delay: float, wakeup: asyncio.Event | None) -> None:
-        if wakeup is None or wakeup.is_set():
-            if wakeup is None:
-                await self.sleep(delay)
-            return
-        if self.sleep is _sleep:
-            # The real clock: wait on the event in this task under a timer. Two helper tasks per
-            # waiting trigger (below) are what thousands of waits cost in memory and GC time.
-            with contextlib.suppress(TimeoutError):
-                async with asyncio.timeout(delay):
-                    await wakeup.wait()
-            return
-        sleeper = asyncio.ensure_future(self.sleep(delay))  # an injected clock: race its sleep
-        waker = asyncio.ensure_future(wakeup.wait())
-        try:
-            await asyncio.wait((sleeper, waker), return_when=asyncio.FIRST_COMPLETED)
-        finally:
-            sleeper.cancel()
-            waker.cancel()
 
     def _make_attempt(self, outcome: Outcome, duration: float, interval: float | None) -> Attempt:
         return Attempt(

@@ -20,7 +20,7 @@ from dataclasses import replace
 from typing import Any
 
 from sensors.base import DeferrableSensor
-from tests.support.fake_time import FakeTime
+from tests.support.fake_time import FakeTime, racing
 from tests.triggers.files.unprivileged import as_nobody
 from triggers.adaptive import AdaptiveIntervalTrigger, LiveOverride
 from triggers.report import Report
@@ -110,7 +110,7 @@ async def wait(sensor: DeferrableSensor, scene: Scene) -> Report:
         trigger.make_loop(),
         clock=scene.clock,
         monotonic=scene.monotonic,
-        sleep=scene.sleep,
+        pause=racing(scene.sleep),
         log=scene.log,
         rng=random.Random(0),
     )

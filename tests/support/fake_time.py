@@ -1,8 +1,11 @@
-"""A fake clock and sleep for driving poll loops without real waiting."""
+"""A fake clock and pause for driving poll loops without real waiting."""
 
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
+
+from triggers.poll_loop import Pause
 
 
 class FakeTime:
@@ -22,3 +25,28 @@ class FakeTime:
         self.sleeps.append(round(seconds, 6))
         self.now += seconds
         await asyncio.sleep(0)  # let other tasks run, as a real sleep would
+
+    @property
+    def pause(self) -> Pause:
+        """The poll loop's pause on this clock: :meth:`sleep`, cut short by a probe's wakeup."""
+        return racing(self.sleep)
+
+
+def racing(sleep: Callable[[float], Awaitable[None]]) -> Pause:
+    """Return a pause that runs ``sleep`` but returns as soon as the wakeup event is set."""
+
+    async def pause(seconds: float, wakeup: asyncio.Event | None = None) -> None:
+        if wakeup is None:
+            await sleep(seconds)
+            return
+        if wakeup.is_set():
+            return
+        sleeper = asyncio.ensure_future(sleep(seconds))
+        waker = asyncio.ensure_future(wakeup.wait())
+        try:
+            await asyncio.wait((sleeper, waker), return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            sleeper.cancel()
+            waker.cancel()
+
+    return pause

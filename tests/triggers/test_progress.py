@@ -150,7 +150,7 @@ async def test_a_poll_loop_publishes_through_its_observer_and_retire_cleans_up()
     publish = ProgressPublisher("k", snapshot(), sink, clock=time.clock)
     check = script("progress", NotYet("a"), NotYet("b"), Met(True))
     loop = PollLoop(
-        check, Fixed(10.0), clock=time.clock, monotonic=time.monotonic, sleep=time.sleep, observers=[publish]
+        check, Fixed(10.0), clock=time.clock, monotonic=time.monotonic, pause=time.pause, observers=[publish]
     )
     report = await loop.run()
     await settle()

@@ -24,6 +24,7 @@ from typing import Any
 from triggers.cadence import Cadence
 from triggers.compat import call_sdk
 from triggers.history import Attempt
+from triggers.poll_loop import Pause
 from triggers.prober import Log
 
 VariableReader = Callable[[str], Awaitable[str | None]]
@@ -124,11 +125,11 @@ class Overridden(Cadence):
         return self.inner.next_delay(history, rng) if override is None else override
 
 
-def refreshing(sleep: Callable[[float], Awaitable[None]], live: LiveOverride) -> Callable[[float], Awaitable[None]]:
-    """Return ``sleep`` followed by a re-read of the override, so the next delay sees a new value."""
+def refreshing(pause: Pause, live: LiveOverride) -> Pause:
+    """Return ``pause`` followed by a re-read of the override, so the next delay sees a new value."""
 
-    async def sleep_then_refresh(seconds: float) -> None:
-        await sleep(seconds)
+    async def pause_then_refresh(seconds: float, wakeup: asyncio.Event | None) -> None:
+        await pause(seconds, wakeup)
         await live.refresh()
 
-    return sleep_then_refresh
+    return pause_then_refresh

@@ -131,7 +131,7 @@ class AdaptiveIntervalTrigger(PollTrigger):
         adapted = replace(
             loop,
             cadence=Overridden(loop.cadence, self.interval_override, live),
-            sleep=refreshing(loop.sleep, live),
+            pause=refreshing(loop.pause, live),
             observers=(*loop.observers, *([checkpoint] if checkpoint else [])),
         )
         try:

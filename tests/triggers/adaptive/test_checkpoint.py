@@ -26,7 +26,7 @@ def loop_with(checkpoint: Checkpoint, name: str, clock: FakeTime) -> PollLoop:
         cadence=Fixed(30),
         clock=clock.clock,
         monotonic=clock.monotonic,
-        sleep=clock.sleep,
+        pause=clock.pause,
         observers=(checkpoint,),
     )
 
@@ -45,12 +45,12 @@ async def test_a_killed_wait_keeps_its_attempts_and_a_rebuilt_one_does_not_doubl
     checkpoint = Checkpoint(HistoryStore(KEY, 20, LOG, variables))
     waiting = asyncio.Event()
 
-    async def die_while_waiting(seconds: float) -> None:
+    async def die_while_waiting(seconds: float, wakeup: asyncio.Event | None = None) -> None:
         waiting.set()
         await asyncio.Future()  # the triggerer is killed during this wait
 
     loop = loop_with(checkpoint, "killed", FakeTime())
-    loop.sleep = die_while_waiting
+    loop.pause = die_while_waiting
     first = asyncio.ensure_future(loop.run())
     await waiting.wait()
     await checkpoint.drain()

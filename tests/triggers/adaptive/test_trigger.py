@@ -39,7 +39,7 @@ class TimedVariables(Variables):
 
 async def wait(trigger: AdaptiveIntervalTrigger, clock: FakeTime, variables: Variables | None = None) -> Report:
     loop = replace(
-        trigger.make_loop(), clock=clock.clock, monotonic=clock.monotonic, sleep=clock.sleep, rng=random.Random(0)
+        trigger.make_loop(), clock=clock.clock, monotonic=clock.monotonic, pause=clock.pause, rng=random.Random(0)
     )
     live = LiveOverride(trigger.override_variable, LOG, (variables or Variables()).read)
     return await trigger.wait_with(loop, live)

@@ -29,7 +29,7 @@ def loop_for(server: LoopbackServer, clock: FakeTime, cadence, **settings) -> Po
         cadence=cadence,
         clock=clock.clock,
         monotonic=clock.monotonic,
-        sleep=clock.sleep,
+        pause=clock.pause,
         rng=random.Random(7),
         **settings,
     )
