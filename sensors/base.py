@@ -190,6 +190,10 @@ class DeferrableSensor(BaseSensorOperator):
             jitter=self.backoff_jitter,
         )
 
+    def poke_check(self, context: Any) -> Check:
+        """Return the check pokes use (the same as the trigger's unless a subclass stamps it)."""
+        return self.build_check()
+
     def trigger_kwargs(self, context: Any) -> dict[str, Any]:
         """Return extra keyword arguments for ``trigger_class`` (none by default)."""
         return {}
@@ -200,10 +204,7 @@ class DeferrableSensor(BaseSensorOperator):
     # Poke and reschedule modes ------------------------------------------------------------
 
     def poke(self, context: Any) -> PokeReturnValue:
-        """Check once with the trigger's check, cadence and breaker (see :mod:`sensors.poke_state`).
-
-        Raises AirflowFailException on a final failure.
-        """
+        """Check once as the trigger would (:mod:`sensors.poke_state`); a final failure raises AirflowFailException."""
         if self._poking is None:
             self._poking = Pokes.for_sensor(self, context)
             self._prober = self._poking.prober
@@ -215,10 +216,7 @@ class DeferrableSensor(BaseSensorOperator):
         return PokeReturnValue(is_done=False)
 
     def _get_next_poke_interval(self, started_at: Any, run_duration: Any, poke_count: int) -> float:
-        """Return the interval the last poke decided (cadence, Retry-After, breaker), cut at the timeout.
-
-        As in the trigger, no pause outlives the wait: the poke after it ends the wait on time.
-        """
+        """Return the interval the last poke decided (cadence, Retry-After, breaker), cut at the timeout."""
         decided = self._poking.interval if self._poking is not None else None
         interval = float(self.poke_interval) if decided is None else decided
         return max(min(interval, float(self.timeout) - float(run_duration())), 0.001)

@@ -19,13 +19,13 @@ from typing import Any
 from airflow.sdk import PokeReturnValue
 
 from sensors.base import DeferrableSensor
-from sensors.poke_state import run_sync
+from sensors.poke_state import Pokes
 from sensors.templating import StandIn
-from triggers.checks import Check, attempt
+from triggers.checks import Check
 from triggers.errors import ConfigurationError
 from triggers.gather import AllOf, AnyOf, AtLeast, CallableCheck, Gather, GatherTrigger, Ledger
 from triggers.gather.callables import InProcessCallable
-from triggers.outcomes import NotYet, Outcome
+from triggers.outcomes import NotYet
 from triggers.report import Report
 
 Condition = Callable[..., Any] | Check | str
@@ -97,8 +97,6 @@ class MultiSourceReadinessSensor(DeferrableSensor):
         self.min_ready = min_ready
         self.latch = latch
         self._ledger: Ledger | None = None
-        self._gather: Gather | None = None
-        self._pokes = 0
         self.validate()
 
     def check_arguments(self) -> None:
@@ -135,20 +133,34 @@ class MultiSourceReadinessSensor(DeferrableSensor):
             attempt_timeout=self.attempt_timeout,
         )
 
+    def poke_check(self, context: Any) -> Gather:
+        """Return the gather stamped with the wait's start; a poke waits for every attempt."""
+        gather = self.build_check()
+        return gather.for_wait(
+            started_at=self._wait_started(context), round_wait=None, attempt_timeout=self.attempt_timeout
+        )
+
     def poke(self, context: Any) -> PokeReturnValue:
-        """One round per poke, keeping each condition's status (and latch) across pokes."""
-        if self._gather is None or self._ledger is None:
-            gather = self.build_check()
-            started = self._wait_started(context)
-            self._gather = gather.for_wait(started_at=started, round_wait=None, attempt_timeout=self.attempt_timeout)
-            self._ledger = Ledger()
-        self._pokes += 1
+        """One round per poke, paced and broken as the trigger's rounds; statuses (and latches) carry over.
+
+        In reschedule mode the condition ledger travels with the poke state (:mod:`sensors.poke_state`).
+        """
+        if self._poking is None:
+            self._poking = poking = Pokes.for_sensor(self, context)
+            gather = poking.check
+            assert isinstance(gather, Gather)
+            ledger = self._ledger = restored_ledger(poking.state.extra.get("ledger"), self.log)
+            poking.opened = lambda: gather.session(ledger, log=self.log)
+            poking.keeps = lambda: {"ledger": ledger.to_json()}
+            poking.prober.attempt_timeout = None  # each condition has its own; the round waits for them
+        assert self._ledger is not None
         begun = time.time()
-        outcome = run_sync(self._round(self._gather, self._ledger))
+        poking = self._poking
+        outcome = poking.poke(context)
         if isinstance(outcome, NotYet):
             return PokeReturnValue(is_done=False)
         report = Report.ending(
-            outcome, attempts=self._pokes, started_at=self._ledger.started or begun, finished_at=time.time()
+            outcome, attempts=poking.state.attempts, started_at=self._ledger.started or begun, finished_at=time.time()
         )
         return PokeReturnValue(is_done=True, xcom_value=self.complete(context, report))
 
@@ -163,6 +175,15 @@ class MultiSourceReadinessSensor(DeferrableSensor):
                 return float(first.timestamp())
         return time.time()
 
-    async def _round(self, gather: Gather, ledger: Ledger) -> Outcome:
-        async with gather.session(ledger, log=self.log) as probe:
-            return await attempt(probe, None)
+
+def restored_ledger(saved: Any, log: Any) -> Ledger:
+    """Return the ledger a previous reschedule saved, or a new one (None or unreadable: logged)."""
+    if saved is None:
+        return Ledger()
+    try:
+        return Ledger.from_json(saved)
+    except (KeyError, TypeError, ValueError, AttributeError) as error:
+        log.warning(
+            "Ignoring the saved condition ledger (%s: %s): asking every condition again", type(error).__name__, error
+        )
+        return Ledger()

@@ -15,7 +15,7 @@ import asyncio
 import concurrent.futures
 import random
 import time
-from collections.abc import Coroutine
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any, TypeVar
@@ -26,7 +26,7 @@ from triggers.checks import Check
 from triggers.errors import ConfigurationError
 from triggers.history import Attempt
 from triggers.outcomes import Failed, Met, NotYet, Outcome
-from triggers.prober import MAX_TRANSITIONS, Prober
+from triggers.prober import MAX_TRANSITIONS, Opener, Prober
 
 T = TypeVar("T")
 
@@ -45,6 +45,8 @@ class PokeState:
     transitions: list[dict[str, Any]] = field(default_factory=list)
     #: checks made so far in this wait (records keep only the last ``limit``)
     attempts: int = 0
+    #: what a sensor keeps besides (JSON-native: a gather's condition ledger)
+    extra: dict[str, Any] = field(default_factory=dict)
 
     def after(self, outcome: Outcome, duration: float, cadence: Cadence, rng: random.Random) -> float:
         """Record one attempt and return the seconds until the next poke.
@@ -68,6 +70,7 @@ class PokeState:
         return {
             "version": VERSION,
             "attempts": self.attempts,
+            "extra": self.extra,
             "records": [r.to_dict() for r in self.records],
             "transitions": self.transitions[-MAX_TRANSITIONS:],
             "breaker": None
@@ -86,6 +89,7 @@ class PokeState:
             records = [Attempt.from_dict(r) for r in saved["records"]][-self.limit :]
             transitions = [dict(t) for t in saved["transitions"]]
             attempts = int(saved.get("attempts", len(records)))
+            extra = dict(saved.get("extra") or {})
             breaker = saved["breaker"]
             if self.breaker is not None and isinstance(breaker, dict):
                 state = breaker["state"]
@@ -96,7 +100,7 @@ class PokeState:
         except (KeyError, TypeError, ValueError):
             return False
         self.records[:], self.transitions[:] = records, transitions  # in place: the prober holds the list
-        self.attempts = attempts
+        self.attempts, self.extra = attempts, extra
         return True
 
 
@@ -106,6 +110,10 @@ class Pokes:
     def __init__(self, check: Check, cadence: Cadence, prober: Prober, state: PokeState, *, reschedule: bool) -> None:
         self.check, self.cadence, self.prober, self.state = check, cadence, prober, state
         self.reschedule = reschedule
+        #: opens the probe of each poke; None: ``check.opened`` (see :meth:`Prober.once`)
+        self.opened: Opener | None = None
+        #: returns what the sensor keeps besides, read after each poke into ``state.extra``
+        self.keeps: Callable[[], dict[str, Any]] | None = None
         self.rng = random.Random()
         #: seconds until the next poke, decided by the last one (None before the first)
         self.interval: float | None = None
@@ -116,7 +124,7 @@ class Pokes:
         threshold = sensor.failure_threshold
         breaker = None if threshold is None else CircuitBreaker(threshold, sensor.recovery_timeout)
         state = PokeState(sensor.max_attempt_records, breaker)
-        check = sensor.build_check()
+        check = sensor.poke_check(context)
         prober = Prober(check, sensor.attempt_timeout, breaker, sensor.log, transitions=state.transitions)
         pokes = cls(check, sensor.build_cadence(), prober, state, reschedule=sensor.reschedule)
         pokes.load(context)
@@ -141,7 +149,7 @@ class Pokes:
     def poke(self, context: Any) -> Outcome:
         """Check once (unless the breaker is open), pace the next poke, save the state; return the outcome."""
         made, begun = self.prober.count, time.monotonic()
-        outcome = run_sync(self.prober.once())
+        outcome = run_sync(self.prober.once(self.opened))
         self.after(outcome, time.monotonic() - begun if self.prober.count > made else None)
         self.state.attempts = self.prober.count
         self.save(context)
@@ -162,6 +170,8 @@ class Pokes:
         """Reschedule mode: keep the state for the next poke's new process."""
         store = task_state_store(context) if self.reschedule else None
         if store is not None:
+            if self.keeps is not None:
+                self.state.extra = self.keeps()
             store.set(STATE_KEY, self.state.to_json())
 
 

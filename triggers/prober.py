@@ -8,12 +8,16 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from triggers.breaker import CircuitBreaker
 from triggers.checks import Check, Probe, attempt
 from triggers.outcomes import Failed, Met, NotYet, Outcome, is_error
+
+#: Opens a probe for one attempt and closes it after (a check's ``opened``).
+Opener = Callable[[], AbstractAsyncContextManager[Probe]]
 
 #: What a poke says while the breaker is open: not yet, and counted as an error (no call was made).
 BREAKER_OPEN = NotYet("circuit breaker open", error="CircuitOpen")
@@ -83,15 +87,19 @@ class Prober:
         self._feed_breaker(outcome)
         return outcome, duration
 
-    async def once(self) -> Outcome:
-        """Open the check, attempt once (unless the breaker is open), release it: one poke."""
+    async def once(self, opened: Opener | None = None) -> Outcome:
+        """Open the check, attempt once (unless the breaker is open), release it: one poke.
+
+        ``opened`` opens the probe instead of ``check.opened`` (a gather's session over a ledger
+        that outlives the poke).
+        """
         wait = self.blocked_for()
         if wait is not None:
             self.log.info(
                 "%s: circuit breaker open, skipping this check (%.0fs to a probe)", self.check.describe(), wait
             )
             return BREAKER_OPEN
-        async with self.check.opened() as probe:
+        async with (opened or self.check.opened)() as probe:
             outcome, _ = await self.attempt(probe)
             return outcome
 

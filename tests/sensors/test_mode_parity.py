@@ -19,11 +19,12 @@ from typing import Any
 
 import pytest
 
-from sensors import APIHealthSensor, FileArrivalSensor, OrderStatusSensor
+from sensors import APIHealthSensor, FileArrivalSensor, MultiSourceReadinessSensor, OrderStatusSensor
 from sensors.base import DeferrableSensor
 from sensors.poke_state import STATE_KEY, PokeState
 from tests.support.http_server import LoopbackServer, Reply, http_server
 from tests.support.sensors import TaskInstanceStub
+from triggers.files import FileCheck
 from triggers.history import Attempt
 from triggers.outcomes import Outcome
 
@@ -32,6 +33,13 @@ __all__ = ["http_server"]
 #: what the comparison keeps of one attempt: outcome, error class, interval chosen after it
 Step = tuple[str, str | None, float | None]
 COMMON = {"poke_interval": 0.05, "backoff_jitter": 0.0, "timeout": 60, "deferrable": False}
+
+
+class RescheduledTaskInstance(TaskInstanceStub):
+    """Reschedule mode asks when the wait's first try began (for condition timeouts)."""
+
+    def get_first_reschedule_date(self, context: Any) -> Any:
+        return None
 
 
 class TaskStateStoreFake:
@@ -65,7 +73,7 @@ def poke_until_done(make: Make, after: Callable[[int], None], *, fresh: bool, wi
     ``with_store`` False: no task state store, as on Airflow 3.1 and 3.2.
     """
     store = TaskStateStoreFake()
-    context: dict[str, Any] = {"ti": TaskInstanceStub()}
+    context: dict[str, Any] = {"ti": RescheduledTaskInstance()}
     if with_store:
         context["task_state_store"] = store
     mode = "reschedule" if fresh else "poke"
@@ -200,3 +208,25 @@ def test_an_order_shipped_after_a_locked_read_is_met_alike(tmp_path: Path, monke
     seen_steps, _ = three_ways(make, reset, after)
     assert [s[0] for s in seen_steps] == ["not_yet", "not_yet", "met"]
     assert [s[2] for s in seen_steps] == [0.05, 0.05, None]
+
+
+def test_a_gather_of_two_files_keeps_its_latch_across_pokes_alike(tmp_path: Path) -> None:
+    """File a is there for one look only; latched, it stays ready until b comes."""
+    a, b = tmp_path / "a.csv", tmp_path / "b.csv"
+
+    def reset() -> None:
+        a.write_text("a\n")
+        b.unlink(missing_ok=True)
+
+    def after(attempt: int) -> None:
+        if attempt == 1:
+            a.unlink()
+        if attempt == 3:
+            b.write_text("b\n")
+
+    def make(mode: str) -> DeferrableSensor:
+        conditions = {"a": FileCheck(str(a), watch=False), "b": FileCheck(str(b), watch=False)}
+        return MultiSourceReadinessSensor(task_id="both", conditions=conditions, mode=mode, **COMMON)
+
+    seen_steps, _ = three_ways(make, reset, after)
+    assert [s[0] for s in seen_steps] == ["not_yet", "not_yet", "not_yet", "met"]

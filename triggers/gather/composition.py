@@ -24,11 +24,10 @@ from triggers.cadence import require_positive
 from triggers.checks import Check, Probe, install_composer
 from triggers.errors import ConfigurationError
 from triggers.gather.negation import Not
-from triggers.gather.opening import Opener
 from triggers.gather.rounds import Gathering
 from triggers.gather.status import Ledger
 from triggers.outcomes import Outcome
-from triggers.prober import Log
+from triggers.prober import Log, Opener
 
 LOG = logging.getLogger("triggers.gather")
 

@@ -13,14 +13,12 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable
-from contextlib import AbstractAsyncContextManager
 
 from triggers.checks import Probe
 from triggers.outcomes import Outcome
+from triggers.prober import Opener
 
 LOG = logging.getLogger("triggers.gather")
-
-Opener = Callable[[], AbstractAsyncContextManager[Probe]]
 
 
 class Opening:

@@ -19,10 +19,10 @@ from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from triggers.checks import Probe, attempt
-from triggers.gather.opening import Opener, Opening
+from triggers.gather.opening import Opening
 from triggers.gather.status import ConditionStatus, Ledger, log_change
 from triggers.outcomes import Failed, Met, NotYet, Outcome
-from triggers.prober import Log
+from triggers.prober import Log, Opener
 from triggers.shared import cancel_and_wait
 
 if TYPE_CHECKING:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field, fields
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 from triggers.outcomes import Met, Outcome
 from triggers.prober import Log
@@ -105,6 +105,27 @@ class Ledger:
     def child(self, name: str) -> Ledger:
         """Return the ledger of the nested gather named ``name``."""
         return self.nested.setdefault(name, Ledger())
+
+    def to_json(self) -> dict[str, Any]:
+        """Return the ledger as JSON-native data (reschedule mode keeps it between pokes)."""
+        return {
+            "started": self.started,
+            "statuses": {name: status.to_dict() for name, status in self.statuses.items()},
+            "nested": {name: ledger.to_json() for name, ledger in self.nested.items()},
+        }
+
+    @classmethod
+    def from_json(cls, data: Any) -> Ledger:
+        """Rebuild a ledger from :meth:`to_json`; raise KeyError, TypeError or ValueError if malformed."""
+        statuses = {}
+        for name, saved in data["statuses"].items():
+            status = ConditionStatus(**{f.name: saved[f.name] for f in FIELDS if f.name in saved})
+            if status.state not in get_args(State):
+                raise ValueError(f"condition {name!r}: unknown state {status.state!r}")
+            statuses[name] = status
+        nested = {name: cls.from_json(saved) for name, saved in data["nested"].items()}
+        started = data["started"]
+        return cls(statuses, nested, None if started is None else float(started))
 
 
 def log_change(log: Log, status: ConditionStatus, before: tuple[str, str, str | None], *, label: str) -> None:
