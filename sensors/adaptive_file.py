@@ -25,12 +25,12 @@ from triggers.adaptive import Adaptive, AdaptiveIntervalTrigger, Learned, LiveOv
 from triggers.adaptive.performance import Performance, emit_gauges, summarize
 from triggers.adaptive.rule import last_interval
 from triggers.adaptive.store import Arrival, HistoryStore, SensorHistory, VariableBackend
-from triggers.cadence import require_positive
 from triggers.errors import ConfigurationError
 from triggers.history import Attempt
 from triggers.outcomes import Met, OutcomeKind
 from triggers.poll_trigger import PollTrigger
 from triggers.report import Report
+from triggers.validation import require_positive
 
 #: XCom key of the wait's :class:`~triggers.adaptive.performance.Performance`.
 PERFORMANCE_XCOM_KEY = "adaptive_performance"

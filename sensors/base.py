@@ -20,7 +20,7 @@ from sensors.ending import end_states, start_trigger_args
 from sensors.poke_state import Pokes, airflow_backoff, run_sync
 from sensors.templating import standing_in, whole_numbers
 from triggers.breaker import validate_breaker
-from triggers.cadence import Backoff, Cadence, require_positive
+from triggers.cadence import Backoff, Cadence
 from triggers.checks import Check
 from triggers.compat import AirflowFailException, AirflowSensorTimeout, AirflowSkipException
 from triggers.errors import ConfigurationError
@@ -30,6 +30,7 @@ from triggers.prober import Prober
 from triggers.report import REPORT_XCOM_KEY as REPORT_XCOM_KEY  # its public home; triggers push it too
 from triggers.report import Report
 from triggers.settle import DEFAULT_SETTLE, valid_settle
+from triggers.validation import require_positive, require_whole
 
 #: The trigger ends the wait at ``timeout`` (its absolute deadline) with a report; Airflow's deferral
 #: timeout comes this much later as a backstop. At the same instant the two raced, and when Airflow
@@ -113,8 +114,7 @@ class DeferrableSensor(BaseSensorOperator):
         validate_breaker(failure_threshold, recovery_timeout)
         if attempt_timeout is not None:
             require_positive("attempt_timeout", attempt_timeout)
-        if isinstance(max_attempt_records, bool) or not isinstance(max_attempt_records, int) or max_attempt_records < 1:
-            raise ConfigurationError("max_attempt_records", f"must be a whole number >= 1, got {max_attempt_records!r}")
+        require_whole("max_attempt_records", max_attempt_records)
         require_positive("poke_interval", self.poke_interval)
         if not valid_settle(settle):
             raise ConfigurationError("settle", f"must be a number of seconds >= 0, got {settle!r}")

@@ -21,12 +21,13 @@ from datetime import timedelta
 from typing import Any, TypeVar
 
 from triggers.breaker import CircuitBreaker
-from triggers.cadence import Cadence, next_interval, require_positive
+from triggers.cadence import Cadence, next_interval
 from triggers.checks import Check
 from triggers.errors import ConfigurationError
 from triggers.history import Attempt
 from triggers.outcomes import Failed, Met, NotYet, Outcome
 from triggers.prober import MAX_TRANSITIONS, Opener, Prober
+from triggers.validation import require_positive
 
 T = TypeVar("T")
 

@@ -11,11 +11,12 @@ from __future__ import annotations
 import random
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import ClassVar
 
 from triggers.errors import ConfigurationError
 from triggers.history import Attempt, consecutive_errors
 from triggers.spec import Spec
+from triggers.validation import require_positive
 
 #: A source's Retry-After is honoured up to this many seconds; a larger one is clamped (the
 #: deadline still applies) so a misconfigured server cannot park a sensor for a day.
@@ -31,15 +32,6 @@ def next_interval(cadence: Cadence, history: Sequence[Attempt], retry_after: flo
     if retry_after is not None:
         delay = max(delay, min(retry_after, MAX_RETRY_AFTER))
     return delay
-
-
-def require_positive(argument: str, value: Any, *, allow_zero: bool = False) -> float:
-    """Return ``value`` as a float; raise ConfigurationError naming ``argument`` unless it is > 0."""
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise ConfigurationError(argument, f"must be a number of seconds, got {value!r}")
-    if value < 0 or (value == 0 and not allow_zero):
-        raise ConfigurationError(argument, f"must be {'>= 0' if allow_zero else '> 0'}, got {value!r}")
-    return float(value)
 
 
 class Cadence(Spec):

@@ -26,7 +26,7 @@ from typing import Any, ClassVar
 from airflow.triggers.base import BaseTaskEndEvent, BaseTrigger, TriggerEvent
 
 from triggers.breaker import CircuitBreaker, validate_breaker
-from triggers.cadence import Cadence, require_positive
+from triggers.cadence import Cadence
 from triggers.checks import Check
 from triggers.errors import ConfigurationError
 from triggers.history import Attempt
@@ -38,6 +38,7 @@ from triggers.settle import DEFAULT_SETTLE, hold_until_settled, valid_settle
 from triggers.spec import encode
 from triggers.task_end import event_for, validate_end_states
 from triggers.unusable import argument, tolerating
+from triggers.validation import require_positive, require_whole
 
 # Unseeded triggers draw their jitter from one process-wide generator: the same draws from the
 # system as a generator each, without 2.5 KB of Mersenne Twister state per waiting trigger.
@@ -127,8 +128,7 @@ class PollTrigger(BaseTrigger):
             with argument("failure_threshold"):
                 validate_breaker(failure_threshold, recovery_timeout)
             with argument("max_records"):
-                if isinstance(max_records, bool) or not isinstance(max_records, int) or max_records < 1:
-                    raise ConfigurationError("max_records", f"must be a whole number >= 1, got {max_records!r}")
+                require_whole("max_records", max_records)
             with argument("seed"):
                 if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int)):
                     raise ConfigurationError("seed", f"must be a whole number or None, got {seed!r}")

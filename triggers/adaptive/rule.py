@@ -27,9 +27,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import ClassVar
 
-from triggers.cadence import Cadence, require_positive
+from triggers.cadence import Cadence
 from triggers.errors import ConfigurationError
 from triggers.history import Attempt
+from triggers.validation import require_positive, require_whole
 
 #: A success rate above HIGH_RATE (as numerator, denominator) grows the interval by GROW.
 HIGH_RATE = (8, 10)
@@ -37,13 +38,6 @@ HIGH_RATE = (8, 10)
 LOW_RATE = (3, 10)
 GROW = 1.5
 SHRINK = 0.7
-
-
-def require_whole(argument: str, value: object, minimum: int = 1) -> int:
-    """Return ``value``; raise ConfigurationError naming ``argument`` unless it is a whole number >= minimum."""
-    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
-        raise ConfigurationError(argument, f"must be a whole number >= {minimum}, got {value!r}")
-    return value
 
 
 def last_interval(history: Sequence[Attempt]) -> float | None:

@@ -21,13 +21,13 @@ from triggers.adaptive.learned import Learned
 from triggers.adaptive.override import LiveOverride, Overridden, refreshing
 from triggers.adaptive.performance import summarize
 from triggers.adaptive.store import HistoryStore
-from triggers.cadence import require_positive
 from triggers.errors import ConfigurationError
 from triggers.poll_loop import PollLoop
 from triggers.poll_trigger import PollTrigger
 from triggers.report import Report
 from triggers.settle import DEFAULT_SETTLE
 from triggers.unusable import argument, tolerating
+from triggers.validation import require_positive
 
 
 class AdaptiveIntervalTrigger(PollTrigger):

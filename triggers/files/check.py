@@ -34,13 +34,13 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import ClassVar
 
-from triggers.cadence import require_positive
 from triggers.checks import Check, Probe
 from triggers.errors import ConfigurationError
 from triggers.files.batch import batched_scan
 from triggers.files.pattern import FilePattern, FileStat, Scan
 from triggers.files.subscription import subscribe
 from triggers.outcomes import Met, NotYet, Outcome
+from triggers.validation import require_positive, require_whole
 
 #: The met value and the "not yet" detail list at most this many files (``count`` has them all).
 MAX_LISTED = 100
@@ -118,8 +118,7 @@ class FileCheck(Check):
         FilePattern.parse(self.path)
         if self.max_age is not None:
             require_positive("max_age", self.max_age)
-        if isinstance(self.min_size, bool) or not isinstance(self.min_size, int) or self.min_size < 0:
-            raise ConfigurationError("min_size", f"must be a whole number of bytes >= 0, got {self.min_size!r}")
+        require_whole("min_size", self.min_size, 0, unit="bytes")
         require_positive("stable_for", self.stable_for, allow_zero=True)
         if self.marker_suffix is not None and (
             not isinstance(self.marker_suffix, str) or not self.marker_suffix or "/" in self.marker_suffix

@@ -20,7 +20,6 @@ from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
-from triggers.cadence import require_positive
 from triggers.checks import Check, Probe, install_composer
 from triggers.errors import ConfigurationError
 from triggers.gather.negation import Not
@@ -28,6 +27,7 @@ from triggers.gather.rounds import Gathering
 from triggers.gather.status import Ledger
 from triggers.outcomes import Outcome
 from triggers.prober import Log, Opener
+from triggers.validation import require_positive
 
 LOG = logging.getLogger("triggers.gather")
 

@@ -23,7 +23,6 @@ from typing import Any, ClassVar
 
 import aiohttp
 
-from triggers.cadence import require_positive
 from triggers.callable_path import callable_path, load_callable
 from triggers.checks import Check, Probe
 from triggers.errors import ConfigurationError, PermanentError, TransientError
@@ -43,6 +42,7 @@ from triggers.http.response import HttpResponse, read_capped
 from triggers.http.sessions import shared_session
 from triggers.outcomes import Failed, Met, NotYet, Outcome
 from triggers.secret_names import masked_url
+from triggers.validation import require_positive, require_whole
 
 log = logging.getLogger(__name__)
 
@@ -139,9 +139,7 @@ class HttpCheck(Check):
         object.__setattr__(self, "request_timeout", require_positive("request_timeout", self.request_timeout))
         if self.connect_timeout is not None:
             object.__setattr__(self, "connect_timeout", require_positive("connect_timeout", self.connect_timeout))
-        cap = self.max_body_bytes
-        if isinstance(cap, bool) or not isinstance(cap, int) or cap < 1:
-            raise ConfigurationError("max_body_bytes", f"must be a whole number of bytes >= 1, got {cap!r}")
+        require_whole("max_body_bytes", self.max_body_bytes, unit="bytes")
         try:  # the check travels as JSON: a set or a date here would never equal a body
             json.dumps(self.expected_json, allow_nan=False)
         except (TypeError, ValueError) as error:

@@ -17,6 +17,7 @@ from typing import Any
 from triggers.errors import ConfigurationError, PermanentError, TransientError
 from triggers.json_file import MissingFileError, TornFileError, read_json
 from triggers.orders.records import OrderRow, order_key
+from triggers.validation import require_whole
 
 ORDERS_FILE = "orders.json"
 DEFAULT_DB_PATH = "/tmp/mock-ecommerce-db"  # the seed's path
@@ -53,9 +54,7 @@ def validate_db_path(db_path: Any) -> str:
 
 def validate_max_parse_failures(value: Any) -> int:
     """Return ``value``; raise ConfigurationError unless it is a whole number >= 1."""
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ConfigurationError("max_parse_failures", f"must be a whole number >= 1, got {value!r}")
-    return value
+    return require_whole("max_parse_failures", value)
 
 
 def order_records(data: Any, path: str) -> list[dict[str, Any]]:
