@@ -20,7 +20,7 @@ from typing import Any, ClassVar, Literal
 from airflow.sdk import PokeReturnValue
 
 from sensors.file_arrival import FileArrivalSensor
-from sensors.poke_state import run_sync
+from sensors.worker_loop import run_sync
 from triggers.adaptive import Adaptive, AdaptiveIntervalTrigger, Learned, LiveOverride, Overridden
 from triggers.adaptive.performance import Performance, emit_gauges, summarize
 from triggers.adaptive.rule import last_interval

@@ -17,8 +17,9 @@ from airflow.sdk import BaseSensorOperator, PokeReturnValue
 
 from sensors.defaults import default_deferrable
 from sensors.ending import end_states, start_trigger_args
-from sensors.poke_state import Pokes, airflow_backoff, run_sync
+from sensors.poke_state import Pokes, airflow_backoff
 from sensors.templating import standing_in, whole_numbers
+from sensors.worker_loop import run_sync
 from triggers.breaker import validate_breaker
 from triggers.cadence import Backoff, Cadence
 from triggers.checks import Check
@@ -52,9 +53,8 @@ class DeferrableSensor(BaseSensorOperator):
     :param failure_threshold: consecutive errors that open the circuit breaker; None disables it.
     :param recovery_timeout: seconds the breaker stays open before one half-open probe.
     :param attempt_timeout: seconds one check may take before it counts as a transient error
-        (default :data:`DEFAULT_ATTEMPT_TIMEOUT`; None: only the deadline bounds it). No attempt
-        outlives the sensor's ``timeout``. A sync function that hangs in a thread cannot be
-        killed: its await is abandoned and the thread runs on to its end.
+        (default :data:`DEFAULT_ATTEMPT_TIMEOUT`; None: only the deadline bounds it), never past
+        ``timeout``. A sync function hanging in a thread is abandoned, not killed.
     :param backoff_factor: growth of the delay per consecutive error (1 disables backoff).
     :param backoff_cap: the longest delay between two checks, in seconds.
     :param backoff_jitter: fraction of each delay drawn at random, so sensors do not retry in step.
@@ -66,7 +66,6 @@ class DeferrableSensor(BaseSensorOperator):
     :param start_from_trigger: begin the wait in the triggerer, with no worker at all (Airflow's
         ``start_from_trigger``); needs arguments that are not templated, and a sensor that
         supports it (``supports_start_from_trigger``).
-
     :param end_in_triggerer: where a met wait ends (see :mod:`sensors.ending`). None (default):
         in the triggerer only when there is no return value to hand downstream
         (``do_xcom_push=False``); True: in the triggerer anyway (Airflow 3.3.2 then hands a
@@ -226,7 +225,11 @@ class DeferrableSensor(BaseSensorOperator):
     def execute(self, context: Any) -> Any:
         """Check once in the worker; if not met, defer to the trigger for up to ``timeout`` seconds."""
         if not self.deferrable:
-            return super().execute(context)
+            try:
+                return super().execute(context)
+            finally:
+                if self._poking is not None:
+                    self._poking.close()
         check = self.build_check()
         started = time.time()
         prober = Prober(check, self.attempt_timeout, log=self.log, deadline=started + float(self.timeout))

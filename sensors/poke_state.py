@@ -11,15 +11,15 @@ says so in its log.
 
 from __future__ import annotations
 
-import asyncio
-import concurrent.futures
+import contextlib
 import random
 import time
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import Any, TypeVar
+from typing import Any
 
+from sensors.worker_loop import run_sync
 from triggers.breaker import CircuitBreaker
 from triggers.cadence import Cadence, next_interval
 from triggers.checks import Check
@@ -28,8 +28,6 @@ from triggers.history import Attempt
 from triggers.outcomes import Failed, Met, NotYet, Outcome
 from triggers.prober import MAX_TRANSITIONS, Opener, Prober
 from triggers.validation import require_positive
-
-T = TypeVar("T")
 
 #: The task state store key; one per task instance, so no sensor-specific part is needed.
 STATE_KEY = "airflow_deferrable_sensors.poke_state"
@@ -118,6 +116,8 @@ class Pokes:
         self.rng = random.Random()
         #: seconds until the next poke, decided by the last one (None before the first)
         self.interval: float | None = None
+        #: poke mode: what holds the probe open from the first poke to :meth:`close`
+        self._held: contextlib.AsyncExitStack | None = None
 
     @classmethod
     def for_sensor(cls, sensor: Any, context: Any) -> Pokes:
@@ -148,13 +148,35 @@ class Pokes:
         self.prober.count = self.state.attempts  # logs number attempts across reschedules
 
     def poke(self, context: Any) -> Outcome:
-        """Check once (unless the breaker is open), pace the next poke, save the state; return the outcome."""
+        """Check once (unless the breaker is open), pace the next poke, save the state; return the outcome.
+
+        In poke mode the probe (its sessions, pools, watchers) is opened by the first poke and held
+        until :meth:`close`, as a trigger holds it for its whole wait; a reschedule's process ends
+        with its poke, so there each poke opens and closes its own.
+        """
+        if not self.reschedule and self._held is None:
+            run_sync(self._hold())
         made, begun = self.prober.count, time.monotonic()
         outcome = run_sync(self.prober.once(self.opened))
         self.after(outcome, time.monotonic() - begun if self.prober.count > made else None)
         self.state.attempts = self.prober.count
         self.save(context)
         return outcome
+
+    async def _hold(self) -> None:
+        held = contextlib.AsyncExitStack()
+        probe = await held.enter_async_context((self.opened or self.check.opened)())
+        self._held = held
+        self.opened = lambda: contextlib.nullcontext(probe)
+
+    def close(self) -> None:
+        """Close what the pokes hold open (poke mode); never raises."""
+        held, self._held = self._held, None
+        if held is not None:
+            try:
+                run_sync(held.aclose())
+            except Exception as error:  # the wait's answer stands; a failed close is only logged
+                self.prober.log.warning("Closing the check after the pokes failed: %s: %s", type(error).__name__, error)
 
     def after(self, outcome: Outcome, duration: float | None) -> None:
         """Record a poke's outcome (``duration`` None: the breaker skipped the check) and pace the next."""
@@ -202,13 +224,3 @@ def task_state_store(context: Any) -> Any | None:
         return context.get("task_state_store")
     except AttributeError:
         return None
-
-
-def run_sync(coroutine: Coroutine[Any, Any, T]) -> T:
-    """Run ``coroutine`` to completion from sync code, even when this thread runs a loop already."""
-    try:
-        asyncio.get_running_loop()
-    except RuntimeError:
-        return asyncio.run(coroutine)
-    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
-        return pool.submit(asyncio.run, coroutine).result()

@@ -1,0 +1,56 @@
+"""One event loop per worker process for the checks sensors run from sync code (pokes, the first look).
+
+Running each poke under ``asyncio.run`` made a new loop every time, so nothing one poke opened (an
+HTTP session, a database pool, an inotify watcher: shared per loop, see :mod:`triggers.shared`)
+could serve the next. Checks run here instead: on one loop in a daemon thread that lives as long
+as the worker process, as the triggerer's loop does. A forked child starts a loop of its own.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import threading
+from collections.abc import Coroutine
+from typing import Any, TypeVar
+
+T = TypeVar("T")
+
+_lock = threading.Lock()
+_loop: asyncio.AbstractEventLoop | None = None
+
+
+def _forget_after_fork() -> None:
+    """In a forked child the parent's loop thread does not exist: start afresh (and unlock)."""
+    global _lock, _loop
+    _lock, _loop = threading.Lock(), None
+
+
+os.register_at_fork(after_in_child=_forget_after_fork)
+
+
+def worker_loop() -> asyncio.AbstractEventLoop:
+    """Return this process's check loop, starting its thread on first use."""
+    global _loop
+    with _lock:
+        if _loop is None or _loop.is_closed():
+            loop = asyncio.new_event_loop()
+            threading.Thread(target=loop.run_forever, name="sensor-checks", daemon=True).start()
+            _loop = loop
+        return _loop
+
+
+def run_sync(coroutine: Coroutine[Any, Any, T]) -> T:
+    """Run ``coroutine`` on the worker loop and return its result (or raise what it raised).
+
+    Callable from any thread but the loop's own, including one that runs an event loop of its own.
+    """
+    loop = worker_loop()
+    try:
+        running = asyncio.get_running_loop()
+    except RuntimeError:
+        running = None
+    if running is loop:
+        coroutine.close()
+        raise RuntimeError("run_sync() called from the worker loop itself: await the coroutine instead")
+    return asyncio.run_coroutine_threadsafe(coroutine, loop).result()
