@@ -107,10 +107,13 @@ def defer(sensor: DeferrableSensor, ctx: dict[str, Any]) -> tuple[str, dict[str,
 
 
 def run_trigger(classpath: str, kwargs: dict[str, Any]) -> dict[str, Any]:
-    """Rebuild the trigger from its kwargs (checking every 0.05 s) and return its first event's payload."""
+    """Rebuild the trigger from its kwargs (checking every 0.05 s) and return its first event's payload.
+
+    With no settle hold: there is no scheduler here for an early event to race (it cost 30 s a test).
+    """
     module, _, name = classpath.rpartition(".")
     trigger_class = getattr(importlib.import_module(module), name)
-    return asyncio.run(first_event(trigger_class(**{**kwargs, "cadence": Fixed(0.05).to_dict()})))
+    return asyncio.run(first_event(trigger_class(**{**kwargs, "cadence": Fixed(0.05).to_dict(), "settle": 0})))
 
 
 def sweep(
