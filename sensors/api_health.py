@@ -146,9 +146,9 @@ class APIHealthSensor(DeferrableSensor):
         return HttpCheck(
             url=self.endpoint_url,
             method=self.method,
-            expected_status=_listed(self.expected_status),
+            expected_status=_as_tuple(self.expected_status),
             expected_json=self.expected_response,
-            fields=_listed(self.field_expectations),
+            fields=_as_tuple(self.field_expectations),
             response_check=self.response_check,
             headers=self.headers or {},  # the check says what is wrong with a non-mapping
             http_conn_id=self.http_conn_id,
@@ -156,8 +156,8 @@ class APIHealthSensor(DeferrableSensor):
             request_timeout=self.request_timeout,
             connect_timeout=self.connect_timeout,
             max_body_bytes=self.max_body_bytes,
-            not_yet_statuses=_listed(self.not_yet_statuses),
-            permanent_statuses=_listed(self.permanent_statuses),
+            not_yet_statuses=_as_tuple(self.not_yet_statuses),
+            permanent_statuses=_as_tuple(self.permanent_statuses),
             follow_redirects=self.follow_redirects,
             data=self.data,
             json=self.json,
@@ -178,7 +178,7 @@ class APIHealthSensor(DeferrableSensor):
             )
 
 
-def _listed(value: Any) -> Any:
+def _as_tuple(value: Any) -> Any:
     """Return sets and other iterables as a tuple; leave anything else for the check to judge."""
     if isinstance(value, Iterable) and not isinstance(value, (str, bytes, Mapping)):
         return tuple(value)

@@ -94,7 +94,7 @@ class OrderStatusSensor(DeferrableSensor):
         self.table = table
         self.id_column = id_column
         self.status_column = status_column
-        self.columns = _listed("columns", columns)
+        self.columns = _required_list("columns", columns)
         if notify_channel is not None and conn_id is None:
             raise ConfigurationError("notify_channel", "needs conn_id (a postgres connection); a JSON file has none")
         self.notify_channel = notify_channel
@@ -103,7 +103,7 @@ class OrderStatusSensor(DeferrableSensor):
 
     def check_arguments(self) -> None:
         """Check every argument; ``order_ids`` on its own, since the check would name ``order_id``."""
-        more = _listed("order_ids", self.order_ids)
+        more = _required_list("order_ids", self.order_ids)
         if more:
             validate_order_ids(more, "order_ids")
         super().check_arguments()
@@ -111,7 +111,7 @@ class OrderStatusSensor(DeferrableSensor):
     def build_check(self) -> OrderCheck:
         """Return the JSON-file check, or the SQL-table check when ``conn_id`` is set."""
         common: dict[str, Any] = {
-            "order_ids": (self.order_id, *_listed("order_ids", self.order_ids)),
+            "order_ids": (self.order_id, *_required_list("order_ids", self.order_ids)),
             "expected_status": self.expected_status,
             "failure_statuses": self.failure_statuses,
             "id_column": self.id_column,
@@ -134,7 +134,7 @@ class OrderStatusSensor(DeferrableSensor):
             self.log.info("Order statuses at the end of the wait: %s", orders)
 
 
-def _listed(argument: str, value: Any) -> tuple[Any, ...]:
+def _required_list(argument: str, value: Any) -> tuple[Any, ...]:
     """Return a list argument as a tuple (None: empty); raise ConfigurationError for a bare string or scalar."""
     if value is None:
         return ()

@@ -26,7 +26,7 @@ from triggers.errors import ConfigurationError
 from triggers.sql import LocalSqlQueryCheck, SqlQueryCheck, SqlQueryTrigger
 from triggers.sql.check import SUPPORTED_TYPES
 
-HOW_TO_FIX = (
+SQL_HOW_TO_FIX = (
     "a deferred wait runs it in the triggerer, which imports it by dotted path: define it at module level in a "
     "module importable by workers and the triggerer (a package or the plugins folder, not the DAG file) and pass "
     "the function or 'package.module.function', or set deferrable=False to poke from a worker"
@@ -116,7 +116,7 @@ class DeferrableSqlSensor(DeferrableSensor):
                 raise ConfigurationError(name, f"must be a function or its dotted path, got {function!r:.100}")
         if self.deferrable or all(_travels(function) for function in functions.values()):
             paths: dict[str, Any] = {
-                name: None if f is None else callable_path(f, name, HOW_TO_FIX) for name, f in functions.items()
+                name: None if f is None else callable_path(f, name, SQL_HOW_TO_FIX) for name, f in functions.items()
             }
             return SqlQueryCheck(**common, **paths)
         local = {name: load_callable(f, name) if isinstance(f, str) else f for name, f in functions.items()}

@@ -34,7 +34,7 @@ from triggers.errors import ConfigurationError, PermanentError
 from triggers.outcomes import Failed, Met, NotYet, Outcome
 from triggers.secret_names import refuse_secret_arguments
 
-HOW_TO_FIX = (
+CONDITION_HOW_TO_FIX = (
     "the triggerer rebuilds conditions from a dotted path, so move it to a module-level function in an "
     "importable module (a package on the PYTHONPATH, or the plugins folder; not the DAG file) and pass that "
     "function or its dotted path, or set deferrable=False to poke from a worker"
@@ -48,7 +48,7 @@ def importable_path(function: Callable[..., Any] | str, argument: str) -> str:
 
     Raises ConfigurationError naming ``argument`` and saying how to fix it.
     """
-    return callable_path(function, argument, HOW_TO_FIX)
+    return callable_path(function, argument, CONDITION_HOW_TO_FIX)
 
 
 def interpret(result: Any, what: str) -> Outcome:

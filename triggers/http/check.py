@@ -26,7 +26,14 @@ import aiohttp
 from triggers.callable_path import callable_path, load_callable
 from triggers.checks import Check, Probe
 from triggers.errors import ConfigurationError, PermanentError, TransientError
-from triggers.http.credentials import AUTH_TYPES, AuthType, Target, refuse_credentials_in, resolve_target, validate_url
+from triggers.http.credentials import (
+    AUTH_TYPES,
+    AuthType,
+    HttpTarget,
+    refuse_credentials_in,
+    resolve_http_target,
+    validate_url,
+)
 from triggers.http.expectations import FieldExpectation, subset_mismatch
 from triggers.http.options import (
     form_encoded,
@@ -164,11 +171,11 @@ class HttpCheck(Check):
     async def opened(self) -> AsyncIterator[Probe]:
         """Resolve the connection on the first check and hold the shared session until the wait ends."""
         async with contextlib.AsyncExitStack() as stack:
-            held: list[tuple[Target, aiohttp.ClientSession]] = []
+            held: list[tuple[HttpTarget, aiohttp.ClientSession]] = []
 
             async def check() -> Outcome:
                 if not held:
-                    target = await resolve_target(
+                    target = await resolve_http_target(
                         self.url, self.headers, self.http_conn_id, self.auth_type, self.extra_options
                     )
                     target = dataclasses.replace(target, url=with_params(target.url, self.request_params))
@@ -179,7 +186,7 @@ class HttpCheck(Check):
 
             yield Probe(check=check)
 
-    async def exchange(self, session: aiohttp.ClientSession, target: Target) -> HttpResponse:
+    async def exchange(self, session: aiohttp.ClientSession, target: HttpTarget) -> HttpResponse:
         """Send the request and read the capped body; raise typed transient or permanent errors."""
         timeout = aiohttp.ClientTimeout(total=self.request_timeout, sock_connect=self.connect_timeout)
         headers, payload = target.headers, self.data

@@ -70,7 +70,7 @@ def origin_of(url: str) -> str:
 
 
 @dataclass(frozen=True)
-class Target:
+class HttpTarget:
     """A resolved request: the full URL, every header (auth included), TLS/proxy and the credentials' fingerprint."""
 
     url: str
@@ -83,20 +83,20 @@ class Target:
         return origin_of(self.url)
 
 
-async def resolve_target(
+async def resolve_http_target(
     url: str,
     headers: Mapping[str, str],
     conn_id: str | None,
     auth_type: AuthType | None,
     extra_options: Mapping[str, Any] | None = None,
-) -> Target:
+) -> HttpTarget:
     """Return where to send the request, with which headers, TLS and proxy; mask every secret found.
 
     Raises PermanentError when the connection is missing or cannot give what ``auth_type`` needs.
     """
     if conn_id is None:
         transport = await resolve_transport(url, {}, extra_options or {}, None)
-        return Target(url, dict(headers), _fingerprint(None, None, {}, transport.identity), transport)
+        return HttpTarget(url, dict(headers), _fingerprint(None, None, {}, transport.identity), transport)
     try:
         conn = await aget_connection(conn_id)
     except AirflowNotFoundException as error:
@@ -124,7 +124,7 @@ async def resolve_target(
         if secret:
             await amask_secret(secret)
     transport = await resolve_transport(full_url, conn.extra_dejson or {}, extra_options or {}, conn_id)
-    return Target(full_url, merged, _fingerprint(conn_id, chosen, secrets, transport.identity), transport)
+    return HttpTarget(full_url, merged, _fingerprint(conn_id, chosen, secrets, transport.identity), transport)
 
 
 def _base_url(host: str | None, schema: str | None, port: int | None) -> str | None:

@@ -69,7 +69,7 @@ def notified_key(parsed: Any, id_column: str) -> str | None:
 
 
 @dataclass(eq=False)
-class Subscription:
+class NotifySubscription:
     """One wait's interest in ``keys`` on a channel (None: every notification), and the ``event`` a match sets."""
 
     channel: str
@@ -84,11 +84,11 @@ class _Index:
     __slots__ = ("by_column", "everyone", "unkeyed")
 
     def __init__(self) -> None:
-        self.everyone: set[Subscription] = set()
-        self.unkeyed: set[Subscription] = set()
-        self.by_column: dict[str, dict[str, set[Subscription]]] = {}
+        self.everyone: set[NotifySubscription] = set()
+        self.unkeyed: set[NotifySubscription] = set()
+        self.by_column: dict[str, dict[str, set[NotifySubscription]]] = {}
 
-    def add(self, subscription: Subscription) -> None:
+    def add(self, subscription: NotifySubscription) -> None:
         self.everyone.add(subscription)
         if subscription.keys is EVERY_NOTIFICATION:
             self.unkeyed.add(subscription)
@@ -97,7 +97,7 @@ class _Index:
         for key in subscription.keys:
             keyed.setdefault(key, set()).add(subscription)
 
-    def discard(self, subscription: Subscription) -> None:
+    def discard(self, subscription: NotifySubscription) -> None:
         self.everyone.discard(subscription)
         if subscription.keys is EVERY_NOTIFICATION:
             self.unkeyed.discard(subscription)
@@ -112,7 +112,7 @@ class _Index:
         if not keyed:
             self.by_column.pop(subscription.id_column, None)
 
-    def concerned(self, parsed: Any) -> Collection[Subscription]:
+    def concerned(self, parsed: Any) -> Collection[NotifySubscription]:
         """Return the subscriptions a parsed payload concerns."""
         if not self.by_column:
             return self.unkeyed
@@ -173,14 +173,14 @@ class Listener:
         keys: Collection[str] | None,
         id_column: str = "id",
         event: asyncio.Event | None = None,
-    ) -> Subscription:
+    ) -> NotifySubscription:
         """Return a subscription to ``keys`` on ``channel`` that sets ``event`` (a new one if None).
 
         ``keys`` None (:data:`EVERY_NOTIFICATION`): every notification on the channel sets it.
         LISTENs on the channel now when connected, else at the next connect.
         """
         wanted = None if keys is EVERY_NOTIFICATION else frozenset(keys)
-        subscription = Subscription(channel, wanted, id_column, event or asyncio.Event())
+        subscription = NotifySubscription(channel, wanted, id_column, event or asyncio.Event())
         self._subscriptions.setdefault(channel, _Index()).add(subscription)
         async with self._lock:
             connection = self._connection
@@ -193,7 +193,7 @@ class Listener:
                     log.debug("LISTEN %s on %s failed: %s", channel, self.target.describe(), error)
         return subscription
 
-    def unsubscribe(self, subscription: Subscription) -> None:
+    def unsubscribe(self, subscription: NotifySubscription) -> None:
         """Forget ``subscription``; the channel stays listened to until the listener closes."""
         index = self._subscriptions.get(subscription.channel)
         if index is not None:

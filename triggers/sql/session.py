@@ -17,7 +17,7 @@ from triggers.errors import ConfigurationError, PermanentError
 from triggers.sql import mysql, postgres, sqlite
 from triggers.sql.listen import EVERY_NOTIFICATION, LISTENERS
 from triggers.sql.placeholders import Bound, Dialect, Parameters, bind
-from triggers.sql.targets import MysqlTarget, PostgresTarget, SqliteTarget, Target, resolve_target
+from triggers.sql.targets import MysqlTarget, PostgresTarget, SqliteTarget, SqlTarget, resolve_sql_target
 
 Rows = tuple[list[str], list[tuple[Any, ...]]]
 
@@ -52,15 +52,15 @@ class DatabaseSession:
         self._keys = keys
         self._id_column = id_column
         self._channel_argument = channel_argument
-        self._target: Target | None = None
+        self._target: SqlTarget | None = None
         self._pool: Any = None
         self._subscribed = False
         self.wakeup = asyncio.Event() if channel else None
 
-    async def target(self) -> Target:
+    async def target(self) -> SqlTarget:
         """Return where the connection points (resolved once per wait); raises PermanentError."""
         if self._target is None:
-            target = await resolve_target(self.conn_id, self._accepted, self._database)
+            target = await resolve_sql_target(self.conn_id, self._accepted, self._database)
             if self._channel is not None and not isinstance(target, PostgresTarget):
                 raise PermanentError(
                     f"{self._channel_argument} needs a postgres connection; {self.conn_id!r} is {target.describe()}"

@@ -69,10 +69,10 @@ class MysqlTarget:
         return f"mysql {self.user or ''}@{self.host}:{self.port}/{self.database or ''}"
 
 
-Target = SqliteTarget | PostgresTarget | MysqlTarget
+SqlTarget = SqliteTarget | PostgresTarget | MysqlTarget
 
 
-async def resolve_target(conn_id: str, accepted: Collection[str], database: str | None = None) -> Target:
+async def resolve_sql_target(conn_id: str, accepted: Collection[str], database: str | None = None) -> SqlTarget:
     """Return where connection ``conn_id`` points, registering its password with Airflow's log masker.
 
     ``accepted`` are the connection types the caller can read; ``database`` overrides the
