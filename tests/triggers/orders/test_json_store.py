@@ -2,6 +2,7 @@
 
 import json
 import threading
+import time
 
 import pytest
 
@@ -161,6 +162,7 @@ async def test_reading_while_the_seeds_updater_rewrites_in_place_never_crashes(t
         while not stop.is_set():
             set_status(tmp_path, 2, statuses[turn % 2])
             turn += 1
+            time.sleep(0.001)  # a gap between rewrites, so whole reads happen even on a loaded machine
 
     writer = threading.Thread(target=rewrite)
     writer.start()
