@@ -226,7 +226,10 @@ def test_a_gather_of_two_files_keeps_its_latch_across_pokes_alike(tmp_path: Path
 
     def make(mode: str) -> DeferrableSensor:
         conditions = {"a": FileCheck(str(a), watch=False), "b": FileCheck(str(b), watch=False)}
-        return MultiSourceReadinessSensor(task_id="both", conditions=conditions, mode=mode, **COMMON)
+        # A deferred round waits round_wait (the first interval) for its attempts, then carries the
+        # slow ones over; pokes wait for all. 0.5 s keeps a loaded machine's file scans in their round.
+        settings = {**COMMON, "poke_interval": 0.5}
+        return MultiSourceReadinessSensor(task_id="both", conditions=conditions, mode=mode, **settings)
 
     seen_steps, _ = three_ways(make, reset, after)
     assert [s[0] for s in seen_steps] == ["not_yet", "not_yet", "not_yet", "met"]
