@@ -142,7 +142,11 @@ class Pokes:
                 "backoff and circuit breaker start afresh at every reschedule"
             )
             return
-        saved = store.get(STATE_KEY, None)
+        try:
+            saved = store.get(STATE_KEY, None)
+        except Exception as error:  # the wait goes on without its history rather than failing
+            self.prober.log.warning("Poke state unreadable (%s: %s): starting afresh", type(error).__name__, error)
+            return
         if saved is not None and not self.state.restore(saved):
             self.prober.log.warning("Ignoring unreadable poke state %r: starting afresh", STATE_KEY)
         self.prober.count = self.state.attempts  # logs number attempts across reschedules
@@ -195,7 +199,10 @@ class Pokes:
         if store is not None:
             if self.keeps is not None:
                 self.state.extra = self.keeps()
-            store.set(STATE_KEY, self.state.to_json())
+            try:
+                store.set(STATE_KEY, self.state.to_json())
+            except Exception as error:  # the next reschedule starts afresh; this poke's answer stands
+                self.prober.log.warning("Poke state not saved (%s: %s)", type(error).__name__, error)
 
 
 def airflow_backoff(kwargs: dict[str, Any], backoff_cap: float | None) -> float | None:

@@ -12,7 +12,7 @@ from tests.support.checks import script
 from tests.support.sensors import ScriptedSensor, TaskInstanceStub
 from triggers.breaker import CircuitBreaker
 from triggers.history import Attempt
-from triggers.outcomes import NotYet
+from triggers.outcomes import Met, NotYet
 
 
 class Store:
@@ -70,3 +70,25 @@ def test_reschedules_continue_the_attempt_count_and_start_afresh_on_garbage(caps
     printed = capsys.readouterr()
     assert "Ignoring unreadable poke state" in printed.out + printed.err
     assert store.get(STATE_KEY)["attempts"] == 1
+
+
+class BrokenStore:
+    """A task state store whose API calls fail (an api-server that refuses them)."""
+
+    def get(self, key: str, default: Any = None) -> Any:
+        raise ConnectionError("api-server unreachable")
+
+    def set(self, key: str, value: Any) -> None:
+        raise ConnectionError("api-server unreachable")
+
+
+def test_a_failing_state_store_costs_the_history_not_the_wait(capsys: pytest.CaptureFixture[str]) -> None:
+    script("met later", NotYet("not yet"), Met(42))
+    context = {"ti": TaskInstanceStub(), "task_state_store": BrokenStore()}
+    first = ScriptedSensor(name="met later", task_id="w", mode="reschedule", deferrable=False)
+    assert not first.poke(context).is_done
+    second = ScriptedSensor(name="met later", task_id="w", mode="reschedule", deferrable=False)
+    assert second.poke(context).xcom_value == 42
+    printed = capsys.readouterr()
+    assert "Poke state unreadable (ConnectionError" in printed.out + printed.err
+    assert "Poke state not saved (ConnectionError" in printed.out + printed.err
