@@ -26,14 +26,8 @@ import aiohttp
 from triggers.callable_path import callable_path, load_callable
 from triggers.checks import Check, Probe
 from triggers.errors import ConfigurationError, PermanentError, TransientError
-from triggers.http.credentials import (
-    AUTH_TYPES,
-    AuthType,
-    HttpTarget,
-    refuse_credentials_in,
-    resolve_http_target,
-    validate_url,
-)
+from triggers.http import credentials
+from triggers.http.credentials import AUTH_TYPES, AuthType, HttpTarget, refuse_credentials_in, validate_url
 from triggers.http.expectations import FieldExpectation, subset_mismatch
 from triggers.http.options import (
     form_encoded,
@@ -175,7 +169,7 @@ class HttpCheck(Check):
 
             async def check() -> Outcome:
                 if not held:
-                    target = await resolve_http_target(
+                    target = await credentials.resolve_http_target(
                         self.url, self.headers, self.http_conn_id, self.auth_type, self.extra_options
                     )
                     target = dataclasses.replace(target, url=with_params(target.url, self.request_params))
