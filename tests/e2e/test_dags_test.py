@@ -35,6 +35,9 @@ def base_environment(home: Path) -> dict[str, str]:
     return {
         **os.environ,
         "AIRFLOW_HOME": str(home),
+        # Explicit: the airflow.cfg that ``db migrate`` writes names the template's database by its
+        # absolute path, so every copied home would share it (and race on its asset rows).
+        "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{home}/airflow.db",
         "AIRFLOW__CORE__DAGS_FOLDER": str(DAGS),
         "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
     }
