@@ -25,7 +25,7 @@ def test_the_breaker_opens_across_reschedules_and_stops_the_calls(airflow_stack:
         stack.wait_for_dag(DAG_ID)
         run_id = stack.trigger_dag(DAG_ID)
 
-        assert stack.wait_for_run(DAG_ID, run_id, timeout=180) == "failed"
+        assert stack.wait_for_run(DAG_ID, run_id, timeout=240) == "failed"
         calls = api.count("/health")
     log = stack.task_log(DAG_ID, run_id, TASK_ID)
     print(f"\n[reschedule e2e] API calls: {calls}\n{log[-3000:]}")
