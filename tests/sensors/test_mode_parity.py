@@ -10,7 +10,6 @@ after them and the breaker's transitions must be equal.
 from __future__ import annotations
 
 import asyncio
-import json
 import sqlite3
 import time
 from collections.abc import Callable
@@ -24,6 +23,7 @@ from sensors.base import DeferrableSensor
 from sensors.poke_state import STATE_KEY, PokeState
 from tests.support.http_server import LoopbackServer, Reply, http_server
 from tests.support.sensors import TaskInstanceStub
+from tests.support.state_store import TaskStateStoreFake
 from triggers.files import FileCheck
 from triggers.history import Attempt
 from triggers.outcomes import Outcome
@@ -40,19 +40,6 @@ class RescheduledTaskInstance(TaskInstanceStub):
 
     def get_first_reschedule_date(self, context: Any) -> Any:
         return None
-
-
-class TaskStateStoreFake:
-    """Airflow 3.3's task state store, JSON round trip included: the boundary reschedule mode saves to."""
-
-    def __init__(self) -> None:
-        self.values: dict[str, str] = {}
-
-    def get(self, key: str, default: Any = None) -> Any:
-        return json.loads(self.values[key]) if key in self.values else default
-
-    def set(self, key: str, value: Any) -> None:
-        self.values[key] = json.dumps(value)
 
 
 def steps(records: list[Attempt]) -> list[Step]:

@@ -10,22 +10,10 @@ import pytest
 from sensors.poke_state import STATE_KEY, PokeState
 from tests.support.checks import script
 from tests.support.sensors import ScriptedSensor, TaskInstanceStub
+from tests.support.state_store import TaskStateStoreFake
 from triggers.breaker import CircuitBreaker
 from triggers.history import Attempt
 from triggers.outcomes import Met, NotYet
-
-
-class Store:
-    """A task state store that keeps JSON text, as Airflow's does."""
-
-    def __init__(self) -> None:
-        self.values: dict[str, str] = {}
-
-    def get(self, key: str, default: Any = None) -> Any:
-        return json.loads(self.values[key]) if key in self.values else default
-
-    def set(self, key: str, value: Any) -> None:
-        self.values[key] = json.dumps(value)
 
 
 def test_the_state_survives_a_json_round_trip() -> None:
@@ -59,7 +47,7 @@ def test_an_unreadable_state_is_refused_and_changes_nothing(saved: Any) -> None:
 
 def test_reschedules_continue_the_attempt_count_and_start_afresh_on_garbage(capsys: pytest.CaptureFixture[str]) -> None:
     script("never met", NotYet("not yet"))
-    store = Store()
+    store = TaskStateStoreFake()
     context = {"ti": TaskInstanceStub(), "task_state_store": store}
     for _ in range(3):
         ScriptedSensor(name="never met", task_id="w", mode="reschedule", deferrable=False).poke(context)

@@ -1,7 +1,8 @@
-"""Airflow's asset state store at the boundary: a dict with the accessor's async get/set, and errors on demand."""
+"""Airflow's state stores at the boundary: the asset store (async, errors on demand) and the task store."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 
@@ -23,3 +24,16 @@ class AssetStateStoreFake:
             raise self.error
         self.writes += 1
         self.values[key] = value
+
+
+class TaskStateStoreFake:
+    """Stands in for ``context["task_state_store"]``: sync ``get``/``set`` keeping JSON text, as Airflow does."""
+
+    def __init__(self) -> None:
+        self.values: dict[str, str] = {}
+
+    def get(self, key: str, default: Any = None) -> Any:
+        return json.loads(self.values[key]) if key in self.values else default
+
+    def set(self, key: str, value: Any) -> None:
+        self.values[key] = json.dumps(value)
