@@ -1,6 +1,7 @@
 import asyncio
 import logging
 import random
+import time
 from dataclasses import replace
 
 import pytest
@@ -184,3 +185,30 @@ async def test_a_file_landing_wakes_the_wait_long_before_the_adaptive_interval(t
     report = Report.from_event(event.payload)
     assert report.outcome == "met"
     assert report.history[0].interval == 42  # the rule's delay, cut short by the event
+
+
+async def _tasks_while_waiting(trigger) -> int:
+    """Return how many tasks the loop has while ``trigger`` pauses between checks."""
+    waiting = asyncio.ensure_future(trigger.run().__anext__())
+    await asyncio.sleep(0.5)  # the first check is done; it pauses for its 10 s interval
+    count = len(asyncio.all_tasks())
+    waiting.cancel()
+    await asyncio.gather(waiting, return_exceptions=True)
+    return count
+
+
+async def test_an_adaptive_pause_costs_no_more_tasks_than_a_file_triggers(tmp_path) -> None:
+    """Its wrapped pause once took the poll loop's test-only branch: two helper tasks per pause."""
+    from triggers.cadence import Fixed
+    from triggers.files import FileWatchTrigger
+
+    (tmp_path / "in").mkdir()
+    check = FileCheck(f"{tmp_path}/in/*.csv").to_dict()
+    common = {"check": check, "deadline": time.time() + 30, "settle": 0}
+    plain = await _tasks_while_waiting(FileWatchTrigger(cadence=Fixed(10).to_dict(), **common))
+    adaptive = AdaptiveIntervalTrigger(
+        cadence=Adaptive(initial_interval=10, min_interval=10, max_interval=10, history_size=5).to_dict(),
+        override_variable=None,
+        **common,
+    )
+    assert await _tasks_while_waiting(adaptive) == plain
