@@ -16,6 +16,12 @@ TASK_ID = "wait_for_api"
 THRESHOLD = 3  # the DAG's failure_threshold
 
 
+def _scheduler_race(stack: AirflowStack) -> bool:
+    """Say whether the scheduler failed this DAG's sensor on a stale executor success."""
+    log = (stack.logs_dir / "scheduler.log").read_text(errors="replace")
+    return any(DAG_ID in line and "but the task instance's state attribute is" in line for line in log.splitlines())
+
+
 @pytest.mark.airflow_min("3.3")  # the task state store carries the breaker between reschedules
 def test_the_breaker_opens_across_reschedules_and_stops_the_calls(airflow_stack: AirflowStack) -> None:
     stack = airflow_stack
@@ -29,6 +35,10 @@ def test_the_breaker_opens_across_reschedules_and_stops_the_calls(airflow_stack:
         calls = api.count("/health")
     log = stack.task_log(DAG_ID, run_id, TASK_ID)
     print(f"\n[reschedule e2e] API calls: {calls}\n{log[-3000:]}")
+    assert not _scheduler_race(stack), (
+        "Airflow's scheduler failed the sensor on a late executor event (apache/airflow#71172), "
+        "not this library; the poke interval is meant to leave it room"
+    )
     assert calls == THRESHOLD, log  # three errors opened the breaker; no call after that
     assert f"circuit breaker closed -> open after {THRESHOLD} consecutive errors" in log, log
     assert "circuit breaker open, skipping this check" in log, log  # a later reschedule ran, and spared the API

@@ -19,11 +19,11 @@ with DAG(dag_id="reschedule_breaker", schedule=None, catchup=False, tags=["e2e",
         request_timeout=5,
         mode="reschedule",
         deferrable=False,
-        # Not 1 s: Airflow 3.3.2 fails a task re-queued before the scheduler has read its last
-        # run's exit ("finished with state success, but the task instance's state is queued").
-        poke_interval=5,
+        # Not 1 s or 5 s: Airflow 3.3.2 fails a task re-queued before the scheduler has read its
+        # last run's exit (apache/airflow#71172); on a loaded CI machine that lag passed 5 s.
+        poke_interval=15,
         backoff_factor=1,  # a steady pace, so the breaker (not the backoff) is what spaces the pokes out
         failure_threshold=3,
         recovery_timeout=3600,
-        timeout=90,
+        timeout=75,
     )
