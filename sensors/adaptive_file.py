@@ -13,18 +13,19 @@ from __future__ import annotations
 import random
 import time
 from collections.abc import Mapping, Sequence
-from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any, ClassVar, Literal
 
 from airflow.sdk import PokeReturnValue
 
 from sensors.file_arrival import FileArrivalSensor
+from sensors.poke_state import Pokes
 from sensors.worker_loop import run_sync
 from triggers.adaptive import Adaptive, AdaptiveIntervalTrigger, Learned, LiveOverride, Overridden
 from triggers.adaptive.performance import Performance, emit_gauges, summarize
 from triggers.adaptive.rule import last_interval
 from triggers.adaptive.store import Arrival, HistoryStore, SensorHistory, VariableBackend
+from triggers.cadence import decide
 from triggers.errors import ConfigurationError
 from triggers.history import Attempt
 from triggers.outcomes import Met, OutcomeKind
@@ -96,8 +97,7 @@ class AdaptiveFileSensor(FileArrivalSensor):
         self.override_variable = override_variable
         self.history_key = history_key
         self.cadence = cadence
-        self.history: list[Attempt] = []
-        self._wait: list[Attempt] = []  # this wait's attempts (poke mode), for its performance
+        self._history: list[Attempt] = []  # what earlier runs learned (and record_attempt adds, before a poke)
         self._learned = SensorHistory()
         self._anchor: float | None = None
         self._wait_started: float | None = None
@@ -126,13 +126,24 @@ class AdaptiveFileSensor(FileArrivalSensor):
         """Calculate next polling interval based on historical data.
 
         Returns whole seconds (at least 1), as the seed's signature does; the wait itself uses
-        the exact value. An override in effect wins over the cadence.
+        the exact value. An override in effect wins over the cadence. It is the interval the
+        pokes and the trigger decide, by the same rule (:func:`triggers.cadence.decide`).
         """
-        return max(1, round(self._decide_interval()))
+        if not self.history:
+            return max(1, round(self.overridden_cadence().next_delay((), random.Random(0))))
+        return max(1, round(decide(self.overridden_cadence(), self.history, None, random.Random(0))))
 
     def record_attempt(self, success: bool, duration: float) -> None:
         """Record polling attempt for learning: ``success`` means the file was found."""
-        self._record(Attempt(at=time.time() - duration, duration=duration, outcome="met" if success else "not_yet"))
+        self.history.append(
+            Attempt(at=time.time() - duration, duration=duration, outcome="met" if success else "not_yet")
+        )
+        del self.history[: -self.history_size]
+
+    @property
+    def history(self) -> list[Attempt]:
+        """The attempts the cadence reads, oldest first: earlier runs', then this wait's pokes."""
+        return self._poking.state.records if self._poking is not None else self._history
 
     # Keys, cadence, trigger ---------------------------------------------------------------------
 
@@ -156,6 +167,10 @@ class AdaptiveFileSensor(FileArrivalSensor):
             return Learned(**bounds, anchor=self._anchor, arrivals=self._learned.offsets())
         return Adaptive(**bounds)
 
+    def overridden_cadence(self) -> Overridden:
+        """Return the cadence under the override (the argument, and the Variable once read)."""
+        return Overridden(self.build_cadence(), self.interval_override, self._live)
+
     def trigger_kwargs(self, context: Any) -> dict[str, Any]:
         return {
             "history": [a.to_dict() for a in self.history],
@@ -175,7 +190,7 @@ class AdaptiveFileSensor(FileArrivalSensor):
         self._wait_started = time.time()
         self._anchor = anchor_of(context, self._wait_started)
         self._learned = self._store().load()
-        self.history = list(self._learned.attempts)
+        self._history = list(self._learned.attempts)
         if self.deferrable:
             return super().execute(context)
         try:
@@ -184,24 +199,21 @@ class AdaptiveFileSensor(FileArrivalSensor):
             self._finish_pokes(context)
 
     def poke(self, context: Any) -> PokeReturnValue:
-        """Check once, record the attempt, and set ``poke_interval`` to the next adaptive interval."""
-        made = self._prober.count if self._prober is not None else 0
-        begun = time.monotonic()
-        try:
-            result = super().poke(context)
-        finally:
-            prober = self._prober
-            if prober is not None and prober.last is not None and prober.count > made:  # not skipped by the breaker
-                duration = round(time.monotonic() - begun, 6)
-                self._record(Attempt(time.time() - duration, duration, prober.last.kind, prober.last.error))
-        if not result.is_done:
-            if self._live is None:
-                self._live = LiveOverride(self.override_key(), self.log)
-            run_sync(self._live.refresh())
-            self.poke_interval = self._decide_interval()
-            if self._poking is not None:  # the adaptive rule paces pokes, not the base's cadence
-                self._poking.interval = max(self.poke_interval, self._poking.state.until_probe())
+        """Check once; ``poke_interval`` becomes the interval the cadence decided after it.
+
+        The override Variable is read before each check, as the trigger reads it after each sleep.
+        """
+        if self._live is None:
+            self._live = LiveOverride(self.override_key(), self.log)
+        run_sync(self._live.refresh())
+        result = super().poke(context)
+        if self._poking is not None and self._poking.interval is not None:
+            self.poke_interval = self._poking.interval
         return result
+
+    def start_pokes(self, context: Any) -> Pokes:
+        """Pace the pokes by the overridden cadence, starting from what earlier runs learned."""
+        return Pokes.for_sensor(self, context, cadence=self.overridden_cadence(), records=self._history)
 
     def on_report(self, context: Any, report: Report) -> None:
         """Save the history (and the arrival), push and send the wait's performance."""
@@ -211,7 +223,7 @@ class AdaptiveFileSensor(FileArrivalSensor):
         else:  # met or failed at the first check, in the worker: no trigger ran
             outcome: OutcomeKind = "met" if report.outcome == "met" else "failed"
             first = Attempt(report.started_at, round(report.waited, 6), outcome)
-            attempts, wait = (*self.history, first), (first,)
+            attempts, wait = (*self._history, first), (first,)
         found = report.finished_at if report.outcome == "met" else None
         performance = Performance.from_detail(report.detail) or summarize(
             wait,
@@ -223,7 +235,8 @@ class AdaptiveFileSensor(FileArrivalSensor):
         self._finish(context, attempts, performance, report.value, found)
 
     def _finish_pokes(self, context: Any) -> None:
-        wait = self._wait
+        made = self._poking.state.attempts if self._poking is not None else 0
+        wait = self.history[-made:] if made else []  # as the trigger's report counts them
         found = wait[-1].at + wait[-1].duration if wait and wait[-1].succeeded else None
         last = self._prober.last if self._prober is not None else None
         performance = summarize(
@@ -254,28 +267,6 @@ class AdaptiveFileSensor(FileArrivalSensor):
             "saved to" if saved is not None else "NOT saved to",
             self.history_variable(),
         )
-
-    def _record(self, attempt: Attempt) -> None:
-        self._wait.append(attempt)
-        self.history.append(attempt)
-        del self.history[: -self.history_size]
-
-    def _decide_interval(self) -> float:
-        """Return the delay after the latest attempt, and record it on that attempt.
-
-        The latest attempt's own interval is what is being decided, so it is left out: deciding
-        twice gives the same answer.
-        """
-        cadence = Overridden(self.build_cadence(), self.interval_override, self._live)
-        if not self.history:
-            return cadence.next_delay((), random.Random(0))
-        previous = self.history[-1]
-        latest = replace(previous, interval=None)
-        delay = cadence.next_delay((*self.history[:-1], latest), random.Random(0))  # they never draw
-        self.history[-1] = replace(latest, interval=round(delay, 3))
-        if self._wait and self._wait[-1] is previous:
-            self._wait[-1] = self.history[-1]
-        return delay
 
 
 def anchor_of(context: Mapping[str, Any], fallback: float) -> float:

@@ -205,7 +205,7 @@ class DeferrableSensor(BaseSensorOperator):
     def poke(self, context: Any) -> PokeReturnValue:
         """Check once as the trigger would (:mod:`sensors.poke_state`); a final failure raises AirflowFailException."""
         if self._poking is None:
-            self._poking = Pokes.for_sensor(self, context)
+            self._poking = self.start_pokes(context)
             self._prober = self._poking.prober
         outcome = self._poking.poke(context)
         if isinstance(outcome, Failed):
@@ -213,6 +213,10 @@ class DeferrableSensor(BaseSensorOperator):
         if isinstance(outcome, Met):
             return PokeReturnValue(is_done=True, xcom_value=outcome.value)
         return PokeReturnValue(is_done=False)
+
+    def start_pokes(self, context: Any) -> Pokes:
+        """Return the state the pokes of this wait share (a subclass may seed it)."""
+        return Pokes.for_sensor(self, context)
 
     def _get_next_poke_interval(self, started_at: Any, run_duration: Any, poke_count: int) -> float:
         """Return the interval the last poke decided (cadence, Retry-After, breaker), cut at the timeout."""

@@ -14,14 +14,14 @@ from __future__ import annotations
 import contextlib
 import random
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
 from sensors.worker_loop import run_sync
 from triggers.breaker import CircuitBreaker
-from triggers.cadence import Cadence, next_interval
+from triggers.cadence import Cadence, decide
 from triggers.checks import Check
 from triggers.errors import ConfigurationError
 from triggers.history import Attempt
@@ -53,12 +53,10 @@ class PokeState:
         The interval is the trigger's (:func:`triggers.cadence.next_interval` over the same
         records); an open breaker stretches the wait to its probe, as the trigger's loop sleeps.
         """
-        record = Attempt(time.time() - duration, round(duration, 6), outcome.kind, outcome.error)
-        retry_after = outcome.retry_after if isinstance(outcome, NotYet) else None
-        delay = next_interval(cadence, (*self.records, record), retry_after, rng)
-        self.records.append(Attempt(record.at, record.duration, record.outcome, record.error, round(delay, 3)))
+        self.records.append(Attempt(time.time() - duration, round(duration, 6), outcome.kind, outcome.error))
         del self.records[: -self.limit]
-        return max(delay, self.until_probe())
+        retry_after = outcome.retry_after if isinstance(outcome, NotYet) else None
+        return max(decide(cadence, self.records, retry_after, rng), self.until_probe())
 
     def until_probe(self) -> float:
         """Return the seconds until an open breaker lets a check through (0 when it is not open)."""
@@ -120,14 +118,21 @@ class Pokes:
         self._held: contextlib.AsyncExitStack | None = None
 
     @classmethod
-    def for_sensor(cls, sensor: Any, context: Any) -> Pokes:
-        """Return the pokes of a DeferrableSensor: its check, cadence and breaker, with saved state loaded."""
+    def for_sensor(
+        cls, sensor: Any, context: Any, *, cadence: Cadence | None = None, records: Sequence[Attempt] = ()
+    ) -> Pokes:
+        """Return the pokes of a DeferrableSensor: its check, cadence and breaker, with saved state loaded.
+
+        ``cadence`` replaces the sensor's ``build_cadence()``; ``records`` are earlier attempts the
+        cadence starts from (a learned history), as a trigger's ``history`` argument is.
+        """
         threshold = sensor.failure_threshold
         breaker = None if threshold is None else CircuitBreaker(threshold, sensor.recovery_timeout)
-        state = PokeState(sensor.max_attempt_records, breaker)
+        limit = sensor.max_attempt_records
+        state = PokeState(limit, breaker, records=list(records)[-limit:])
         check = sensor.poke_check(context)
         prober = Prober(check, sensor.attempt_timeout, breaker, sensor.log, transitions=state.transitions)
-        pokes = cls(check, sensor.build_cadence(), prober, state, reschedule=sensor.reschedule)
+        pokes = cls(check, cadence or sensor.build_cadence(), prober, state, reschedule=sensor.reschedule)
         pokes.load(context)
         return pokes
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import ClassVar
 
 from triggers.errors import ConfigurationError
@@ -31,6 +31,18 @@ def next_interval(cadence: Cadence, history: Sequence[Attempt], retry_after: flo
     delay = cadence.next_delay(history, rng)
     if retry_after is not None:
         delay = max(delay, min(retry_after, MAX_RETRY_AFTER))
+    return delay
+
+
+def decide(cadence: Cadence, records: list[Attempt], retry_after: float | None, rng: random.Random) -> float:
+    """Return the delay after the newest of ``records`` and stamp it on that record, in place.
+
+    The newest record's own interval is what is being decided, so it is left out: deciding
+    twice gives the same answer. Raises IndexError on no records.
+    """
+    latest = replace(records[-1], interval=None)
+    delay = next_interval(cadence, (*records[:-1], latest), retry_after, rng)
+    records[-1] = replace(latest, interval=round(delay, 3))
     return delay
 
 

@@ -18,7 +18,13 @@ from typing import Any
 
 import pytest
 
-from sensors import APIHealthSensor, FileArrivalSensor, MultiSourceReadinessSensor, OrderStatusSensor
+from sensors import (
+    AdaptiveFileSensor,
+    APIHealthSensor,
+    FileArrivalSensor,
+    MultiSourceReadinessSensor,
+    OrderStatusSensor,
+)
 from sensors.base import DeferrableSensor
 from sensors.poke_state import STATE_KEY, PokeState
 from tests.support.http_server import LoopbackServer, Reply, http_server
@@ -220,3 +226,45 @@ def test_a_gather_of_two_files_keeps_its_latch_across_pokes_alike(tmp_path: Path
 
     seen_steps, _ = three_ways(make, reset, after)
     assert [s[0] for s in seen_steps] == ["not_yet", "not_yet", "not_yet", "met"]
+
+
+def test_an_adaptive_wait_starts_from_what_earlier_runs_learned_alike(tmp_path: Path) -> None:
+    """The seed's rule paces pokes from the learned history, as it paces the trigger.
+
+    Before, poke mode decided in a second history of its own beside the pokes' state, which
+    started empty: the recorded intervals and the reschedule state forgot the earlier runs.
+    """
+    target = tmp_path / "partner" / "export.csv"
+
+    def reset() -> None:
+        target.unlink(missing_ok=True)
+        target.parent.mkdir(exist_ok=True)
+
+    def after(attempt: int) -> None:
+        if attempt == 3:
+            target.write_text("id\n1\n")
+
+    def make(mode: str) -> DeferrableSensor:
+        sensor = AdaptiveFileSensor(
+            task_id="partner",
+            filepath=str(target),
+            initial_interval=0.08,
+            min_interval=0.01,
+            max_interval=0.2,
+            watch=False,
+            stable_for=0,
+            mode=mode,
+            timeout=60,
+            deferrable=False,
+        )
+        for _ in range(9):  # earlier runs found the file at once: the rule starts from a longer interval
+            sensor.record_attempt(True, 0.01)
+        return sensor
+
+    seen_steps, _ = three_ways(make, reset, after)
+    assert seen_steps[-4:] == [
+        ("not_yet", None, 0.12),  # 9 of 10 met: grow by half
+        ("not_yet", None, 0.18),  # 9 of 11: grow again
+        ("not_yet", None, 0.18),  # 9 of 12: keep
+        ("met", None, None),
+    ]
