@@ -198,7 +198,7 @@ class AdaptiveFileSensor(FileArrivalSensor):
         finally:
             self._finish_pokes(context)
 
-    def poke(self, context: Any) -> PokeReturnValue:
+    def poke(self, context: Any) -> bool | PokeReturnValue:
         """Check once; ``poke_interval`` becomes the interval the cadence decided after it.
 
         The override Variable is read before each check, as the trigger reads it after each sleep.

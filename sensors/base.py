@@ -202,8 +202,12 @@ class DeferrableSensor(BaseSensorOperator):
 
     # Poke and reschedule modes ------------------------------------------------------------
 
-    def poke(self, context: Any) -> PokeReturnValue:
-        """Check once as the trigger would (:mod:`sensors.poke_state`); a final failure raises AirflowFailException."""
+    def poke(self, context: Any) -> bool | PokeReturnValue:
+        """Check once as the trigger would (:mod:`sensors.poke_state`).
+
+        Returns False while not met (the seed's ``-> bool``), and when met a true
+        ``PokeReturnValue`` carrying the value for XCom. A final failure raises AirflowFailException.
+        """
         if self._poking is None:
             self._poking = self.start_pokes(context)
             self._prober = self._poking.prober
@@ -212,7 +216,7 @@ class DeferrableSensor(BaseSensorOperator):
             raise AirflowFailException(outcome.reason)
         if isinstance(outcome, Met):
             return PokeReturnValue(is_done=True, xcom_value=outcome.value)
-        return PokeReturnValue(is_done=False)
+        return False
 
     def start_pokes(self, context: Any) -> Pokes:
         """Return the state the pokes of this wait share (a subclass may seed it)."""

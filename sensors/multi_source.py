@@ -140,7 +140,7 @@ class MultiSourceReadinessSensor(DeferrableSensor):
             started_at=self._wait_started(context), round_wait=None, attempt_timeout=self.attempt_timeout
         )
 
-    def poke(self, context: Any) -> PokeReturnValue:
+    def poke(self, context: Any) -> bool | PokeReturnValue:
         """One round per poke, paced and broken as the trigger's rounds; statuses (and latches) carry over.
 
         In reschedule mode the condition ledger travels with the poke state (:mod:`sensors.poke_state`).
@@ -158,7 +158,7 @@ class MultiSourceReadinessSensor(DeferrableSensor):
         poking = self._poking
         outcome = poking.poke(context)
         if isinstance(outcome, NotYet):
-            return PokeReturnValue(is_done=False)
+            return False
         report = Report.ending(
             outcome, attempts=poking.state.attempts, started_at=self._ledger.started or begun, finished_at=time.time()
         )

@@ -202,7 +202,7 @@ def test_poke_mode_paces_the_next_poke_by_the_cadence_not_the_fixed_interval() -
     waiting = sensor("two errors", poke_interval=10, backoff_jitter=0.0, deferrable=False, mode="poke")
     assert waiting._get_next_poke_interval(0.0, lambda: 0.0, 1) == 10  # before any poke: poke_interval
     intervals = []
-    while not waiting.poke(context()).is_done:
+    while not waiting.poke(context()):
         intervals.append(waiting._get_next_poke_interval(0.0, lambda: 0.0, 1))
     assert intervals == [20.0, 40.0]
 

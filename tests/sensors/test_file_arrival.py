@@ -92,7 +92,7 @@ def test_a_templated_filepath_is_checked_once_rendered(tmp_path) -> None:
 def test_poke_mode_reports_not_yet_then_the_value(tmp_path) -> None:
     path = tmp_path / "orders.csv"
     poking = sensor(str(path), deferrable=False, stable_for=0)
-    assert not poking.poke(context()).is_done
+    assert poking.poke(context()) is False
     path.write_text("a,b\n")
     done = poking.poke(context())
     assert done.is_done

@@ -77,7 +77,7 @@ def poke_until_done(make: Make, after: Callable[[int], None], *, fresh: bool, wi
         if fresh:
             sensor = make(mode)
         made = sensor._poking.prober.count if sensor._poking else 0
-        done = sensor.poke(context).is_done
+        done = bool(sensor.poke(context))
         assert sensor._poking is not None
         if sensor._poking.prober.count > made:  # not skipped by an open breaker
             attempts += 1

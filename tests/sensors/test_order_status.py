@@ -118,7 +118,7 @@ async def test_poke_gives_the_same_answers_as_the_trigger(tmp_path, state, poke_
         return
     poked = poking.poke(context())
     assert bool(poked) is poke_answer
-    assert poked.xcom_value == report.value
+    assert (poked.xcom_value if poked else None) == report.value  # not yet: False, as the seed's poke() -> bool
 
 
 def test_poke_fails_after_max_parse_failures_across_pokes(tmp_path) -> None:

@@ -46,7 +46,7 @@ def poked(kwargs: dict[str, Any]) -> tuple[str, Any]:
         answer = sensor(False, **kwargs).poke(context())
     except AirflowFailException as error:
         return "failed", str(error)
-    return ("met", answer.xcom_value) if answer.is_done else ("not_yet", None)
+    return ("met", answer.xcom_value) if answer else ("not_yet", None)
 
 
 def deferred(kwargs: dict[str, Any]) -> tuple[str, Any]:
