@@ -6,8 +6,9 @@ the pending conditions concurrently; each condition's status (state, last value 
 attempts, when it became ready, timed out) is logged when it changes and lands in the report
 XCom's ``detail.conditions``. The return value (XCom) maps each ready condition to its value.
 
-In deferrable mode functions must be importable by dotted path (see
-:mod:`triggers.gather.callables`); ``deferrable=False`` takes any callable.
+Deferred, functions must be importable by dotted path (see :mod:`triggers.gather.callables`).
+A lambda or a DAG-file function makes the sensor poke from a worker, with a warning when the
+DAG is parsed, unless ``deferrable=True`` is given: then it is refused, saying how to fix it.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from typing import Any
 from airflow.sdk import PokeReturnValue
 
 from sensors.base import DeferrableSensor
+from sensors.defaults import default_deferrable
 from sensors.poke_state import Pokes
 from sensors.templating import StandIn
 from triggers.checks import Check
@@ -54,6 +56,20 @@ def condition_check(name: str, condition: Condition, *, deferrable: bool) -> Che
     )
 
 
+def _worker_only(conditions: Any) -> list[str]:
+    """Return the names of the functions among ``conditions`` that the triggerer could not import."""
+    if not isinstance(conditions, Mapping):
+        return []
+    names = []
+    for name, condition in conditions.items():
+        if callable(condition) and not isinstance(condition, Check):
+            try:
+                CallableCheck.of(condition, name=str(name))
+            except ConfigurationError:
+                names.append(str(name))
+    return names
+
+
 class MultiSourceReadinessSensor(DeferrableSensor):
     """Wait for several conditions; see the module docstring.
 
@@ -84,7 +100,17 @@ class MultiSourceReadinessSensor(DeferrableSensor):
         latch: bool = True,
         **kwargs: Any,
     ) -> None:
+        worker_only = _worker_only(conditions) if kwargs.get("deferrable") is None and default_deferrable() else []
+        if worker_only:
+            kwargs["deferrable"] = False  # the seed's plain callables work; an explicit deferrable=True refuses them
         super().__init__(**kwargs)
+        if worker_only:
+            self.log.warning(
+                "%s pokes from a worker (deferrable=False): %s cannot travel to the triggerer. %s",
+                self.task_id,
+                ", ".join(f"conditions[{name!r}]" for name in worker_only),
+                "Move them to module-level functions in an importable module to defer.",
+            )
         if not isinstance(conditions, Mapping) or not conditions:
             raise ConfigurationError(
                 "conditions", f"must be a non-empty dict of name -> condition, got {conditions!r:.100}"

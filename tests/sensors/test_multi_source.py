@@ -72,11 +72,22 @@ def test_checks_and_nested_compositions_are_conditions_too() -> None:
     assert set(sensor(conditions).execute(context())) == {"either", "both"}
 
 
-def test_a_lambda_fails_when_the_dag_is_parsed_naming_the_condition_and_the_fix() -> None:
+def test_a_lambda_in_an_explicitly_deferrable_sensor_fails_when_the_dag_is_parsed_naming_the_fix() -> None:
     with pytest.raises(ConfigurationError) as raised:
-        sensor({"logs": funcs.ready, "catalog": lambda: True})
+        sensor({"logs": funcs.ready, "catalog": lambda: True}, deferrable=True)
     assert str(raised.value).startswith("conditions['catalog']: is a lambda; ")
     assert "module-level function in an importable module" in str(raised.value)
+
+
+def test_the_seeds_plain_callables_make_the_sensor_poke_and_say_why(capsys) -> None:
+    made = sensor({"logs": funcs.ready, "catalog": lambda: True}, poke_interval=0.01)
+    assert made.deferrable is False
+    assert "conditions['catalog'] cannot travel to the triggerer" in capsys.readouterr().out
+    assert made.execute(context()) == {"logs": True, "catalog": True}
+
+
+def test_importable_functions_still_defer_by_default() -> None:
+    assert sensor({"logs": funcs.ready}).deferrable is True
 
 
 def test_in_poke_mode_any_callable_works() -> None:
