@@ -9,6 +9,8 @@ as the worker process, as the triggerer's loop does. A forked child starts a loo
 from __future__ import annotations
 
 import asyncio
+import atexit
+import contextlib
 import os
 import threading
 from collections.abc import Coroutine
@@ -38,6 +40,29 @@ def worker_loop() -> asyncio.AbstractEventLoop:
             threading.Thread(target=loop.run_forever, name="sensor-checks", daemon=True).start()
             _loop = loop
         return _loop
+
+
+@atexit.register
+def _close_at_exit(grace: float = 5.0) -> None:
+    """Close what pokes left open (a sensor poked without ``execute()`` never closes its probe).
+
+    Otherwise the interpreter destroys the loop with its tasks pending, and logs each one.
+    """
+    loop = _loop
+    if loop is None or loop.is_closed() or not loop.is_running():
+        return
+
+    async def close_all() -> None:
+        await loop.shutdown_asyncgens()  # runs the finally blocks of open checks
+        tasks = [task for task in asyncio.all_tasks() if task is not asyncio.current_task()]
+        for task in tasks:
+            task.cancel()
+        if tasks:
+            await asyncio.wait(tasks, timeout=grace)
+
+    with contextlib.suppress(Exception):  # exiting anyway: a check that will not close must not hang the exit
+        asyncio.run_coroutine_threadsafe(close_all(), loop).result(timeout=grace * 2)
+    loop.call_soon_threadsafe(loop.stop)
 
 
 def run_sync(coroutine: Coroutine[Any, Any, T]) -> T:
