@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
-from sensors.worker_loop import run_sync
+from sensors.worker_loop import close_at_exit, run_sync
 from triggers.breaker import CircuitBreaker
 from triggers.cadence import Cadence, decide
 from triggers.checks import Check
@@ -176,6 +176,7 @@ class Pokes:
         held = contextlib.AsyncExitStack()
         probe = await held.enter_async_context((self.opened or self.check.opened)())
         self._held = held
+        close_at_exit(held)  # a sensor poked without execute() never calls close()
         self.opened = lambda: contextlib.nullcontext(probe)
 
     def close(self) -> None:

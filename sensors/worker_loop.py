@@ -13,6 +13,7 @@ import atexit
 import contextlib
 import os
 import threading
+import weakref
 from collections.abc import Coroutine
 from typing import Any, TypeVar
 
@@ -42,6 +43,15 @@ def worker_loop() -> asyncio.AbstractEventLoop:
         return _loop
 
 
+#: What pokes hold open across pokes; closed at exit if the sensor never closed it.
+_held: weakref.WeakSet[contextlib.AsyncExitStack] = weakref.WeakSet()
+
+
+def close_at_exit(stack: contextlib.AsyncExitStack) -> None:
+    """Have ``stack`` closed on the worker loop when the process exits, unless closed before."""
+    _held.add(stack)
+
+
 @atexit.register
 def _close_at_exit(grace: float = 5.0) -> None:
     """Close what pokes left open (a sensor poked without ``execute()`` never closes its probe).
@@ -53,7 +63,9 @@ def _close_at_exit(grace: float = 5.0) -> None:
         return
 
     async def close_all() -> None:
-        await loop.shutdown_asyncgens()  # runs the finally blocks of open checks
+        for stack in list(_held):  # one by one, outermost first: each closes what it opened
+            with contextlib.suppress(Exception):
+                await stack.aclose()
         tasks = [task for task in asyncio.all_tasks() if task is not asyncio.current_task()]
         for task in tasks:
             task.cancel()

@@ -72,18 +72,29 @@ def test_poke_mode_holds_one_http_session_from_the_first_poke_to_the_end(http_se
     assert sensor._poking._held is None  # closed when execute() ended
 
 
-def test_a_sensor_poked_without_execute_leaves_nothing_pending_at_exit(tmp_path) -> None:
+@pytest.mark.parametrize(
+    "made",
+    [
+        "MultiSourceReadinessSensor(task_id='m', conditions={'a': lambda: True, 'b': lambda: False})",
+        "APIHealthSensor(task_id='a', endpoint_url='http://127.0.0.1:9/health')",  # refused: not yet
+        "FileArrivalSensor(task_id='f', filepath='/nonexistent-drop/*.csv')",
+    ],
+    ids=["gather", "http", "files"],
+)
+def test_a_sensor_poked_without_execute_leaves_nothing_pending_at_exit(tmp_path, made: str) -> None:
     """A check written from the seed's starter code calls poke() alone; the process must exit clean."""
     script = tmp_path / "poke_only.py"
     script.write_text(
-        "from sensors import MultiSourceReadinessSensor\n"
+        "from sensors import APIHealthSensor, FileArrivalSensor, MultiSourceReadinessSensor\n"
         "from tests.support.sensors import context\n"
-        "made = MultiSourceReadinessSensor(task_id='m', conditions={'a': lambda: True, 'b': lambda: False})\n"
-        "print('answer', made.poke(context()))\n"
+        f"made = {made}\n"
+        "print('answer', made.poke(context()), made.poke(context()))\n"
     )
     root = Path(__file__).parents[2]
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(root), os.environ.get("PYTHONPATH")]))}
     done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=120, cwd=root, env=env)
-    assert done.returncode == 0, done.stderr
-    assert "answer False" in done.stdout
-    assert "Task was destroyed but it is pending" not in done.stdout + done.stderr
+    output = done.stdout + done.stderr
+    assert done.returncode == 0, output
+    assert "answer False False" in done.stdout
+    assert "Task was destroyed but it is pending" not in output
+    assert "Traceback" not in output, output
