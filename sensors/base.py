@@ -15,7 +15,7 @@ from typing import Any, ClassVar, NoReturn
 
 from airflow.sdk import BaseSensorOperator, PokeReturnValue
 
-from sensors.defaults import default_deferrable
+from sensors.defaults import resolve_deferrable
 from sensors.ending import end_states, start_trigger_args
 from sensors.poke_state import Pokes, airflow_backoff
 from sensors.templating import standing_in, whole_numbers
@@ -100,16 +100,10 @@ class DeferrableSensor(BaseSensorOperator):
         **kwargs: Any,
     ) -> None:
         backoff_cap = airflow_backoff(kwargs, backoff_cap)
-        interval = kwargs.get("poke_interval")
-        if interval is not None and not isinstance(interval, timedelta):
-            require_positive(
-                "poke_interval", interval
-            )  # before Airflow's own check, whose message names no argument first
+        if (interval := kwargs.get("poke_interval")) is not None and not isinstance(interval, timedelta):
+            require_positive("poke_interval", interval)  # before Airflow's check, whose message names no argument
         super().__init__(**kwargs)
-        if deferrable is None:
-            deferrable = default_deferrable()
-        if not isinstance(deferrable, bool):
-            raise ConfigurationError("deferrable", f"must be True or False, got {deferrable!r}")
+        deferrable = resolve_deferrable(deferrable, self)
         validate_breaker(failure_threshold, recovery_timeout)
         if attempt_timeout is not None:
             require_positive("attempt_timeout", attempt_timeout)
@@ -203,11 +197,7 @@ class DeferrableSensor(BaseSensorOperator):
     # Poke and reschedule modes ------------------------------------------------------------
 
     def poke(self, context: Any) -> bool | PokeReturnValue:
-        """Check once as the trigger would (:mod:`sensors.poke_state`).
-
-        Returns False while not met (the seed's ``-> bool``), and when met a true
-        ``PokeReturnValue`` carrying the value for XCom. A final failure raises AirflowFailException.
-        """
+        """Check once as the trigger would; return False (not yet) or the value; raise AirflowFailException."""
         if self._poking is None:
             self._poking = self.start_pokes(context)
             self._prober = self._poking.prober

@@ -4,11 +4,31 @@ from __future__ import annotations
 
 import os
 from configparser import ConfigParser
+from typing import Any
 
 from airflow.configuration import conf
 
+from triggers.errors import ConfigurationError
+
 _SECTION, _KEY = "operators", "default_deferrable"
 _ENV_PREFIX = f"AIRFLOW__{_SECTION.upper()}__{_KEY.upper()}"  # also _CMD and _SECRET variants
+
+
+def resolve_deferrable(deferrable: Any, sensor: Any) -> bool:
+    """Return whether ``sensor`` defers: ``deferrable`` as given, else :func:`default_deferrable`.
+
+    Raises ConfigurationError unless it is a bool. A deferring sensor ignores ``mode`` (as
+    Airflow's own do); an explicit ``mode="reschedule"`` then gets a warning saying so.
+    """
+    if deferrable is None:
+        deferrable = default_deferrable()
+    if not isinstance(deferrable, bool):
+        raise ConfigurationError("deferrable", f"must be True or False, got {deferrable!r}")
+    if deferrable and sensor.mode == "reschedule":
+        sensor.log.warning(
+            "%s defers, so mode='reschedule' does not apply; pass deferrable=False to reschedule", sensor.task_id
+        )
+    return bool(deferrable)
 
 
 def default_deferrable() -> bool:

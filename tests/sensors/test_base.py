@@ -212,3 +212,13 @@ def test_no_pause_between_pokes_outlives_the_timeout() -> None:
     waiting = sensor("errors", timeout=30, failure_threshold=1, recovery_timeout=3600, deferrable=False)
     waiting.poke(context())  # the breaker opens: an hour to its probe
     assert waiting._get_next_poke_interval(0.0, lambda: 20.0, 1) == pytest.approx(10.0)
+
+
+def test_reschedule_mode_on_a_deferring_sensor_is_named_as_not_applying(capsys) -> None:
+    from sensors import FileArrivalSensor
+
+    made = FileArrivalSensor(task_id="drop", filepath="/data/in/*.csv", mode="reschedule")
+    assert made.deferrable is True
+    assert "mode='reschedule' does not apply; pass deferrable=False to reschedule" in capsys.readouterr().out
+    FileArrivalSensor(task_id="drop2", filepath="/data/in/*.csv", mode="reschedule", deferrable=False)
+    assert "does not apply" not in capsys.readouterr().out
