@@ -37,7 +37,8 @@ def api(**bad: Any) -> APIHealthSensor:
 
 
 def multi(**bad: Any) -> MultiSourceReadinessSensor:
-    return MultiSourceReadinessSensor(**{"task_id": "t", "conditions": {"a": READY}, **bad})
+    # deferrable=True given: left unset, a lambda condition would make the sensor poke, not fail
+    return MultiSourceReadinessSensor(**{"task_id": "t", "conditions": {"a": READY}, "deferrable": True, **bad})
 
 
 def arrival(**bad: Any) -> FileArrivalSensor:
