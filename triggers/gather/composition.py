@@ -27,13 +27,11 @@ from triggers.gather.rounds import Gathering
 from triggers.gather.status import Ledger
 from triggers.outcomes import Outcome
 from triggers.prober import Log, Opener
-from triggers.validation import require_positive
+from triggers.validation import require_bool, require_positive
 
 LOG = logging.getLogger("triggers.gather")
 
 Named = Check | Mapping[str, Check]
-
-_OPTIONS = ("timeouts", "started_at", "latch", "attempt_timeout", "round_wait")
 
 
 def name_conditions(items: tuple[Named, ...]) -> dict[str, Check]:
@@ -43,8 +41,7 @@ def name_conditions(items: tuple[Named, ...]) -> dict[str, Check]:
     """
     named: dict[str, Check] = {}
     for item in items:
-        pairs = item.items() if isinstance(item, Mapping) else [(None, item)]
-        for name, check in pairs:
+        for name, check in item.items() if isinstance(item, Mapping) else [(None, item)]:
             if not isinstance(check, Check):
                 raise ConfigurationError("conditions", f"expected a Check, got {check!r:.100}")
             if name is None:
@@ -70,11 +67,14 @@ class Gather(Check):
     :param attempt_timeout: seconds one attempt of one condition may take.
     :param round_wait: seconds a round waits for slow attempts before it returns "not yet" and
         lets them finish during the next round; None waits for every attempt (poke mode).
+
+    ``conditions=`` (a name -> check mapping) may be given by keyword too, so
+    ``dataclasses.replace`` works on a gather.
     """
 
     mode: ClassVar[str] = ""
     conditions: Mapping[str, Check] = field(hash=False)
-    timeouts: Mapping[str, float] = field(default_factory=dict, hash=False)
+    timeouts: Mapping[str, float] = field(hash=False)
     started_at: float | None = None
     latch: bool = True
     attempt_timeout: float | None = None
@@ -83,48 +83,24 @@ class Gather(Check):
     def __init__(
         self,
         *checks: Named,
+        conditions: Mapping[str, Check] | None = None,
         timeouts: Mapping[str, float] | None = None,
         started_at: float | None = None,
         latch: bool = True,
         attempt_timeout: float | None = None,
         round_wait: float | None = None,
     ) -> None:
-        self._assign(
-            conditions=name_conditions(checks),
-            timeouts=dict(timeouts or {}),
-            started_at=started_at,
-            latch=latch,
-            attempt_timeout=attempt_timeout,
-            round_wait=round_wait,
-        )
-
-    def _assign(self, **values: Any) -> None:
-        """Set every field from ``values`` (frozen: through object.__setattr__) and validate.
-
-        A field missing from ``values`` keeps what the instance already has, else its default.
-
-        Raises TypeError on an unknown or missing field, as a generated ``__init__`` would.
-        """
-        fields = {f.name: f for f in dataclasses.fields(self)}
-        unknown = set(values) - set(fields)
-        if unknown:
-            raise TypeError(f"unexpected parameters {sorted(unknown)}")
-        for name, spec in fields.items():
-            if name in values:
-                value = values[name]
-            elif name in self.__dict__:
-                value = self.__dict__[name]  # set by a subclass before calling Gather.__init__
-            elif spec.default is not dataclasses.MISSING:
-                value = spec.default
-            elif spec.default_factory is not dataclasses.MISSING:
-                value = spec.default_factory()
-            else:
-                raise TypeError(f"missing parameter {name!r}")
-            object.__setattr__(self, name, value)
+        assign = functools.partial(object.__setattr__, self)  # frozen: the generated __init__ does the same
+        assign("conditions", name_conditions((*checks, conditions) if conditions is not None else checks))
+        assign("timeouts", dict(timeouts) if isinstance(timeouts, Mapping) else {} if timeouts is None else timeouts)
+        assign("started_at", started_at)
+        assign("latch", latch)
+        assign("attempt_timeout", attempt_timeout)
+        assign("round_wait", round_wait)
         self._validate()
 
     def _validate(self) -> None:
-        if not isinstance(self.conditions, Mapping) or not self.conditions:
+        if not self.conditions:
             raise ConfigurationError("conditions", "give at least one condition")
         if not isinstance(self.timeouts, Mapping):
             raise ConfigurationError(
@@ -135,8 +111,7 @@ class Gather(Check):
                 known = ", ".join(repr(n) for n in self.conditions)
                 raise ConfigurationError("condition_timeouts", f"no condition named {name!r} (conditions: {known})")
             require_positive(f"condition_timeouts[{name!r}]", seconds)
-        if not isinstance(self.latch, bool):
-            raise ConfigurationError("latch", f"must be True or False, got {self.latch!r}")
+        require_bool("latch", self.latch)
         for argument in ("started_at", "attempt_timeout", "round_wait"):
             if getattr(self, argument) is not None:
                 require_positive(argument, getattr(self, argument))
@@ -153,18 +128,10 @@ class Gather(Check):
 
     @classmethod
     def from_params(cls, params: dict[str, Any]) -> Gather:
-        conditions = params.pop("conditions", None)
+        conditions = params.get("conditions")
         if isinstance(conditions, Mapping):
-            params["conditions"] = {name: Check.from_dict(c) for name, c in conditions.items()}
-        gather = cls.__new__(cls)
-        gather._assign(**params)
-        return gather
-
-    def replaced(self, **changes: Any) -> Gather:
-        """Return a copy with ``changes`` applied (``dataclasses.replace`` would call our ``__init__``)."""
-        copy = type(self).__new__(type(self))
-        copy._assign(**{**{f.name: getattr(self, f.name) for f in dataclasses.fields(self)}, **changes})
-        return copy
+            params["conditions"] = {n: c if isinstance(c, Check) else Check.from_dict(c) for n, c in conditions.items()}
+        return cls(**params)
 
     def for_wait(self, *, started_at: float, round_wait: float | None, attempt_timeout: float | None) -> Gather:
         """Return this gather and every nested one set up for a wait that starts at ``started_at``.
@@ -172,9 +139,9 @@ class Gather(Check):
         Settings a gather has of its own are kept; ``started_at`` always replaces the old one.
         """
         settings = {"started_at": started_at, "round_wait": round_wait, "attempt_timeout": attempt_timeout}
-        conditions = {name: _for_wait(check, settings) for name, check in self.conditions.items()}
-        return self.replaced(
-            conditions=conditions,
+        return dataclasses.replace(
+            self,
+            conditions={name: _for_wait(check, settings) for name, check in self.conditions.items()},
             started_at=started_at,
             round_wait=self.round_wait if self.round_wait is not None else round_wait,
             attempt_timeout=self.attempt_timeout if self.attempt_timeout is not None else attempt_timeout,
@@ -185,7 +152,8 @@ class Gather(Check):
 
     def defaults_only(self) -> bool:
         """True when nothing but the conditions was given: such a gather may be flattened."""
-        return all(getattr(self, option) == _default(option) for option in _OPTIONS)
+        options = (self.started_at, self.attempt_timeout, self.round_wait)
+        return not self.timeouts and self.latch is True and options == (None, None, None)
 
     async def check(self) -> Outcome:
         """One round with a fresh ledger (what a one-off look gives)."""
@@ -201,34 +169,20 @@ class Gather(Check):
     async def session(self, ledger: Ledger, *, log: Log = LOG, prefix: str = "") -> AsyncIterator[Probe]:
         """Yield a probe whose ``check()`` runs one round.
 
-        Each condition is opened in its first attempt (see :mod:`triggers.gather.opening`).
         ``ledger`` carries the statuses from round to round (and from poke to poke); nested
         gathers get their own ledger inside it. Attempts still running are cancelled on exit.
         """
-        openers: dict[str, Opener] = {}
-        for name, check in self.conditions.items():
-            if isinstance(check, Gather):
-                openers[name] = functools.partial(check.session, ledger.child(name), log=log, prefix=f"{prefix}{name}/")
-            else:
-                openers[name] = check.opened
+        openers: dict[str, Opener] = {
+            name: functools.partial(check.session, ledger.child(name), log=log, prefix=f"{prefix}{name}/")
+            if isinstance(check, Gather)
+            else check.opened
+            for name, check in self.conditions.items()
+        }
         gathering = Gathering(self, openers, ledger, log=log, prefix=prefix)
         try:
             yield Probe(check=gathering.round, wakeup=gathering.wakeup)
         finally:
             await gathering.close()
-
-
-def joined(kind: type[Gather], left: Check, right: Check) -> Gather:
-    """Return ``kind`` of ``left`` and ``right``; a plain ``kind`` on the left is extended, so
-    ``a & b & c`` is one AllOf of three rather than AllOf(AllOf(a, b), c)."""
-    if type(left) is kind and isinstance(left, Gather) and left.defaults_only():
-        return kind(left.conditions, right)
-    return kind(left, right)
-
-
-def _default(option: str) -> Any:
-    spec = Gather.__dataclass_fields__[option]
-    return spec.default_factory() if spec.default_factory is not dataclasses.MISSING else spec.default
 
 
 def _for_wait(check: Check, settings: dict[str, Any]) -> Check:
@@ -281,6 +235,14 @@ class AtLeast(Gather):
 
     def describe(self) -> str:
         return f"at least {self.count} of ({', '.join(self.conditions)})"
+
+
+def joined(kind: type[Gather], left: Check, right: Check) -> Gather:
+    """Return ``kind`` of ``left`` and ``right``; a plain ``kind`` on the left is extended, so
+    ``a & b & c`` is one AllOf of three rather than AllOf(AllOf(a, b), c)."""
+    if type(left) is kind and isinstance(left, Gather) and left.defaults_only():
+        return kind(left.conditions, right)
+    return kind(left, right)
 
 
 class _Composer:

@@ -4,8 +4,8 @@ A check's ``opened()`` may take a while (resolving an Airflow connection, connec
 session) or fail. A gather opens each condition lazily, in the condition's first attempt, and
 concurrently with the others; the opening counts against that attempt's timeout but goes on in
 the background if the attempt gives up. An opening that failed is tried again by the next
-attempt. The task that entered the context also leaves it (some context managers insist), and
-meanwhile relays the condition's own wakeup to the gather.
+attempt. The one task that enters the context also leaves it (some context managers insist), and
+while it holds the context it forwards the condition's wakeup to the gather: no other task.
 """
 
 from __future__ import annotations
@@ -26,7 +26,6 @@ class Opening:
 
     def __init__(self, opener: Opener, on_wakeup: Callable[[], None]) -> None:
         self.probe: asyncio.Future[Probe] = asyncio.get_running_loop().create_future()
-        self._closing = asyncio.Event()
         self._task = asyncio.ensure_future(self._hold(opener, on_wakeup))
 
     @property
@@ -43,18 +42,20 @@ class Opening:
 
     async def close(self) -> None:
         """Leave the context (cancelling an opening still under way) and wait until it is left."""
-        self._closing.set()
-        if not self.probe.done():
-            self._task.cancel()
-        elif not self.probe.cancelled():
-            self.probe.exception()  # retrieved: an opening error nobody awaited is not news
+        self._task.cancel()
         await asyncio.wait((self._task,))  # ends cancelled or not; our own cancellation propagates
+        if self.probe.done() and not self.probe.cancelled():
+            self.probe.exception()  # retrieved: an opening error nobody awaited is not news
 
     async def _hold(self, opener: Opener, on_wakeup: Callable[[], None]) -> None:
         try:
             async with opener() as probe:
                 self.probe.set_result(probe)
-                await self._relay(probe.wakeup, on_wakeup)
+                while probe.wakeup is not None:  # until close() cancels this task
+                    await probe.wakeup.wait()
+                    probe.wakeup.clear()
+                    on_wakeup()
+                await asyncio.get_running_loop().create_future()  # nothing to forward: hold until closed
         except asyncio.CancelledError:
             if not self.probe.done():
                 self.probe.cancel()
@@ -64,19 +65,3 @@ class Opening:
                 self.probe.set_exception(error)
             else:
                 LOG.warning("closing a condition failed: %s: %s", type(error).__name__, error)
-
-    async def _relay(self, wakeup: asyncio.Event | None, on_wakeup: Callable[[], None]) -> None:
-        closing = asyncio.ensure_future(self._closing.wait())
-        try:
-            while not self._closing.is_set():
-                if wakeup is None:
-                    await closing
-                    return
-                woken = asyncio.ensure_future(wakeup.wait())
-                await asyncio.wait((woken, closing), return_when=asyncio.FIRST_COMPLETED)
-                woken.cancel()
-                if wakeup.is_set():
-                    wakeup.clear()
-                    on_wakeup()
-        finally:
-            closing.cancel()

@@ -13,6 +13,7 @@ trigger; a restarted trigger asks every condition again.
 
 from __future__ import annotations
 
+import dataclasses
 import random
 from typing import ClassVar
 
@@ -42,7 +43,8 @@ class GatherTrigger(PollTrigger):
             if gather.round_wait is not None
             else self.cadence.next_delay((), random.Random(self.seed))
         )
-        loop.check = gather.replaced(
+        loop.check = dataclasses.replace(
+            gather,
             attempt_timeout=gather.attempt_timeout if gather.attempt_timeout is not None else self.attempt_timeout,
             round_wait=round_wait,
         )

@@ -2,6 +2,7 @@
 
 import asyncio
 import contextlib
+import dataclasses
 import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -81,7 +82,7 @@ async def test_opening_counts_against_the_attempt_timeout_and_goes_on_in_the_bac
 async def test_a_transient_opening_error_is_retried_and_a_permanent_one_fails_its_condition() -> None:
     flaky = opened("flaky-open", ConnectionRefusedError("refused"), 0)
     broken = opened("broken-open", PermanentError("connection 'api' is not defined"))
-    report = await wait_for(AnyOf({"flaky": flaky, "broken": broken}).replaced(round_wait=1))
+    report = await wait_for(dataclasses.replace(AnyOf({"flaky": flaky, "broken": broken}), round_wait=1))
     statuses = report.detail["conditions"]
     assert report.value == {"flaky": "flaky-open"}
     assert (statuses["flaky"]["attempts"], EVENTS["flaky-open"].count("open")) == (2, 2)

@@ -1,6 +1,7 @@
 """Gather waits, run through the GatherTrigger's poll loop: modes, concurrency, timeouts, latching."""
 
 import asyncio
+import dataclasses
 import logging
 import time
 
@@ -83,7 +84,7 @@ async def test_any_mode_ends_with_the_fast_condition_without_waiting_for_the_slo
 
 async def test_each_condition_has_its_own_attempt_timeout() -> None:
     gather = AnyOf({"hung": SlowCheck(60), "quick": script("quick", NotYet("no"), NotYet("no"), Met("q"))})
-    report = await wait_for(gather.replaced(attempt_timeout=0.05, round_wait=1))
+    report = await wait_for(dataclasses.replace(gather, attempt_timeout=0.05, round_wait=1))
     hung = conditions(report)["hung"]
     assert hung["error"] == "TimeoutError"
     assert report.value == {"quick": "q"}
