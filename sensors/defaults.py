@@ -8,7 +8,7 @@ from typing import Any
 
 from airflow.configuration import conf
 
-from triggers.errors import ConfigurationError
+from triggers.validation import require_bool
 
 _SECTION, _KEY = "operators", "default_deferrable"
 _ENV_PREFIX = f"AIRFLOW__{_SECTION.upper()}__{_KEY.upper()}"  # also _CMD and _SECRET variants
@@ -22,8 +22,7 @@ def resolve_deferrable(deferrable: Any, sensor: Any) -> bool:
     """
     if deferrable is None:
         deferrable = default_deferrable()
-    if not isinstance(deferrable, bool):
-        raise ConfigurationError("deferrable", f"must be True or False, got {deferrable!r}")
+    require_bool("deferrable", deferrable)
     if deferrable and sensor.mode == "reschedule":
         sensor.log.warning(
             "%s defers, so mode='reschedule' does not apply; pass deferrable=False to reschedule", sensor.task_id

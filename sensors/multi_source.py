@@ -29,6 +29,7 @@ from triggers.gather import AllOf, AnyOf, AtLeast, CallableCheck, Gather, Gather
 from triggers.gather.callables import InProcessCallable
 from triggers.outcomes import NotYet
 from triggers.report import Report
+from triggers.validation import require_bool
 
 Condition = Callable[..., Any] | Check | str
 
@@ -115,8 +116,7 @@ class MultiSourceReadinessSensor(DeferrableSensor):
             raise ConfigurationError(
                 "conditions", f"must be a non-empty dict of name -> condition, got {conditions!r:.100}"
             )
-        if not isinstance(require_all, bool):
-            raise ConfigurationError("require_all", f"must be True or False, got {require_all!r}")
+        require_bool("require_all", require_all)
         self.conditions = dict(conditions)
         self.require_all = require_all
         self.condition_timeouts = {} if condition_timeouts is None else condition_timeouts

@@ -29,3 +29,10 @@ def require_whole(argument: str, value: Any, minimum: int = 1, *, unit: str = ""
         counted = f" of {unit}" if unit else ""
         raise ConfigurationError(argument, f"must be a whole number{counted} >= {minimum}, got {value!r}")
     return value
+
+
+def require_bool(argument: str, value: Any) -> bool:
+    """Return ``value``; raise ConfigurationError naming ``argument`` unless it is True or False."""
+    if not isinstance(value, bool):
+        raise ConfigurationError(argument, f"must be True or False, got {value!r}")
+    return value

@@ -40,7 +40,7 @@ from triggers.files.batch import batched_scan
 from triggers.files.pattern import FilePattern, FileStat, Scan
 from triggers.files.subscription import subscribe
 from triggers.outcomes import Met, NotYet, Outcome
-from triggers.validation import require_positive, require_whole
+from triggers.validation import require_bool, require_positive, require_whole
 
 #: The met value and the "not yet" detail list at most this many files (``count`` has them all).
 MAX_LISTED = 100
@@ -126,8 +126,7 @@ class FileCheck(Check):
             raise ConfigurationError(
                 "marker_suffix", f"must be a non-empty file name suffix, got {self.marker_suffix!r}"
             )
-        if not isinstance(self.watch, bool):
-            raise ConfigurationError("watch", f"must be True or False, got {self.watch!r}")
+        require_bool("watch", self.watch)
 
     @cached_property
     def pattern(self) -> FilePattern:

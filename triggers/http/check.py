@@ -43,7 +43,7 @@ from triggers.http.response import HttpResponse, read_capped
 from triggers.http.sessions import shared_session
 from triggers.outcomes import Failed, Met, NotYet, Outcome
 from triggers.secret_names import masked_url
-from triggers.validation import require_positive, require_whole
+from triggers.validation import require_bool, require_positive, require_whole
 
 log = logging.getLogger(__name__)
 
@@ -149,8 +149,7 @@ class HttpCheck(Check):
             ) from error
         if self.method == "HEAD" and (self.expected_json is not None or self.fields):
             raise ConfigurationError("method", "HEAD answers carry no body to match: use GET with a body check")
-        if not isinstance(self.follow_redirects, bool):
-            raise ConfigurationError("follow_redirects", f"must be True or False, got {self.follow_redirects!r}")
+        require_bool("follow_redirects", self.follow_redirects)
 
     def describe(self) -> str:
         url = masked_url(self.url)

@@ -30,6 +30,7 @@ from triggers.sql.placeholders import bind, uses_pyformat, validate_parameters
 from triggers.sql.session import DatabaseSession
 from triggers.sql.targets import MYSQL_TYPES, POSTGRES_TYPES, SQLITE_TYPES, validate_conn_id
 from triggers.sql.values import jsonable
+from triggers.validation import require_bool
 from triggers.value_cap import MAX_CONDITION_VALUE_CHARS, capped
 
 SUPPORTED_TYPES = SQLITE_TYPES | POSTGRES_TYPES | MYSQL_TYPES
@@ -77,9 +78,8 @@ class SqlQueryCheck(Check):
             path = getattr(self, argument)
             if path is not None and (not isinstance(path, str) or "." not in path):
                 raise ConfigurationError(argument, f"must be a dotted path 'package.module.function', got {path!r}")
-        for argument in ("fail_on_empty", "read_only"):
-            if not isinstance(getattr(self, argument), bool):
-                raise ConfigurationError(argument, f"must be True or False, got {getattr(self, argument)!r}")
+        require_bool("fail_on_empty", self.fail_on_empty)
+        require_bool("read_only", self.read_only)
         if self.database is not None and (not isinstance(self.database, str) or not self.database):
             raise ConfigurationError("hook_params", f"the database must be a name, got {self.database!r}")
         validate_channel(self.listen_channel)
