@@ -33,7 +33,7 @@ import structlog
 
 from benchmarks.measure import loop_lag
 from triggers.cadence import Backoff
-from triggers.checks import attempt
+from triggers.checks import outcome_of
 from triggers.http import HttpCheck, HttpHealthTrigger
 
 CONN_ID = "bench_api"
@@ -114,7 +114,7 @@ async def our_checks(base: str, count: int) -> None:
     check = HttpCheck(url=f"{base}/ok", expected_json={"status": 200})
     async with check.opened() as probe:
         for _ in range(count):
-            await attempt(probe, None)
+            await outcome_of(probe, None)
 
 
 async def builtin_checks(base: str, count: int) -> None:

@@ -29,7 +29,7 @@ from benchmarks.measure import detection
 from sandbox.ecommerce_db import SEED_ORDERS, write_orders
 from tests.support.postgres import PostgresDatabase, fresh_database
 from triggers.cadence import Fixed
-from triggers.checks import attempt
+from triggers.checks import outcome_of
 from triggers.orders import DbPollTrigger, JsonOrderCheck, SqlOrderCheck, notify_trigger_sql
 
 CHANNEL = "order_status"
@@ -103,7 +103,7 @@ def json_check_cpu(db_path: Path, checks: int) -> tuple[float, float]:
     async def ours() -> None:
         async with check.opened() as probe:
             for _ in range(checks):
-                await attempt(probe, None)
+                await outcome_of(probe, None)
 
     began = time.process_time()
     asyncio.run(ours())

@@ -1,7 +1,7 @@
 """Checks: what to look at, with no loop and no sleep.
 
 A check is a frozen spec with one ``async def check() -> Outcome``. The sensor's ``poke()`` and
-the trigger's loop both go through :func:`attempt`, so the two modes cannot disagree. A check
+the trigger's loop both go through :func:`outcome_of`, so the two modes cannot disagree. A check
 that needs live resources (a shared HTTP session, a LISTEN connection, an inotify watch)
 overrides :meth:`Check.opened` to hold them for the length of a wait and to expose a
 ``wakeup`` event that cuts the wait short when its source signals a change.
@@ -92,7 +92,7 @@ def _installed() -> Composer:
     return _composer
 
 
-async def attempt(probe: Probe, timeout: float | None, *, deadline_bound: bool = False) -> Outcome:
+async def outcome_of(probe: Probe, timeout: float | None, *, deadline_bound: bool = False) -> Outcome:
     """Run one check under ``timeout`` seconds and turn its exceptions into outcomes.
 
     Transient errors (and the timeout) become NotYet with the error class kept; PermanentError
@@ -124,4 +124,4 @@ async def attempt(probe: Probe, timeout: float | None, *, deadline_bound: bool =
 async def check_once(check: Check, timeout: float | None) -> Outcome:
     """Open ``check``, look once, release its resources: what ``poke()`` does."""
     async with check.opened() as probe:
-        return await attempt(probe, timeout)
+        return await outcome_of(probe, timeout)

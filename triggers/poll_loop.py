@@ -99,7 +99,7 @@ class PollLoop:
                 if blocked is not None:
                     await self.pause(blocked if remaining is None else min(blocked, remaining), None)
                     continue
-                outcome, duration = await self._attempt(probe)
+                outcome, duration = await self._look(probe)
                 if isinstance(outcome, (Met, Failed)):
                     self._record(outcome, duration, interval=None)
                     return self._finish(outcome)
@@ -110,8 +110,8 @@ class PollLoop:
     def _remaining(self) -> float | None:
         return None if self.deadline is None else self.deadline - self.clock()
 
-    async def _attempt(self, probe: Probe) -> tuple[Outcome, float]:
-        outcome, duration = await self._prober.attempt(probe)
+    async def _look(self, probe: Probe) -> tuple[Outcome, float]:
+        outcome, duration = await self._prober.measured(probe)
         self._count = self._prober.count
         remaining = self._remaining()
         cut_at_deadline = outcome.error == "TimeoutError" and remaining is not None and remaining <= 0

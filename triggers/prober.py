@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from triggers.breaker import CircuitBreaker
-from triggers.checks import Check, Probe, attempt
+from triggers.checks import Check, Probe, outcome_of
 from triggers.outcomes import Failed, Met, NotYet, Outcome, is_error
 
 #: Opens a probe for one attempt and closes it after (a check's ``opened``).
@@ -73,13 +73,13 @@ class Prober:
             return left, True
         return self.attempt_timeout, False
 
-    async def attempt(self, probe: Probe) -> tuple[Outcome, float]:
+    async def measured(self, probe: Probe) -> tuple[Outcome, float]:
         """Check once through ``probe``; return the outcome and its duration in seconds."""
         if probe.wakeup is not None:
             probe.wakeup.clear()  # a change signalled from now on must cause another check
         begun = self.monotonic()
         timeout, deadline_bound = self.time_allowed()
-        outcome = await attempt(probe, timeout, deadline_bound=deadline_bound)
+        outcome = await outcome_of(probe, timeout, deadline_bound=deadline_bound)
         duration = self.monotonic() - begun
         self.count += 1
         self.last = outcome
@@ -100,7 +100,7 @@ class Prober:
             )
             return BREAKER_OPEN
         async with (opened or self.check.opened)() as probe:
-            outcome, _ = await self.attempt(probe)
+            outcome, _ = await self.measured(probe)
             return outcome
 
     def _feed_breaker(self, outcome: Outcome) -> None:

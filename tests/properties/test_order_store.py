@@ -18,7 +18,7 @@ from typing import Any
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from triggers.checks import Probe, attempt
+from triggers.checks import Probe, outcome_of
 from triggers.errors import PermanentError, TransientError
 from triggers.orders import JsonOrderCheck
 from triggers.orders.json_store import ParseFailures, read_orders
@@ -84,6 +84,6 @@ def test_parsing_any_file_gives_orders_or_an_error_of_ours(raw: bytes) -> None:
 def test_the_check_on_any_file_gives_an_outcome_naming_no_foreign_error(raw: bytes, order_id: Any) -> None:
     with _written(raw) as folder:
         check = JsonOrderCheck(order_ids=(order_id,), expected_status="shipped", db_path=str(folder))
-        outcome = asyncio.run(attempt(Probe(check=check.check), timeout=5))
+        outcome = asyncio.run(outcome_of(Probe(check=check.check), timeout=5))
     assert outcome.kind in ("met", "not_yet", "failed")
     assert outcome.error in (None, "TornFileError", "InvalidLayoutError", "PermanentError"), outcome

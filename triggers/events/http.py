@@ -17,7 +17,7 @@ from typing import Any
 
 from airflow.triggers.base import BaseEventTrigger
 
-from triggers.checks import Check, attempt
+from triggers.checks import Check, outcome_of
 from triggers.events.base import DEFAULT_REMEMBER_AFTER, Change, EventWatcher, spec
 from triggers.http.check import HttpCheck
 from triggers.outcomes import Met
@@ -78,7 +78,7 @@ class HealthEventTrigger(EventWatcher, BaseEventTrigger):
 
             async def look() -> tuple[float, bool, str]:
                 at = time.time()
-                outcome = await attempt(probe, timeout)  # never raises: errors are unhealthy outcomes
+                outcome = await outcome_of(probe, timeout)  # never raises: errors are unhealthy outcomes
                 return at, isinstance(outcome, Met), "" if isinstance(outcome, Met) else str(outcome.reason)
 
             async for observation in self.looking(look):

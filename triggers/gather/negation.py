@@ -11,7 +11,7 @@ from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
-from triggers.checks import Check, Probe, attempt
+from triggers.checks import Check, Probe, outcome_of
 from triggers.errors import ConfigurationError
 from triggers.outcomes import Met, NotYet, Outcome
 
@@ -53,7 +53,7 @@ class Not(Check):
         async with self.condition.opened() as inner:
 
             async def negated() -> Outcome:
-                return negate(await attempt(inner, None), self.condition.describe())
+                return negate(await outcome_of(inner, None), self.condition.describe())
 
             yield Probe(check=negated, wakeup=inner.wakeup)
 

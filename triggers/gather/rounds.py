@@ -18,7 +18,7 @@ import time
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
-from triggers.checks import Probe, attempt
+from triggers.checks import Probe, outcome_of
 from triggers.gather.opening import Opening
 from triggers.gather.status import ConditionStatus, Ledger, log_change
 from triggers.outcomes import Failed, Met, NotYet, Outcome
@@ -115,11 +115,11 @@ class Gathering:
         if opening is None or opening.broken:
             opening = self._openings[name] = Opening(self.openers[name], lambda: self._woken(name))
         self.ledger.statuses[name].checking_since = round(self.clock(), 3)
-        self._running[name] = asyncio.ensure_future(self._attempt(opening))
+        self._running[name] = asyncio.ensure_future(self._answer(opening))
 
-    async def _attempt(self, opening: Opening) -> Answer:
+    async def _answer(self, opening: Opening) -> Answer:
         begun = self.monotonic()
-        outcome = await attempt(Probe(check=opening.check), self.gather.attempt_timeout)
+        outcome = await outcome_of(Probe(check=opening.check), self.gather.attempt_timeout)
         return outcome, self.monotonic() - begun
 
     def _woken(self, name: str) -> None:

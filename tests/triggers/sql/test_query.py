@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from tests.triggers.sql.databases import CONN_ID, SECRET, Database
-from triggers.checks import attempt, check_once
+from triggers.checks import check_once, outcome_of
 from triggers.outcomes import Failed, Met, NotYet, Outcome
 from triggers.sql import SqlQueryCheck
 from triggers.value_cap import MAX_CONDITION_VALUE_CHARS
@@ -101,13 +101,13 @@ async def test_a_syntax_error_is_permanent(database: Database) -> None:
 async def test_a_killed_connection_mid_wait_is_not_yet_and_the_wait_reconnects(server: Database) -> None:
     database = server
     async with query().opened() as probe:
-        assert isinstance(await attempt(probe, 20.0), NotYet)
+        assert isinstance(await outcome_of(probe, 20.0), NotYet)
         killed = await database.kill_sessions()
         assert killed, "the check keeps a pooled session between attempts"
-        after_kill = await attempt(probe, 20.0)
+        after_kill = await outcome_of(probe, 20.0)
         assert isinstance(after_kill, NotYet), after_kill  # a lost connection, or the answer again: never failed
         await asyncio.to_thread(database.run, "UPDATE jobs SET n = 3 WHERE id = 1")
-        assert await attempt(probe, 20.0) == Met(3, detail={"row": {"n": 3}})
+        assert await outcome_of(probe, 20.0) == Met(3, detail={"row": {"n": 3}})
         assert not set(await database.sessions()) & set(killed)
 
 
@@ -131,7 +131,7 @@ async def test_the_statement_timeout_stops_the_query_as_not_yet(database: Databa
     loop = asyncio.get_running_loop()
     began = loop.time()
     async with query(SLOW_QUERIES[database.kind], None, statement_timeout=0.5).opened() as probe:
-        outcome = await attempt(probe, 10.0)
+        outcome = await outcome_of(probe, 10.0)
     assert isinstance(outcome, NotYet), outcome
     assert outcome.error == "TransientError"
     assert loop.time() - began < 5  # stopped by the server (or SQLite), not by the attempt's own timeout
