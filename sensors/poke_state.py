@@ -1,7 +1,7 @@
-"""What poke and reschedule mode remember between pokes: the attempts the cadence reads, and the breaker.
+"""Poke and reschedule mode: each poke checks, records and paces through the wait's :class:`WaitState`.
 
-A deferred wait keeps both in its trigger's loop. Poke mode keeps them on the operator across
-pokes. Reschedule mode runs each poke in a new worker process with a new operator, so they are
+A deferred wait keeps that state in its trigger's loop. Poke mode keeps it on the operator across
+pokes. Reschedule mode runs each poke in a new worker process with a new operator, so it is
 saved after every poke in Airflow 3.3's task state store (``context["task_state_store"]``),
 which workers reach through their supervisor and which is scoped to this task instance: a retry
 (a new task instance) starts afresh, as a new deferral does. Airflow 3.1 and 3.2 have no task
@@ -15,96 +15,28 @@ import contextlib
 import random
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
 from sensors.worker_loop import close_at_exit, run_sync
 from triggers.breaker import CircuitBreaker
-from triggers.cadence import Cadence, decide
+from triggers.cadence import Cadence
 from triggers.checks import Check
 from triggers.errors import ConfigurationError
 from triggers.history import Attempt
-from triggers.outcomes import Failed, Met, NotYet, Outcome
-from triggers.prober import MAX_TRANSITIONS, Opener, Prober
+from triggers.outcomes import NotYet, Outcome
+from triggers.prober import Opener, Prober
 from triggers.validation import require_positive
+from triggers.wait_state import WaitState
 
 #: The task state store key; one per task instance, so no sensor-specific part is needed.
 STATE_KEY = "airflow_deferrable_sensors.poke_state"
-VERSION = 1
-
-
-@dataclass
-class PokeState:
-    """The attempts so far (newest last, at most ``limit``), the breaker and its transitions."""
-
-    limit: int
-    breaker: CircuitBreaker | None
-    records: list[Attempt] = field(default_factory=list)
-    transitions: list[dict[str, Any]] = field(default_factory=list)
-    #: checks made so far in this wait (records keep only the last ``limit``)
-    attempts: int = 0
-    #: what a sensor keeps besides (JSON-native: a gather's condition ledger)
-    extra: dict[str, Any] = field(default_factory=dict)
-
-    def after(self, outcome: Outcome, duration: float, cadence: Cadence, rng: random.Random) -> float:
-        """Record one attempt and return the seconds until the next poke.
-
-        The interval is the trigger's (:func:`triggers.cadence.next_interval` over the same
-        records); an open breaker stretches the wait to its probe, as the trigger's loop sleeps.
-        """
-        self.records.append(Attempt(time.time() - duration, round(duration, 6), outcome.kind, outcome.error))
-        del self.records[: -self.limit]
-        retry_after = outcome.retry_after if isinstance(outcome, NotYet) else None
-        return max(decide(cadence, self.records, retry_after, rng), self.until_probe())
-
-    def until_probe(self) -> float:
-        """Return the seconds until an open breaker lets a check through (0 when it is not open)."""
-        return 0.0 if self.breaker is None else self.breaker.seconds_until_probe(time.time())
-
-    def to_json(self) -> dict[str, Any]:
-        breaker = self.breaker
-        return {
-            "version": VERSION,
-            "attempts": self.attempts,
-            "extra": self.extra,
-            "records": [r.to_dict() for r in self.records],
-            "transitions": self.transitions[-MAX_TRANSITIONS:],
-            "breaker": None
-            if breaker is None
-            else {"state": breaker.state, "failures": breaker.failures, "opened_at": breaker.opened_at},
-        }
-
-    def restore(self, saved: Any) -> bool:
-        """Take the attempts and breaker from ``saved`` (a :meth:`to_json` value); False if unusable.
-
-        A value from another release or a corrupted one is ignored: the wait goes on from scratch.
-        """
-        if not isinstance(saved, dict) or saved.get("version") != VERSION:
-            return False
-        try:
-            records = [Attempt.from_dict(r) for r in saved["records"]][-self.limit :]
-            transitions = [dict(t) for t in saved["transitions"]]
-            attempts = int(saved.get("attempts", len(records)))
-            extra = dict(saved.get("extra") or {})
-            breaker = saved["breaker"]
-            if self.breaker is not None and isinstance(breaker, dict):
-                state = breaker["state"]
-                if state not in ("closed", "open", "half_open"):
-                    return False
-                failures, opened_at = int(breaker["failures"]), float(breaker["opened_at"])
-                self.breaker.state, self.breaker.failures, self.breaker.opened_at = state, failures, opened_at
-        except (KeyError, TypeError, ValueError):
-            return False
-        self.records[:], self.transitions[:] = records, transitions  # in place: the prober holds the list
-        self.attempts, self.extra = attempts, extra
-        return True
 
 
 class Pokes:
     """One wait's pokes in poke or reschedule mode: check through the prober, record, pace, persist."""
 
-    def __init__(self, check: Check, cadence: Cadence, prober: Prober, state: PokeState, *, reschedule: bool) -> None:
+    def __init__(self, check: Check, cadence: Cadence, prober: Prober, state: WaitState, *, reschedule: bool) -> None:
         self.check, self.cadence, self.prober, self.state = check, cadence, prober, state
         self.reschedule = reschedule
         #: opens the probe of each poke; None: ``check.opened`` (see :meth:`Prober.once`)
@@ -129,7 +61,7 @@ class Pokes:
         threshold = sensor.failure_threshold
         breaker = None if threshold is None else CircuitBreaker(threshold, sensor.recovery_timeout)
         limit = sensor.max_attempt_records
-        state = PokeState(limit, breaker, records=list(records)[-limit:])
+        state = WaitState(limit, breaker, records=list(records)[-limit:])
         check = sensor.poke_check(context)
         prober = Prober(check, sensor.attempt_timeout, breaker, sensor.log, transitions=state.transitions)
         pokes = cls(check, cadence or sensor.build_cadence(), prober, state, reschedule=sensor.reschedule)
@@ -190,14 +122,13 @@ class Pokes:
 
     def after(self, outcome: Outcome, duration: float | None) -> None:
         """Record a poke's outcome (``duration`` None: the breaker skipped the check) and pace the next."""
+        now = time.time()
         if duration is None:
-            self.interval = max(self.state.until_probe(), 0.001)
-        elif isinstance(outcome, (Met, Failed)):
-            record = Attempt(time.time() - duration, round(duration, 6), outcome.kind, outcome.error)
-            self.state.records.append(record)
-            del self.state.records[: -self.state.limit]
-        else:
-            self.interval = self.state.after(outcome, duration, self.cadence, self.rng)
+            self.interval = max(self.state.until_probe(now), 0.001)
+            return
+        self.state.record(outcome, duration, now)
+        if isinstance(outcome, NotYet):  # paced as the trigger's loop paces, held back by an open breaker
+            self.interval = max(self.state.pace(outcome, self.cadence, self.rng), self.state.until_probe(now))
 
     def save(self, context: Any) -> None:
         """Reschedule mode: keep the state for the next poke's new process."""

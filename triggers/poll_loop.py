@@ -17,12 +17,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from triggers.breaker import CircuitBreaker
-from triggers.cadence import Cadence, next_interval
+from triggers.cadence import Cadence
 from triggers.checks import Check, Probe
 from triggers.history import Attempt
 from triggers.outcomes import Failed, Met, NotYet, Outcome
 from triggers.prober import Log, Prober
 from triggers.report import Report
+from triggers.wait_state import WaitState
 
 Observer = Callable[[Attempt, Outcome], None]
 
@@ -74,11 +75,8 @@ class PollLoop:
 
     async def run(self) -> Report:
         """Run the wait to its end. Cancellation (the task was cleared) propagates."""
-        # A list trimmed on append, not a deque(maxlen): a deque allocates a 64-slot block (~0.5 KB)
-        # up front, held by every waiting trigger for the whole wait.
-        self._limit = max(self.max_records, 1)
-        self._records: list[Attempt] = list(self.history[-self._limit :])
-        self._count = 0
+        limit = max(self.max_records, 1)
+        self.state = WaitState(limit, self.breaker, records=list(self.history[-limit:]))
         self._started = self.clock()
         self._last: Outcome | None = None
         self._prober = Prober(
@@ -89,6 +87,7 @@ class PollLoop:
             clock=self.clock,
             monotonic=self.monotonic,
             deadline=None if self.deadline is None else self.deadline + self.attempt_grace,
+            transitions=self.state.transitions,
         )
         async with self.check.opened() as probe:
             while True:
@@ -100,10 +99,15 @@ class PollLoop:
                     await self.pause(blocked if remaining is None else min(blocked, remaining), None)
                     continue
                 outcome, duration = await self._look(probe)
+                self.state.record(outcome, duration, self.clock())
                 if isinstance(outcome, (Met, Failed)):
-                    self._record(outcome, duration, interval=None)
+                    self._observe(outcome)
                     return self._finish(outcome)
-                delay = self._next_delay(outcome, duration)
+                delay = self.state.pace(outcome, self.cadence, self.rng)
+                self._observe(outcome)
+                self.log.debug(
+                    "%s: attempt %d not yet; next in %.2fs", self.check.describe(), self.state.attempts, delay
+                )
                 remaining = self._remaining()
                 await self.pause(delay if remaining is None else max(0.0, min(delay, remaining)), probe.wakeup)
 
@@ -112,7 +116,7 @@ class PollLoop:
 
     async def _look(self, probe: Probe) -> tuple[Outcome, float]:
         outcome, duration = await self._prober.measured(probe)
-        self._count = self._prober.count
+        self.state.attempts = self._prober.count
         remaining = self._remaining()
         cut_at_deadline = outcome.error == "TimeoutError" and remaining is not None and remaining <= 0
         if self._last is None or not cut_at_deadline:
@@ -121,29 +125,9 @@ class PollLoop:
             self._last = outcome
         return outcome, duration
 
-    def _next_delay(self, outcome: NotYet, duration: float) -> float:
-        provisional = (*self._records, self._make_attempt(outcome, duration, None))
-        delay = next_interval(self.cadence, provisional, outcome.retry_after, self.rng)
-        self._record(outcome, duration, interval=delay)
-        self.log.debug("%s: attempt %d not yet; next in %.2fs", self.check.describe(), self._count, delay)
-        return delay
-
-    def _make_attempt(self, outcome: Outcome, duration: float, interval: float | None) -> Attempt:
-        return Attempt(
-            at=self.clock() - duration,
-            duration=round(duration, 6),
-            outcome=outcome.kind,
-            error=outcome.error,
-            interval=None if interval is None else round(interval, 3),
-        )
-
-    def _record(self, outcome: Outcome, duration: float, interval: float | None) -> None:
-        record = self._make_attempt(outcome, duration, interval)
-        self._records.append(record)
-        if len(self._records) > self._limit:
-            del self._records[0]
+    def _observe(self, outcome: Outcome) -> None:
         for observer in self.observers:
-            observer(record, outcome)
+            observer(self.state.records[-1], outcome)
 
     def _finish(self, outcome: Met | Failed) -> Report:
         return Report.ending(outcome, **self._wait_fields({}))
@@ -152,7 +136,7 @@ class PollLoop:
         last = self._last
         said = f"; last answer: {last.reason}" if isinstance(last, NotYet) else ""
         detail = last.detail if last is not None else {}
-        reason = f"deadline passed after {self._count} attempts{said}"
+        reason = f"deadline passed after {self.state.attempts} attempts{said}"
         return Report("timeout", reason=reason, **self._wait_fields(detail))
 
     def _wait_fields(self, detail: dict[str, object]) -> dict[str, Any]:
@@ -161,11 +145,11 @@ class PollLoop:
         if self._prober.transitions:
             detail["breaker_transitions"] = list(self._prober.transitions)
         return {
-            "attempts": self._count,
-            "history": tuple(self._records),
+            "attempts": self.state.attempts,
+            "history": tuple(self.state.records),
             "started_at": self._started,
             "finished_at": self.clock(),
-            "interval": next((a.interval for a in reversed(self._records) if a.interval is not None), None),
+            "interval": self.state.interval,
             "breaker": self.breaker.state if self.breaker is not None else "closed",
             "detail": detail,
         }

@@ -26,13 +26,14 @@ from sensors import (
     OrderStatusSensor,
 )
 from sensors.base import DeferrableSensor
-from sensors.poke_state import STATE_KEY, PokeState
+from sensors.poke_state import STATE_KEY
 from tests.support.http_server import LoopbackServer, Reply, http_server
 from tests.support.sensors import TaskInstanceStub
 from tests.support.state_store import TaskStateStoreFake
 from triggers.files import FileCheck
 from triggers.history import Attempt
 from triggers.outcomes import Outcome
+from triggers.wait_state import WaitState
 
 __all__ = ["http_server"]
 
@@ -71,7 +72,7 @@ def poke_until_done(make: Make, after: Callable[[int], None], *, fresh: bool, wi
         context["task_state_store"] = store
     mode = "reschedule" if fresh else "poke"
     sensor = make(mode)
-    state: PokeState | None = None
+    state: WaitState | None = None
     attempts = 0
     for _ in range(40):
         if fresh:
@@ -88,7 +89,7 @@ def poke_until_done(make: Make, after: Callable[[int], None], *, fresh: bool, wi
         time.sleep(sensor._get_next_poke_interval(0.0, lambda: 0.0, 1))
     assert state is not None
     if fresh and with_store:  # what the next reschedule would load is what this one saved
-        saved = PokeState(state.limit, None)
+        saved = WaitState(state.limit, None)
         assert saved.restore(store.get(STATE_KEY))
         return steps(saved.records), moves(saved.transitions)
     return steps(state.records), moves(state.transitions)

@@ -1,4 +1,4 @@
-"""PokeState: what reschedule mode saves between pokes, and what it does with a value it cannot read."""
+"""WaitState: what reschedule mode saves between pokes, and what it does with a value it cannot read."""
 
 from __future__ import annotations
 
@@ -7,22 +7,23 @@ from typing import Any
 
 import pytest
 
-from sensors.poke_state import STATE_KEY, PokeState
+from sensors.poke_state import STATE_KEY
 from tests.support.checks import script
 from tests.support.sensors import ScriptedSensor, TaskInstanceStub
 from tests.support.state_store import TaskStateStoreFake
 from triggers.breaker import CircuitBreaker
 from triggers.history import Attempt
 from triggers.outcomes import Met, NotYet
+from triggers.wait_state import WaitState
 
 
 def test_the_state_survives_a_json_round_trip() -> None:
-    state = PokeState(3, CircuitBreaker(2, 60.0), attempts=7)
+    state = WaitState(3, CircuitBreaker(2, 60.0), attempts=7)
     state.records[:] = [Attempt(float(i), 0.1, "not_yet", "HTTP503", 2.0) for i in range(3)]
     state.breaker.record(True, 10.0)  # type: ignore[union-attr]
     state.breaker.record(True, 11.0)  # type: ignore[union-attr]
     state.transitions.append({"at": 11.0, "from": "closed", "to": "open"})
-    back = PokeState(3, CircuitBreaker(2, 60.0))
+    back = WaitState(3, CircuitBreaker(2, 60.0))
     assert back.restore(json.loads(json.dumps(state.to_json())))
     assert (back.records, back.transitions, back.attempts) == (state.records, state.transitions, 7)
     assert back.breaker == state.breaker
@@ -40,7 +41,7 @@ def test_the_state_survives_a_json_round_trip() -> None:
     ids=["text", "other-release", "bad-record", "bad-breaker", "missing-keys"],
 )
 def test_an_unreadable_state_is_refused_and_changes_nothing(saved: Any) -> None:
-    state = PokeState(5, CircuitBreaker(2, 60.0))
+    state = WaitState(5, CircuitBreaker(2, 60.0))
     assert not state.restore(saved)
     assert (state.records, state.transitions, state.attempts, state.breaker.state) == ([], [], 0, "closed")  # type: ignore[union-attr]
 

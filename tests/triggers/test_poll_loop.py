@@ -12,6 +12,7 @@ from triggers.cadence import Backoff, Fixed
 from triggers.errors import PermanentError, TransientError
 from triggers.outcomes import Failed, Met, NotYet
 from triggers.poll_loop import PollLoop
+from triggers.wait_state import WaitState
 
 
 def loop_for(check, clock: FakeTime, **settings) -> PollLoop:
@@ -148,3 +149,16 @@ async def test_history_is_bounded_to_max_records() -> None:
     report = await loop_for(check, FakeTime(), max_records=5).run()
     assert report.attempts == 31
     assert len(report.history) == 5
+
+
+def test_the_cadence_sees_the_kept_records_and_the_newest_whatever_max_records_is() -> None:
+    """Backoff counts consecutive errors over max_records + 1 attempts, in the loop and the pokes alike."""
+    backoff = Backoff(base=1.0, factor=2.0, cap=100.0, jitter=0.0)
+    state = WaitState(limit=1)
+    delays = []
+    for _ in range(3):
+        down = NotYet("down", error="HTTP503")
+        state.record(down, 0.0, now=0.0)
+        delays.append(state.pace(down, backoff, random.Random(0)))
+    assert delays == [2.0, 4.0, 4.0]  # one record kept: the cadence sees it and the newest (2 ** 2 at most)
+    assert len(state.records) == 1
