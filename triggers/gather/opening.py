@@ -4,8 +4,9 @@ A check's ``opened()`` may take a while (resolving an Airflow connection, connec
 session) or fail. A gather opens each condition lazily, in the condition's first attempt, and
 concurrently with the others; the opening counts against that attempt's timeout but goes on in
 the background if the attempt gives up. An opening that failed is tried again by the next
-attempt. The one task that enters the context also leaves it (some context managers insist), and
-while it holds the context it forwards the condition's wakeup to the gather: no other task.
+attempt. The one task that enters the context also leaves it, normally (some context managers
+insist), and while it holds the context it forwards the condition's wakeup to the gather: no
+other task.
 """
 
 from __future__ import annotations
@@ -25,7 +26,9 @@ class Opening:
     """Holds ``opener()`` open until :meth:`close`; calls ``on_wakeup`` when its probe is woken."""
 
     def __init__(self, opener: Opener, on_wakeup: Callable[[], None]) -> None:
-        self.probe: asyncio.Future[Probe] = asyncio.get_running_loop().create_future()
+        loop = asyncio.get_running_loop()
+        self.probe: asyncio.Future[Probe] = loop.create_future()
+        self._closed: asyncio.Future[None] = loop.create_future()
         self._task = asyncio.ensure_future(self._hold(opener, on_wakeup))
 
     @property
@@ -42,20 +45,27 @@ class Opening:
 
     async def close(self) -> None:
         """Leave the context (cancelling an opening still under way) and wait until it is left."""
-        self._task.cancel()
+        if not self._closed.done():
+            self._closed.set_result(None)
+        if not self.probe.done():
+            self._task.cancel()
+        elif not self.probe.cancelled() and self.probe.exception() is None:
+            wakeup = self.probe.result().wakeup
+            if wakeup is not None:
+                wakeup.set()  # ends the forwarding below; nothing reads a closing condition's change
         await asyncio.wait((self._task,))  # ends cancelled or not; our own cancellation propagates
-        if self.probe.done() and not self.probe.cancelled():
-            self.probe.exception()  # retrieved: an opening error nobody awaited is not news
 
     async def _hold(self, opener: Opener, on_wakeup: Callable[[], None]) -> None:
         try:
             async with opener() as probe:
                 self.probe.set_result(probe)
-                while probe.wakeup is not None:  # until close() cancels this task
+                if probe.wakeup is None:
+                    await self._closed  # a normal exit: cancelling thousands of holders costs far more
+                while probe.wakeup is not None and not self._closed.done():
                     await probe.wakeup.wait()
                     probe.wakeup.clear()
-                    on_wakeup()
-                await asyncio.get_running_loop().create_future()  # nothing to forward: hold until closed
+                    if not self._closed.done():
+                        on_wakeup()
         except asyncio.CancelledError:
             if not self.probe.done():
                 self.probe.cancel()
