@@ -231,7 +231,8 @@ class DeferrableSensor(BaseSensorOperator):
         check = self.build_check()
         started = time.time()
         prober = Prober(check, self.attempt_timeout, log=self.log, deadline=started + float(self.timeout))
-        outcome = run_sync(prober.once())
+        first = run_sync(prober.once())
+        outcome = check.escalate(first, 1 if first.error else 0)  # the first of a run, as a loop counts it
         if isinstance(outcome, (Met, Failed)):
             return self.complete(
                 context, Report.ending(outcome, attempts=1, started_at=started, finished_at=time.time())

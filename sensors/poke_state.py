@@ -99,7 +99,10 @@ class Pokes:
             run_sync(self._hold())
         made, begun = self.prober.count, time.monotonic()
         outcome = run_sync(self.prober.once(self.opened))
-        self.after(outcome, time.monotonic() - begun if self.prober.count > made else None)
+        checked = self.prober.count > made
+        if checked:  # a run of one error may end the wait, counted in the state as the trigger counts it
+            outcome = self.check.escalate(outcome, self.state.repeats_with(outcome))
+        self.after(outcome, time.monotonic() - begun if checked else None)
         self.state.attempts = self.prober.count
         self.save(context)
         return outcome

@@ -45,6 +45,14 @@ class Check(Spec):
         """Return a short, secret-free description for log lines."""
         return self.kind
 
+    def escalate(self, outcome: Outcome, repeats: int) -> Outcome:
+        """Return ``outcome`` given that ``repeats`` attempts in a row (this one included) ended with its error.
+
+        The wait's loop asks this in every mode, with the count its wait state keeps, so a check
+        holds no count of its own. By default nothing escalates; a check may fail a long run.
+        """
+        return outcome
+
     def opened(self) -> contextlib.AbstractAsyncContextManager[Probe]:
         """Return an async context manager that holds what the check needs for a whole wait and yields a probe.
 

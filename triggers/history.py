@@ -59,3 +59,21 @@ def consecutive_errors(attempts: Sequence[Attempt]) -> int:
             break
         count += 1
     return count
+
+
+def run_of(error: str | None, previous_error: str | None, previous_run: int) -> int:
+    """Return how many attempts in a row ended with ``error``, given the run before this attempt (0: no error)."""
+    if error is None:
+        return 0
+    return previous_run + 1 if error == previous_error else 1
+
+
+def trailing_run(attempts: Sequence[Attempt]) -> int:
+    """Return how many of the newest ``attempts`` in a row share the newest one's error (0: none)."""
+    error = attempts[-1].error if attempts else None
+    run = 0
+    for attempt in reversed(attempts):
+        if error is None or attempt.error != error:
+            break
+        run += 1
+    return run

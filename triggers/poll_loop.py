@@ -99,6 +99,7 @@ class PollLoop:
                     await self.pause(blocked if remaining is None else min(blocked, remaining), None)
                     continue
                 outcome, duration = await self._look(probe)
+                outcome = self.check.escalate(outcome, self.state.repeats_with(outcome))
                 self.state.record(outcome, duration, self.clock())
                 if isinstance(outcome, (Met, Failed)):
                     self._observe(outcome)

@@ -14,7 +14,7 @@ from typing import Any
 
 from triggers.breaker import CircuitBreaker
 from triggers.cadence import Cadence, decide
-from triggers.history import Attempt
+from triggers.history import Attempt, run_of, trailing_run
 from triggers.outcomes import NotYet, Outcome
 from triggers.prober import MAX_TRANSITIONS
 
@@ -33,11 +33,22 @@ class WaitState:
     attempts: int = 0
     #: what a sensor keeps besides (JSON-native: a gather's condition ledger)
     extra: dict[str, Any] = field(default_factory=dict)
+    #: attempts in a row, the newest included, that ended with the newest one's error (0: no error)
+    repeats: int = 0
+
+    def __post_init__(self) -> None:
+        if self.records and not self.repeats:  # seeded from a history: count its trailing run
+            self.repeats = trailing_run(self.records)
+
+    def repeats_with(self, outcome: Outcome) -> int:
+        """Return :attr:`repeats` as it will be once ``outcome`` is recorded."""
+        return run_of(outcome.error, self.records[-1].error if self.records else None, self.repeats)
 
     def record(self, outcome: Outcome, duration: float, now: float) -> Attempt:
         """Append the attempt that ended at ``now`` after ``duration`` seconds; return it."""
         # A list trimmed on append, not a deque(maxlen): a deque allocates a 64-slot block (~0.5 KB)
         # up front, held by every waiting trigger for the whole wait.
+        self.repeats = self.repeats_with(outcome)
         self.records.append(Attempt(now - duration, round(duration, 6), outcome.kind, outcome.error))
         if not isinstance(outcome, NotYet):
             self._trim()
@@ -70,6 +81,7 @@ class WaitState:
         return {
             "version": VERSION,
             "attempts": self.attempts,
+            "repeats": self.repeats,
             "extra": self.extra,
             "records": [r.to_dict() for r in self.records],
             "transitions": self.transitions[-MAX_TRANSITIONS:],
@@ -89,6 +101,7 @@ class WaitState:
             records = [Attempt.from_dict(r) for r in saved["records"]][-self.limit :]
             transitions = [dict(t) for t in saved["transitions"]]
             attempts = int(saved.get("attempts", len(records)))
+            repeats = int(saved.get("repeats", trailing_run(records)))
             extra = dict(saved.get("extra") or {})
             breaker = saved["breaker"]
             if self.breaker is not None and isinstance(breaker, dict):
@@ -100,5 +113,5 @@ class WaitState:
         except (KeyError, TypeError, ValueError):
             return False
         self.records[:], self.transitions[:] = records, transitions  # in place: the prober holds the list
-        self.attempts, self.extra = attempts, extra
+        self.attempts, self.extra, self.repeats = attempts, extra, repeats
         return True

@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 from triggers.checks import Probe, outcome_of
 from triggers.errors import PermanentError, TransientError
 from triggers.orders import JsonOrderCheck
-from triggers.orders.json_store import ParseFailures, read_orders
+from triggers.orders.json_store import read_orders
 
 EXAMPLES = settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 
@@ -62,15 +62,7 @@ def _written(raw: bytes) -> Iterator[Path]:
 def test_parsing_any_file_gives_orders_or_an_error_of_ours(raw: bytes) -> None:
     with _written(raw) as folder:
         try:
-            rows = asyncio.run(
-                read_orders(
-                    str(folder / "orders.json"),
-                    id_column="id",
-                    status_column="status",
-                    failures=ParseFailures(),
-                    max_parse_failures=3,
-                )
-            )
+            rows = asyncio.run(read_orders(str(folder / "orders.json"), id_column="id", status_column="status"))
         except (TransientError, PermanentError):
             return
     assert all(isinstance(key, str) for key in rows)

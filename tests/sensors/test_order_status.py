@@ -12,6 +12,7 @@ from sandbox.ecommerce_db import set_status, write_orders
 from sensors.base import REPORT_XCOM_KEY, TIMEOUT_BACKSTOP_GRACE
 from sensors.order_status import OrderStatusSensor
 from tests.support.sensors import context
+from tests.support.state_store import TaskStateStoreFake
 from triggers.compat import AirflowFailException, TaskDeferred
 from triggers.errors import ConfigurationError
 from triggers.orders import DbPollTrigger
@@ -127,6 +128,31 @@ def test_poke_fails_after_max_parse_failures_across_pokes(tmp_path) -> None:
     assert [bool(poking.poke(context())) for _ in range(2)] == [False, False]
     with pytest.raises(AirflowFailException, match="could not be parsed on 3 consecutive checks"):
         poking.poke(context())
+
+
+def test_reschedule_mode_fails_after_max_parse_failures_across_fresh_operators(tmp_path) -> None:
+    """Each reschedule is a new operator; the run of unparsable reads travels in the task state store.
+
+    Before, the count lived on the check instance: every reschedule started at 0 and a file that
+    stayed torn was waited on until the timeout.
+    """
+    (tmp_path / "orders.json").write_text("[{")
+    ctx = {**context(), "task_state_store": TaskStateStoreFake()}
+
+    def rescheduled_poke() -> object:
+        return sensor(tmp_path, deferrable=False, mode="reschedule", max_parse_failures=3).poke(ctx)
+
+    assert [rescheduled_poke() for _ in range(2)] == [False, False]
+    with pytest.raises(AirflowFailException, match="could not be parsed on 3 consecutive checks"):
+        rescheduled_poke()
+
+
+async def test_the_trigger_fails_after_max_parse_failures(tmp_path) -> None:
+    (tmp_path / "orders.json").write_text("[{")
+    _, kwargs = deferred_kwargs(sensor(tmp_path, max_parse_failures=3, poke_interval=0.01))
+    report = await DbPollTrigger(**{**kwargs, "deadline": time.time() + 30}).make_loop().run()
+    assert (report.outcome, report.attempts) == ("failed", 3)
+    assert "could not be parsed on 3 consecutive checks" in report.reason
 
 
 def test_a_sql_connection_defers_with_the_connection_id_and_never_the_password(tmp_path, monkeypatch) -> None:

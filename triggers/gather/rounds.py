@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 from triggers.checks import Probe, outcome_of
 from triggers.gather.opening import Opening
 from triggers.gather.status import ConditionStatus, Ledger, log_change
+from triggers.history import run_of
 from triggers.outcomes import Failed, Met, NotYet, Outcome
 from triggers.prober import Log, Opener
 from triggers.shared import cancel_and_wait
@@ -135,6 +136,9 @@ class Gathering:
             del self._running[name]
             outcome, duration = task.result()
             status = self.ledger.statuses[name]
+            outcome = self.gather.conditions[name].escalate(
+                outcome, run_of(outcome.error, status.error, status.repeats)
+            )
             before = status.key()
             status.settle(outcome, at=round(self.clock(), 3), duration=duration)
             log_change(self.log, status, before, label=f"{self.prefix}{name}")

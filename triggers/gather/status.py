@@ -11,6 +11,7 @@ import logging
 from dataclasses import dataclass, field, fields
 from typing import Any, Literal, get_args
 
+from triggers.history import run_of
 from triggers.outcomes import Met, Outcome
 from triggers.prober import Log
 from triggers.value_cap import MAX_CONDITION_VALUE_CHARS, capped
@@ -43,6 +44,8 @@ class ConditionStatus:
     deadline: float | None = None
     timed_out: bool = False
     detail: dict[str, Any] = field(default_factory=dict)
+    #: attempts in a row, the last included, that ended with its error (0: no error)
+    repeats: int = 0
 
     @property
     def open(self) -> bool:
@@ -55,6 +58,7 @@ class ConditionStatus:
         self.checked_at = at
         self.duration = round(duration, 6)
         self.checking_since = None
+        self.repeats = run_of(outcome.error, self.error, self.repeats)
         self.error = outcome.error
         self.detail = capped(dict(outcome.detail), MAX_CONDITION_VALUE_CHARS)
         if isinstance(outcome, Met):

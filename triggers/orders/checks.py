@@ -17,7 +17,7 @@ from triggers.errors import ConfigurationError
 from triggers.orders.json_store import (
     DEFAULT_DB_PATH,
     DEFAULT_MAX_PARSE_FAILURES,
-    ParseFailures,
+    UNPARSABLE,
     orders_file,
     read_orders,
     validate_db_path,
@@ -34,7 +34,7 @@ from triggers.orders.records import (
 )
 from triggers.orders.session import TableSession, TableSource
 from triggers.orders.sql import OrderQuery, validate_conn_id, validate_identifier
-from triggers.outcomes import Outcome
+from triggers.outcomes import Failed, Outcome
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -88,8 +88,6 @@ class JsonOrderCheck(OrderCheck):
     """
 
     kind: ClassVar[str] = "order_json"
-    # Per-instance state set in __post_init__; ClassVar keeps it out of the fields (and the kwargs).
-    _parse_failures: ClassVar[ParseFailures]
     db_path: str = DEFAULT_DB_PATH
     max_parse_failures: int = DEFAULT_MAX_PARSE_FAILURES
 
@@ -97,9 +95,6 @@ class JsonOrderCheck(OrderCheck):
         super().__post_init__()
         validate_db_path(self.db_path)
         validate_max_parse_failures(self.max_parse_failures)
-        # Not a field (it is state, not a parameter): it counts across the attempts of one wait
-        # and across pokes, since the poll loop and the poking sensor keep one check instance.
-        object.__setattr__(self, "_parse_failures", ParseFailures())
 
     def where(self) -> str:
         return orders_file(self.db_path)
@@ -109,13 +104,19 @@ class JsonOrderCheck(OrderCheck):
 
     async def rows(self) -> Mapping[str, OrderRow]:
         """Return the watched orders found, by id; raises what :func:`read_orders` raises."""
-        return await read_orders(
-            self.where(),
-            id_column=self.id_column,
-            status_column=self.status_column,
-            failures=self._parse_failures,
-            max_parse_failures=self.max_parse_failures,
-        )
+        return await read_orders(self.where(), id_column=self.id_column, status_column=self.status_column)
+
+    def escalate(self, outcome: Outcome, repeats: int) -> Outcome:
+        """Fail once the file was unparsable on ``max_parse_failures`` checks in a row.
+
+        The count lives in the wait's state, so it holds across pokes, reschedules and the trigger.
+        """
+        if outcome.kind == "not_yet" and outcome.error in UNPARSABLE and repeats >= self.max_parse_failures:
+            return Failed(
+                f"{self.where()} could not be parsed on {repeats} consecutive checks; last error: {outcome.reason}",
+                error="PermanentError",
+            )
+        return outcome
 
 
 @dataclass(frozen=True, kw_only=True)

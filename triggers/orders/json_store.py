@@ -3,19 +3,18 @@
 Both layouts the seed shows are read: a bare list of orders (what ``setup_ecommerce_database``
 writes) and ``{"orders": [...]}``. The seed's updater rewrites the file in place, so a reader can
 catch it empty or half written: that is a transient "not yet" (``read_json`` raises
-TornFileError). A file that stays unparsable is a real problem, so consecutive parse failures
-are counted and, at ``max_parse_failures``, become a PermanentError that says so.
+TornFileError). A file that stays unparsable is a real problem: the order check fails the wait
+after ``max_parse_failures`` such reads in a row, counted by the wait's state in every mode.
 """
 
 from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any
 
-from triggers.errors import ConfigurationError, PermanentError, TransientError
-from triggers.json_file import MissingFileError, TornFileError, read_json
+from triggers.errors import ConfigurationError, TransientError
+from triggers.json_file import read_json
 from triggers.orders.records import OrderRow, order_key
 from triggers.validation import require_whole
 
@@ -28,11 +27,8 @@ class InvalidLayoutError(TransientError):
     """The file is valid JSON but neither a list of orders nor ``{"orders": [...]}``."""
 
 
-@dataclass
-class ParseFailures:
-    """How many checks in a row found the file unparsable (kept across the attempts of one wait)."""
-
-    count: int = 0
+#: The errors of a file that was there but could not be read as orders (escalated by the check).
+UNPARSABLE = ("TornFileError", "InvalidLayoutError")
 
 
 def orders_file(db_path: str) -> str:
@@ -74,25 +70,10 @@ def index_orders(records: list[dict[str, Any]], id_column: str, status_column: s
     return rows
 
 
-async def read_orders(
-    path: str, *, id_column: str, status_column: str, failures: ParseFailures, max_parse_failures: int
-) -> Mapping[str, OrderRow]:
+async def read_orders(path: str, *, id_column: str, status_column: str) -> Mapping[str, OrderRow]:
     """Return the orders in ``path`` by id.
 
-    Raises MissingFileError, TornFileError or InvalidLayoutError (transient) and, once the file
-    has been unparsable on ``max_parse_failures`` checks in a row, PermanentError.
+    Raises MissingFileError, TornFileError or InvalidLayoutError (transient: a check that keeps
+    meeting the last two fails, see :meth:`JsonOrderCheck.escalate`).
     """
-    try:
-        records = order_records(await read_json(path), path)
-    except MissingFileError:
-        failures.count = 0  # absent is not unparsable: the file may be being recreated
-        raise
-    except (TornFileError, InvalidLayoutError) as error:
-        failures.count += 1
-        if failures.count >= max_parse_failures:
-            raise PermanentError(
-                f"{path} could not be parsed on {failures.count} consecutive checks; last error: {error}"
-            ) from error
-        raise
-    failures.count = 0
-    return index_orders(records, id_column, status_column)
+    return index_orders(order_records(await read_json(path), path), id_column, status_column)

@@ -11,6 +11,7 @@ from tests.support.checks import CALLS, WAKEUPS, NeverCheck, SlowCheck, script
 from triggers.cadence import Fixed
 from triggers.errors import PermanentError, TransientError
 from triggers.gather import AllOf, AnyOf, AtLeast, Gather, GatherTrigger
+from triggers.orders import JsonOrderCheck
 from triggers.outcomes import Failed, Met, NotYet
 from triggers.report import Report
 
@@ -28,6 +29,7 @@ STATUS_FIELDS = {
     "checking_since",
     "deadline",
     "timed_out",
+    "repeats",
     "detail",
 }
 
@@ -214,3 +216,13 @@ async def test_each_change_is_logged_once_not_every_round(caplog) -> None:
         "condition 'order' not ready: pending (attempt 1)",
         "condition 'order' ready on attempt 5 (value 1)",
     ]
+
+
+async def test_an_orders_file_that_stays_torn_fails_its_condition_after_max_parse_failures(tmp_path) -> None:
+    """The run of unparsable reads is counted in the condition's status, as a wait's state counts it."""
+    (tmp_path / "orders.json").write_text("[{")
+    orders = JsonOrderCheck(order_ids=(1,), expected_status="shipped", db_path=str(tmp_path), max_parse_failures=3)
+    report = await wait_for(AllOf({"orders": orders, "later": script("torn-later", NotYet("not yet"))}))
+    status = conditions(report)["orders"]
+    assert (report.outcome, status["state"], status["attempts"]) == ("failed", "failed", 3)
+    assert "could not be parsed on 3 consecutive checks" in report.reason

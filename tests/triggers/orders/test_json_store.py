@@ -9,7 +9,8 @@ import pytest
 from sandbox.ecommerce_db import SEED_ORDERS, set_status, write_orders
 from triggers.checks import check_once
 from triggers.orders import JsonOrderCheck
-from triggers.outcomes import Failed, Met, NotYet
+from triggers.outcomes import Failed, Met, NotYet, Outcome
+from triggers.wait_state import WaitState
 
 
 def order_check(db_path, *order_ids, expected="shipped", **kwargs) -> JsonOrderCheck:
@@ -18,6 +19,18 @@ def order_check(db_path, *order_ids, expected="shipped", **kwargs) -> JsonOrderC
 
 async def look(check: JsonOrderCheck):
     return await check_once(check, timeout=5.0)
+
+
+async def looks(check: JsonOrderCheck, times: int, state: WaitState | None = None) -> list[Outcome]:
+    """Check ``times`` times as a wait does: each outcome escalated with the run its wait state counts."""
+    state = state if state is not None else WaitState(limit=20)
+    outcomes = []
+    for _ in range(times):
+        outcome = await look(check)
+        outcome = check.escalate(outcome, state.repeats_with(outcome))
+        state.record(outcome, 0.0, time.time())
+        outcomes.append(outcome)
+    return outcomes
 
 
 async def test_the_seeds_file_is_read_and_order_1_waits_until_shipped(tmp_path) -> None:
@@ -80,7 +93,7 @@ async def test_an_unparsable_file_is_a_transient_not_yet(tmp_path, content, erro
 async def test_a_file_that_stays_invalid_fails_after_max_parse_failures_in_a_row(tmp_path) -> None:
     (tmp_path / "orders.json").write_text('[{"id": 1, "sta')
     check = order_check(tmp_path, max_parse_failures=3)
-    outcomes = [await look(check) for _ in range(3)]
+    outcomes = await looks(check, 3)
     assert [o.kind for o in outcomes] == ["not_yet", "not_yet", "failed"]
     assert outcomes[-1].reason.startswith(f"{tmp_path / 'orders.json'} could not be parsed on 3 consecutive checks")
     assert "not valid JSON" in outcomes[-1].reason
@@ -89,20 +102,22 @@ async def test_a_file_that_stays_invalid_fails_after_max_parse_failures_in_a_row
 async def test_a_good_read_resets_the_parse_failure_count(tmp_path) -> None:
     path = tmp_path / "orders.json"
     check = order_check(tmp_path, max_parse_failures=2)
+    state = WaitState(limit=20)
     for content in ("[{", json.dumps(SEED_ORDERS), "[{", json.dumps(SEED_ORDERS), "[{"):
         path.write_text(content)
-        assert not isinstance(await look(check), Failed)
+        assert not isinstance((await looks(check, 1, state))[0], Failed)
 
 
 async def test_a_missing_file_resets_the_parse_failure_count(tmp_path) -> None:
     path = tmp_path / "orders.json"
     check = order_check(tmp_path, max_parse_failures=2)
+    state = WaitState(limit=20)
     path.write_text("[{")
-    await look(check)
+    await looks(check, 1, state)
     path.unlink()
-    await look(check)
+    await looks(check, 1, state)
     path.write_text("[{")
-    assert (await look(check)).error == "TornFileError"
+    assert (await looks(check, 1, state))[0].error == "TornFileError"
 
 
 async def test_an_absent_order_is_not_yet_naming_it(tmp_path) -> None:
