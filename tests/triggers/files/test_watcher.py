@@ -28,9 +28,19 @@ async def woken(event: asyncio.Event, within: float = 5) -> bool:
 
 
 async def test_an_arriving_file_cuts_the_wait_short(tmp_path) -> None:
+    """The file lands after the first look (not after a fixed 0.2 s, which a loaded CI machine
+    could spend opening the first watch); with a 60 s poll, only the inotify wake-up meets it in 10 s."""
     path = tmp_path / "drop.csv"
-    landing = asyncio.ensure_future(land_later(path))
-    report = await first_report(trigger(FileCheck(str(path))))
+    looked = asyncio.Event()
+    loop = trigger(FileCheck(str(path))).make_loop()
+    loop.observers = (*loop.observers, lambda record, outcome: looked.set())
+
+    async def land_after_the_first_look() -> None:
+        await looked.wait()
+        await asyncio.to_thread(path.write_text, "a,b\n")
+
+    landing = asyncio.ensure_future(land_after_the_first_look())
+    report = await asyncio.wait_for(loop.run(), 10)
     await landing
     assert (report.outcome, report.attempts) == ("met", 2)
 
