@@ -18,7 +18,10 @@ from urllib.parse import parse_qsl, quote, urlsplit, urlunsplit
 from triggers.errors import ConfigurationError
 
 #: Why a secret must not be an argument: the reason every refusal gives.
-KWARGS_EXPOSED = "trigger kwargs are stored in Airflow's metadata DB, as plain text unless [core] fernet_key is set"
+KWARGS_EXPOSED = (
+    "sensor arguments are stored in Airflow's metadata DB in every mode: in the DAG's code, and as "
+    "trigger kwargs (plain text unless [core] fernet_key is set) when deferred"
+)
 #: What replaces a secret in a masked URL.
 MASK = "***"
 
