@@ -48,8 +48,10 @@ async def test_polling_alone_finds_a_file_that_lands_later(tmp_path) -> None:
 
 async def test_a_settling_file_wakes_the_wait_without_polling(tmp_path) -> None:
     path = tmp_path / "drop.csv"
-    path.write_text("a,b\n")  # just written: settles 0.3 s from now, long before the next poll
-    report = await first_report(trigger(FileCheck(str(path), stable_for=0.3, watch=False)))
+    # just written: settles 1 s from now, after the first look even on a loaded machine, and long
+    # before the next poll
+    path.write_text("a,b\n")
+    report = await first_report(trigger(FileCheck(str(path), stable_for=1.0, watch=False)))
     assert (report.outcome, report.attempts) == ("met", 2)
 
 
