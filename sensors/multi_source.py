@@ -175,7 +175,7 @@ class MultiSourceReadinessSensor(DeferrableSensor):
             self._poking = poking = Pokes.for_sensor(self, context)
             gather = poking.check
             assert isinstance(gather, Gather)
-            ledger = self._ledger = restored_ledger(poking.state.extra.get("ledger"), self.log)
+            ledger = self._ledger = restored_ledger((poking.state.extra or {}).get("ledger"), self.log)
             poking.opened = lambda: gather.session(ledger, log=self.log)
             poking.keeps = lambda: {"ledger": ledger.to_json()}
             poking.prober.attempt_timeout = None  # each condition has its own; the round waits for them

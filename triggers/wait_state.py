@@ -21,7 +21,7 @@ from triggers.prober import MAX_TRANSITIONS
 VERSION = 1
 
 
-@dataclass
+@dataclass(slots=True)  # one per waiting trigger: no __dict__
 class WaitState:
     """The attempts so far (newest last, at most ``limit``), the breaker and its transitions."""
 
@@ -31,8 +31,9 @@ class WaitState:
     transitions: list[dict[str, Any]] = field(default_factory=list)
     #: checks made so far in this wait (records keep only the last ``limit``)
     attempts: int = 0
-    #: what a sensor keeps besides (JSON-native: a gather's condition ledger)
-    extra: dict[str, Any] = field(default_factory=dict)
+    #: what a sensor keeps besides (JSON-native: a gather's condition ledger); None, not an empty
+    #: dict, for the thousands of waits that keep nothing
+    extra: dict[str, Any] | None = None
     #: attempts in a row, the newest included, that ended with the newest one's error (0: no error)
     repeats: int = 0
 
@@ -82,7 +83,7 @@ class WaitState:
             "version": VERSION,
             "attempts": self.attempts,
             "repeats": self.repeats,
-            "extra": self.extra,
+            "extra": self.extra or {},
             "records": [r.to_dict() for r in self.records],
             "transitions": self.transitions[-MAX_TRANSITIONS:],
             "breaker": None
@@ -102,7 +103,7 @@ class WaitState:
             transitions = [dict(t) for t in saved["transitions"]]
             attempts = int(saved.get("attempts", len(records)))
             repeats = int(saved.get("repeats", trailing_run(records)))
-            extra = dict(saved.get("extra") or {})
+            extra = dict(saved.get("extra") or {}) or None
             breaker = saved["breaker"]
             if self.breaker is not None and isinstance(breaker, dict):
                 state = breaker["state"]
