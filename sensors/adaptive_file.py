@@ -129,8 +129,6 @@ class AdaptiveFileSensor(FileArrivalSensor):
         the exact value. An override in effect wins over the cadence. It is the interval the
         pokes and the trigger decide, by the same rule (:func:`triggers.cadence.decide`).
         """
-        if not self.history:
-            return max(1, round(self.overridden_cadence().next_delay((), random.Random(0))))
         return max(1, round(decide(self.overridden_cadence(), self.history, None, random.Random(0))))
 
     def record_attempt(self, success: bool, duration: float) -> None:

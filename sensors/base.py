@@ -25,6 +25,7 @@ from triggers.cadence import Backoff, Cadence
 from triggers.checks import Check
 from triggers.compat import AirflowFailException, AirflowSensorTimeout, AirflowSkipException
 from triggers.errors import ConfigurationError
+from triggers.history import run_of
 from triggers.outcomes import Failed, Met
 from triggers.poll_trigger import PollTrigger
 from triggers.prober import Prober
@@ -232,7 +233,7 @@ class DeferrableSensor(BaseSensorOperator):
         started = time.time()
         prober = Prober(check, self.attempt_timeout, log=self.log, deadline=started + float(self.timeout))
         first = run_sync(prober.once())
-        outcome = check.escalate(first, 1 if first.error else 0)  # the first of a run, as a loop counts it
+        outcome = check.escalate(first, run_of(first.error, None, 0))  # the first of a run, counted as a loop does
         if isinstance(outcome, (Met, Failed)):
             return self.complete(
                 context, Report.ending(outcome, attempts=1, started_at=started, finished_at=time.time())

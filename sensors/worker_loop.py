@@ -63,7 +63,7 @@ def _close_at_exit(grace: float = 5.0) -> None:
         return
 
     async def close_all() -> None:
-        for stack in list(_held):  # one by one, outermost first: each closes what it opened
+        for stack in list(_held):  # one at a time: closing all at once raced nested contexts
             with contextlib.suppress(Exception):
                 await stack.aclose()
         tasks = [task for task in asyncio.all_tasks() if task is not asyncio.current_task()]

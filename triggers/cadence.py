@@ -38,8 +38,10 @@ def decide(cadence: Cadence, records: list[Attempt], retry_after: float | None, 
     """Return the delay after the newest of ``records`` and stamp it on that record, in place.
 
     The newest record's own interval is what is being decided, so it is left out: deciding
-    twice gives the same answer. Raises IndexError on no records.
+    twice gives the same answer. With no records it is the cadence's first delay.
     """
+    if not records:
+        return next_interval(cadence, (), retry_after, rng)
     latest = replace(records[-1], interval=None)
     delay = next_interval(cadence, (*records[:-1], latest), retry_after, rng)
     records[-1] = replace(latest, interval=round(delay, 3))
