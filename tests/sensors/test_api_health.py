@@ -91,6 +91,12 @@ def test_a_credential_header_is_refused_pointing_to_a_connection(http_server, de
         sensor(http_server, headers={"Authorization": f"Bearer {TOKEN}"}, deferrable=deferrable)
 
 
+def test_the_refusal_in_poke_mode_gives_a_reason_that_holds_there(http_server) -> None:
+    """Poke mode has no trigger kwargs; the DAG's code is stored in every mode."""
+    with pytest.raises(ConfigurationError, match=r"stored in Airflow's metadata DB in every mode: in the DAG's code"):
+        sensor(http_server, headers={"Authorization": f"Bearer {TOKEN}"}, deferrable=False)
+
+
 def test_a_bearer_token_from_a_connection_reaches_no_kwargs_event_xcom_or_log(
     http_server, monkeypatch, caplog, capsys
 ) -> None:

@@ -98,3 +98,34 @@ async def test_each_condition_is_left_by_the_task_that_entered_it() -> None:
     await wait_for(AllOf({"a": opened("same-task", 0), "b": script("st-b", Met(1))}))
     entered, left = EVENTS["same-task"][1:]
     assert entered.split()[1] == left.split()[1]
+
+
+#: name -> how an ExitRecordingCheck's context was left: "normal" or the exception's class name.
+EXITS: dict[str, str] = {}
+
+
+@dataclass(frozen=True)
+class ExitRecordingCheck(Check):
+    """Met at once; records how its context is left (with a wakeup to forward, or none)."""
+
+    kind: ClassVar[str] = "test_exit_recording"
+    name: str
+    with_wakeup: bool = False
+
+    async def check(self) -> Outcome:
+        return Met(self.name)
+
+    @contextlib.asynccontextmanager
+    async def opened(self) -> AsyncIterator[Probe]:
+        try:
+            yield Probe(check=self.check, wakeup=asyncio.Event() if self.with_wakeup else None)
+        except BaseException as error:
+            EXITS[self.name] = type(error).__name__
+            raise
+        EXITS[self.name] = "normal"
+
+
+async def test_a_finished_wait_leaves_each_conditions_context_normally_not_by_cancellation() -> None:
+    """Context managers of checks (a transaction, a lease) see a plain exit when the wait ends."""
+    await wait_for(AllOf({"a": ExitRecordingCheck("exit-plain"), "b": ExitRecordingCheck("exit-woken", True)}))
+    assert EXITS == {"exit-plain": "normal", "exit-woken": "normal"}
