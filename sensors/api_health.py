@@ -62,6 +62,11 @@ class APIHealthSensor(DeferrableSensor):
         (False, or a CA bundle path), ``cert`` (a path, or ``[cert, key]``), ``proxy`` or
         ``proxies``. Names in bodies and parameters that look like secrets are refused.
 
+    :param share_probe: waits in one process (a triggerer, or a worker's poke loop) that send the
+        same request (method, URL, parameters, connection, headers, body, timeouts) share one
+        asking: each answer is judged by every wait against its own expectations. False sends
+        this sensor's own requests.
+
     Between failed attempts the wait backs off exponentially with jitter (``backoff_*``),
     honouring ``Retry-After`` on 429 and 503. ``failure_threshold`` turns on the circuit breaker;
     it is off by default because an open breaker skips checks for ``recovery_timeout`` (300 s),
@@ -110,6 +115,7 @@ class APIHealthSensor(DeferrableSensor):
         json: Any = None,
         request_params: Mapping[str, Any] | None = None,
         extra_options: Mapping[str, Any] | None = None,
+        share_probe: bool = True,
         **kwargs: Any,
     ) -> None:
         if "attempt_timeout" not in kwargs and isinstance(request_timeout, (int, float)):
@@ -136,6 +142,7 @@ class APIHealthSensor(DeferrableSensor):
         self.json = json
         self.request_params = request_params
         self.extra_options = extra_options
+        self.share_probe = share_probe
         self.validate()
 
     def build_check(self) -> Check:
@@ -163,6 +170,7 @@ class APIHealthSensor(DeferrableSensor):
             json=self.json,
             request_params=self.request_params or {},
             extra_options=self.extra_options or {},
+            share_probe=self.share_probe,
         )
 
     def on_report(self, context: Any, report: Report) -> None:

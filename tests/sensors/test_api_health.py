@@ -155,11 +155,19 @@ def test_a_bearer_token_from_a_connection_reaches_no_kwargs_event_xcom_or_log(
         pytest.param({"response_check": "nowhere.fn"}, "response_check", id="check-path"),
         pytest.param({"max_body_bytes": -1}, "max_body_bytes", id="cap"),
         pytest.param({"backoff_cap": 1}, "backoff_cap", id="base-argument"),
+        pytest.param({"share_probe": "no"}, "share_probe", id="share-probe"),
     ],
 )
 def test_bad_arguments_fail_at_construction_naming_the_argument(http_server, kwargs, argument) -> None:
     with pytest.raises(ConfigurationError, match=f"^{argument}:"):
         sensor(http_server, **kwargs)
+
+
+def test_share_probe_travels_to_the_trigger_and_defaults_on(http_server) -> None:
+    assert sensor(http_server).http_check().share_probe is True
+    with pytest.raises(TaskDeferred) as deferred:
+        sensor(http_server, share_probe=False).execute(context())
+    assert deferred.value.trigger.serialize()[1]["check"]["share_probe"] is False
 
 
 def test_a_lambda_response_check_fails_at_parse_time_saying_how_to_fix_it(http_server) -> None:

@@ -1,6 +1,7 @@
 """HTTP health checks: one request judged by status and body, over a shared keep-alive session."""
 
-from triggers.http.check import HostNotFound, HttpCheck, ResponseTimeout, Unreachable
+from triggers.http.check import HttpCheck
+from triggers.http.exchange import HostNotFound, ResponseTimeout, Unreachable
 from triggers.http.expectations import FieldExpectation
 from triggers.http.response import HttpResponse
 from triggers.http.trigger import HttpHealthTrigger

@@ -13,10 +13,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
+import functools
 import inspect
 import json
-import logging
-import time
 from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
@@ -25,12 +24,12 @@ import aiohttp
 
 from triggers.callable_path import callable_path, load_callable
 from triggers.checks import Check, Probe
-from triggers.errors import ConfigurationError, PermanentError, TransientError
+from triggers.errors import ConfigurationError
 from triggers.http import credentials
 from triggers.http.credentials import AUTH_TYPES, AuthType, HttpTarget, refuse_credentials_in, validate_url
+from triggers.http.exchange import exchange
 from triggers.http.expectations import FieldExpectation, subset_mismatch
 from triggers.http.options import (
-    form_encoded,
     statuses,
     validate_body,
     validate_headers,
@@ -39,31 +38,30 @@ from triggers.http.options import (
     validate_transport_options,
     with_params,
 )
-from triggers.http.response import HttpResponse, read_capped
+from triggers.http.response import HttpResponse
 from triggers.http.sessions import shared_session
 from triggers.outcomes import Failed, Met, NotYet, Outcome
 from triggers.secret_names import masked_url
+from triggers.shared_source import shared_probe
 from triggers.validation import require_bool, require_positive, require_whole
-
-log = logging.getLogger(__name__)
 
 DEFAULT_NOT_YET_STATUSES = (404, 408, 425, 429)
 DEFAULT_PERMANENT_STATUSES = (401, 403)
 DEFAULT_MAX_BODY_BYTES = 1024 * 1024
-MAX_REDIRECTS = 10
 _RETRY_AFTER_STATUSES = (429, 503)
-
-
-class HostNotFound(TransientError):
-    """The host name does not resolve (yet)."""
-
-
-class Unreachable(TransientError):
-    """No connection: refused, reset or dropped before a full response."""
-
-
-class ResponseTimeout(TransientError):
-    """No complete response within ``request_timeout``."""
+#: How a response is judged, not what is sent: checks differing only here share one request.
+_EXPECTATIONS = frozenset(
+    {
+        "kind",
+        "expected_status",
+        "expected_json",
+        "fields",
+        "response_check",
+        "not_yet_statuses",
+        "permanent_statuses",
+        "share_probe",
+    }
+)
 
 
 @dataclass(frozen=True)
@@ -84,6 +82,8 @@ class HttpCheck(Check):
     :param max_body_bytes: the most of a body ever read.
     :param method, data, json, request_params, extra_options: as HttpSensor / HttpHook name them
         (see :mod:`triggers.http.options`); TLS and proxy options also come from the connection's extra.
+    :param share_probe: share one request per look with every wait in the event loop that sends
+        the same request (see :mod:`triggers.shared_source`); False sends this wait's own.
 
     Met's value is :meth:`HttpResponse.summary` (status, latency, the JSON body when small).
     """
@@ -108,6 +108,7 @@ class HttpCheck(Check):
     json: Any = field(default=None, hash=False)
     request_params: Mapping[str, Any] = field(default_factory=dict, hash=False)
     extra_options: Mapping[str, Any] = field(default_factory=dict, hash=False)
+    share_probe: bool = True
 
     def __post_init__(self) -> None:
         if self.http_conn_id is not None and (not isinstance(self.http_conn_id, str) or not self.http_conn_id):
@@ -150,6 +151,7 @@ class HttpCheck(Check):
         if self.method == "HEAD" and (self.expected_json is not None or self.fields):
             raise ConfigurationError("method", "HEAD answers carry no body to match: use GET with a body check")
         require_bool("follow_redirects", self.follow_redirects)
+        require_bool("share_probe", self.share_probe)
 
     def describe(self) -> str:
         url = masked_url(self.url)
@@ -160,90 +162,40 @@ class HttpCheck(Check):
         async with self.opened() as probe:
             return await probe.check()
 
+    def opened(self) -> contextlib.AbstractAsyncContextManager[Probe]:
+        """Hold what the wait needs: its share of the request (``share_probe``), or a session of its own."""
+        if self.share_probe:
+            return shared_probe(self.request_key(), functools.partial(self._ask, []), self.judge)
+        return self._own_probe()
+
     @contextlib.asynccontextmanager
-    async def opened(self) -> AsyncIterator[Probe]:
-        """Resolve the connection on the first check and hold the shared session until the wait ends."""
+    async def _own_probe(self) -> AsyncIterator[Probe]:
         async with contextlib.AsyncExitStack() as stack:
             held: list[tuple[HttpTarget, aiohttp.ClientSession]] = []
 
             async def check() -> Outcome:
-                if not held:
-                    target = await credentials.resolve_http_target(
-                        self.url, self.headers, self.http_conn_id, self.auth_type, self.extra_options
-                    )
-                    target = dataclasses.replace(target, url=with_params(target.url, self.request_params))
-                    session = await stack.enter_async_context(shared_session(target.origin, target.identity))
-                    held.append((target, session))
-                target, session = held[0]
-                return await self.judge(await self.exchange(session, target))
+                return await self.judge(await self._ask(held, stack))
 
             yield Probe(check=check)
 
-    async def exchange(self, session: aiohttp.ClientSession, target: HttpTarget) -> HttpResponse:
-        """Send the request and read the capped body; raise typed transient or permanent errors."""
-        timeout = aiohttp.ClientTimeout(total=self.request_timeout, sock_connect=self.connect_timeout)
-        headers, payload = target.headers, self.data
-        if isinstance(payload, Mapping):
-            headers = {**headers, "Content-Type": "application/x-www-form-urlencoded"}
-            payload = form_encoded(payload)
-        transport = target.transport
-        if transport.proxy_headers and target.url.startswith("http:"):
-            headers = {**headers, **transport.proxy_headers}  # a forward proxy reads them; CONNECT sends its own
-        begun = time.monotonic()
-        try:
-            async with session.request(
-                self.method,
-                target.url,
-                headers=headers,
-                data=payload,
-                json=self.json,
-                timeout=timeout,
-                allow_redirects=self.follow_redirects,
-                max_redirects=MAX_REDIRECTS,
-                ssl=transport.ssl,
-                proxy=transport.proxy,
-                proxy_headers=transport.proxy_headers,
-            ) as raw:
-                body, truncated = await read_capped(raw, self.max_body_bytes)
-                response = HttpResponse(
-                    status=raw.status,
-                    reason=raw.reason or "",
-                    url=str(raw.url),
-                    headers=dict(raw.headers),
-                    body=body,
-                    truncated=truncated,
-                    latency=time.monotonic() - begun,
-                    redirects=len(raw.history),
-                )
-        except aiohttp.ClientConnectorDNSError as error:
-            raise HostNotFound(f"cannot resolve {error.host}") from error
-        except (aiohttp.ClientSSLError, aiohttp.ClientConnectorCertificateError) as error:
-            raise PermanentError(f"TLS with {target.origin} failed: {error}") from error
-        except aiohttp.ClientProxyConnectionError as error:
-            raise Unreachable(
-                f"cannot connect to proxy {masked_url(str(transport.proxy))}: {error.strerror}"
-            ) from error
-        except aiohttp.ClientConnectorError as error:
-            raise Unreachable(f"cannot connect to {target.origin}: {error.strerror or error}") from error
-        except aiohttp.TooManyRedirects as error:
-            raise PermanentError(f"more than {MAX_REDIRECTS} redirects from {self.describe()}") from error
-        except (aiohttp.InvalidURL, aiohttp.RedirectClientError) as error:
-            where = masked_url(str(getattr(error, "url", "") or ""))
-            raise PermanentError(f"invalid URL or redirect target {where!r}: {type(error).__name__}") from error
-        except TimeoutError as error:
-            raise ResponseTimeout(f"no response within request_timeout={self.request_timeout:g}s") from error
-        except aiohttp.ClientError as error:
-            raise Unreachable(f"{type(error).__name__} from {target.origin}") from error
-        log.debug(
-            "%s -> %d %s in %.1f ms (%d bytes): %s",
-            self.describe(),
-            response.status,
-            response.reason,
-            response.latency * 1000,
-            len(response.body),
-            response.excerpt(),
-        )
-        return response
+    async def _ask(
+        self, held: list[tuple[HttpTarget, aiohttp.ClientSession]], stack: contextlib.AsyncExitStack
+    ) -> HttpResponse:
+        """Send the request; the first call resolves the connection and leases the session, held on ``stack``."""
+        if not held:
+            target = await credentials.resolve_http_target(
+                self.url, self.headers, self.http_conn_id, self.auth_type, self.extra_options
+            )
+            target = dataclasses.replace(target, url=with_params(target.url, self.request_params))
+            session = await stack.enter_async_context(shared_session(target.origin, target.identity))
+            held.append((target, session))
+        target, session = held[0]
+        return await exchange(self, session, target)
+
+    def request_key(self) -> str:
+        """Return what makes two checks send the same request (their expectations aside)."""
+        sent = {name: value for name, value in self.to_dict().items() if name not in _EXPECTATIONS}
+        return "http " + json.dumps(sent, sort_keys=True, default=repr)
 
     async def judge(self, response: HttpResponse) -> Outcome:
         """Return what ``response`` means: by status first, then by body for an expected status."""

@@ -15,7 +15,8 @@ class HttpHealthTrigger(PollTrigger):
     Takes PollTrigger's keyword arguments with ``check`` an ``HttpCheck.to_dict()``. Between
     failed attempts the cadence backs off with jitter; a ``Retry-After`` on 429/503 stretches
     the next delay; the circuit breaker (``failure_threshold``) pauses calls after repeated
-    errors. Every trigger in the process shares one keep-alive session per origin and identity.
+    errors. Every trigger in the process shares one keep-alive session per origin and identity,
+    and triggers sending the same request share one asking of it (``share_probe``).
     The report's ``detail["last_response"]`` holds the last status, latency and a masked excerpt.
     """
 

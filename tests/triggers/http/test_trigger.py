@@ -92,7 +92,7 @@ async def test_a_breaker_probe_that_fails_reopens_it(http_server) -> None:
 
 async def test_concurrent_triggers_on_one_host_share_one_session_and_few_connections(http_server) -> None:
     http_server.script("/api/health", Reply(503, delay=0.01))
-    check = HttpCheck(url=http_server.url("/api/health")).to_dict()
+    check = HttpCheck(url=http_server.url("/api/health"), share_probe=False).to_dict()
     triggers = [HttpHealthTrigger(check=check, cadence=Fixed(0.1).to_dict(), seed=i) for i in range(200)]
 
     async def run(trigger: HttpHealthTrigger) -> None:

@@ -1,0 +1,219 @@
+"""Waits on one HTTP request share one asking of it, against a real loopback server.
+
+Fan-out, each wait's own expectation on one answer, errors reaching every wait, joining and
+leaving under cancellation, and nothing left open afterwards.
+"""
+
+import asyncio
+import gc
+
+import pytest
+
+from tests.support.http_server import Reply
+from triggers.cadence import Fixed
+from triggers.http import HttpCheck, HttpHealthTrigger, Unreachable
+from triggers.http.sessions import SESSIONS
+from triggers.report import Report
+from triggers.shared_source import SOURCES
+
+HEALTHY = {"status": "healthy", "version": "1.0"}
+
+
+def trigger(check: HttpCheck, every: float = 0.1, seed: int = 0) -> HttpHealthTrigger:
+    return HttpHealthTrigger(check=check.to_dict(), cadence=Fixed(every).to_dict(), seed=seed)
+
+
+async def report_of(t: HttpHealthTrigger) -> Report:
+    event = await anext(aiter(t.run()))
+    return Report.from_event(event.payload)
+
+
+async def until(condition, seconds: float = 10.0) -> None:
+    for _ in range(int(seconds / 0.02)):
+        if condition():
+            return
+        await asyncio.sleep(0.02)
+    raise AssertionError("condition not reached in time")
+
+
+async def stop(tasks: list[asyncio.Task]) -> None:
+    for task in tasks:
+        task.cancel()
+    await asyncio.gather(*tasks, return_exceptions=True)
+
+
+async def test_many_waits_on_one_url_send_one_request_per_tick_and_all_see_the_recovery(http_server) -> None:
+    healthy = asyncio.Event()
+    http_server.script("/api/health", lambda request: Reply(200, json=HEALTHY) if healthy.is_set() else Reply(503))
+    check = HttpCheck(url=http_server.url("/api/health"))
+    waits = [asyncio.ensure_future(report_of(trigger(check, 0.2, seed=i))) for i in range(200)]
+    await asyncio.sleep(1.0)  # about five ticks of 503
+    during_outage = http_server.count("/api/health")
+    healthy.set()
+    reports = await asyncio.wait_for(asyncio.gather(*waits), 10)
+    assert {r.outcome for r in reports} == {"met"}
+    assert all(r.attempts >= 4 for r in reports)  # every wait judged every tick's 503
+    # 200 waits alone would send 200 requests a tick; shared, one a tick (0.2 s, less jitter-free slack)
+    assert during_outage <= 8, during_outage
+    assert SOURCES.live() == 0
+    assert SESSIONS.live() == 0
+
+
+async def test_each_wait_judges_the_one_answer_against_its_own_expectation(http_server) -> None:
+    http_server.script("/api/health", Reply(200, json={"status": "degraded", "version": "2.0"}))
+    url = http_server.url("/api/health")
+    wants_version = HttpCheck(url=url, fields=(("version", "==", "2.0"),))
+    wants_healthy = HttpCheck(url=url, expected_json={"status": "healthy"})
+    met = asyncio.ensure_future(report_of(trigger(wants_version)))
+    waiting = asyncio.ensure_future(report_of(trigger(wants_healthy)))
+    assert (await asyncio.wait_for(met, 5)).outcome == "met"
+    await until(lambda: http_server.count("/api/health") >= 5)
+    assert not waiting.done()
+    await stop([waiting])
+    assert SOURCES.live() == 0
+    # one request served both waits' first looks: the met one's and the waiting one's
+    assert wants_version.request_key() == wants_healthy.request_key()
+
+
+async def test_requests_that_differ_are_not_shared(http_server) -> None:
+    http_server.script("/api/health", Reply(503))
+    url = http_server.url("/api/health")
+    checks = [
+        HttpCheck(url=url),
+        HttpCheck(url=url, headers={"X-Tenant": "a"}),
+        HttpCheck(url=url, method="HEAD"),
+        HttpCheck(url=url, request_params={"deep": "1"}),
+    ]
+    assert len({c.request_key() for c in checks}) == 4
+    waits = [asyncio.ensure_future(report_of(trigger(c, 5.0))) for c in checks]
+    await until(lambda: SOURCES.live() == 4 and http_server.count("/api/health") == 4)
+    await stop(waits)
+    assert SOURCES.live() == 0
+
+
+async def test_a_source_error_reaches_every_wait_as_its_own_outcome(unused_tcp_port: int) -> None:
+    check = HttpCheck(url=f"http://127.0.0.1:{unused_tcp_port}/api/health")  # nothing listens: refused
+    loops = [trigger(check, 0.1, seed=i).make_loop() for i in range(20)]
+    waits = [asyncio.ensure_future(loop.run()) for loop in loops]
+    await asyncio.sleep(0.5)
+    await stop(waits)
+    # each wait's own state recorded the refusal, as a transient not yet, every tick
+    for loop in loops:
+        assert len(loop.state.records) >= 2
+        assert {r.error for r in loop.state.records} == {"Unreachable"}
+    assert SOURCES.live() == 0
+
+
+async def test_a_permanent_error_fails_every_wait_at_once(http_server) -> None:
+    http_server.script("/loop", Reply(302, headers={"Location": "/loop"}))
+    check = HttpCheck(url=http_server.url("/loop"))
+    reports = await asyncio.wait_for(asyncio.gather(*(report_of(trigger(check)) for _ in range(10))), 10)
+    assert {(r.outcome, r.attempts) for r in reports} == {("failed", 1)}
+    assert all("redirects" in r.reason for r in reports)
+    # one chain of redirects (given up at the tenth) was followed for all ten waits, not ten chains
+    assert http_server.count("/loop") == 10
+
+
+async def test_a_joining_wait_asks_afresh_and_never_takes_an_answer_from_before_it(http_server) -> None:
+    http_server.script("/api/health", Reply(503))
+    url = http_server.url("/api/health")
+    first = asyncio.ensure_future(report_of(trigger(HttpCheck(url=url), 30.0)))
+    await until(lambda: http_server.count("/api/health") == 1)
+    http_server.script("/api/health", Reply(200, json=HEALTHY))
+    # the source's last answer is a 503 from before; the new wait asks and is met by the new 200
+    joined = await asyncio.wait_for(report_of(trigger(HttpCheck(url=url), 30.0)), 5)
+    assert (joined.outcome, joined.attempts) == ("met", 1)
+    assert http_server.count("/api/health") == 2
+    # and its answer woke the first wait, which judges it at once instead of in 30 s
+    assert (await asyncio.wait_for(first, 5)).outcome == "met"
+
+
+async def test_joining_and_leaving_under_cancellation_leaves_nothing_open(http_server) -> None:
+    http_server.script("/api/health", Reply(503, delay=0.05))
+    check = HttpCheck(url=http_server.url("/api/health"))
+    survivor = asyncio.ensure_future(report_of(trigger(check, 0.05)))
+    for round_ in range(10):
+        waits = [asyncio.ensure_future(report_of(trigger(check, 0.05, seed=i))) for i in range(20)]
+        # cancel some while they ask (inside the 50 ms answer), some while they pause, some at once
+        await asyncio.sleep(0.01 * (round_ % 4))
+        await stop(waits[::2])
+        await asyncio.sleep(0.03)
+        await stop(waits[1::2])
+    assert SOURCES.live() == 1  # the survivor still holds the source
+    before = http_server.count("/api/health")
+    await until(lambda: http_server.count("/api/health") >= before + 3)  # and it still gets answers
+    await stop([survivor])
+    assert SOURCES.live() == 0
+    assert SESSIONS.live() == 0
+    gc.collect()
+    lingering = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
+    assert not lingering, lingering
+
+
+async def test_the_error_raised_in_each_wait_is_a_copy_with_no_chain_of_the_others(unused_tcp_port: int) -> None:
+    check = HttpCheck(url=f"http://127.0.0.1:{unused_tcp_port}/")
+    seen: list[BaseException] = []
+    async with check.opened() as first, check.opened() as second:
+        for probe in (first, second, first):
+            with pytest.raises(Unreachable) as raised:
+                await probe.check()
+            seen.append(raised.value)
+    assert len({id(e) for e in seen}) == 3
+    assert all(e.__context__ is None for e in seen)
+
+
+async def test_share_probe_false_sends_each_waits_own_request(http_server) -> None:
+    http_server.script("/api/health", Reply(503))
+    check = HttpCheck(url=http_server.url("/api/health"), share_probe=False)
+    waits = [asyncio.ensure_future(report_of(trigger(check, 30.0))) for _ in range(5)]
+    await until(lambda: http_server.count("/api/health") == 5)
+    assert SOURCES.live() == 0
+    await stop(waits)
+
+
+async def test_when_the_asking_wait_is_cancelled_a_waiting_one_asks_again(http_server) -> None:
+    http_server.script("/api/health", Reply(200, json=HEALTHY, delay=0.3))
+    check = HttpCheck(url=http_server.url("/api/health"))
+    async with check.opened() as asker, check.opened() as waiter:
+        asking = asyncio.ensure_future(asker.check())
+        await until(lambda: http_server.count("/api/health") == 1)
+        waiting = asyncio.ensure_future(waiter.check())
+        await asyncio.sleep(0.05)
+        await stop([asking])
+        outcome = await asyncio.wait_for(waiting, 5)
+    assert outcome.kind == "met"
+    assert http_server.count("/api/health") == 2  # the abandoned request, then the waiter's own
+
+
+async def test_breakers_of_waits_sharing_a_request_open_together_and_no_request_goes_while_open(http_server) -> None:
+    http_server.script("/api/health", Reply(503))
+    check = HttpCheck(url=http_server.url("/api/health")).to_dict()
+    loops = [
+        HttpHealthTrigger(
+            check=check, cadence=Fixed(0.05).to_dict(), failure_threshold=2, recovery_timeout=1.0, seed=i
+        ).make_loop()
+        for i in range(50)
+    ]
+    waits = [asyncio.ensure_future(loop.run()) for loop in loops]
+    await until(lambda: all(loop.breaker is not None and loop.breaker.state == "open" for loop in loops))
+    opened = http_server.count("/api/health")
+    await asyncio.sleep(0.8)  # inside every breaker's 1 s recovery_timeout
+    assert http_server.count("/api/health") == opened
+    await until(lambda: http_server.count("/api/health") > opened)  # the half-open probe: one for all
+    await asyncio.sleep(0.3)
+    assert http_server.count("/api/health") - opened <= 2
+    await stop(waits)
+    assert opened <= 4  # two answers opened all fifty breakers (a joiner or two asked afresh)
+
+
+async def test_a_slow_wait_sharing_with_a_fast_one_looks_at_every_answer(http_server) -> None:
+    http_server.script("/api/health", Reply(503))
+    url = http_server.url("/api/health")
+    fast = trigger(HttpCheck(url=url), 0.1).make_loop()
+    slow = trigger(HttpCheck(url=url), 60.0).make_loop()
+    waits = [asyncio.ensure_future(fast.run()), asyncio.ensure_future(slow.run())]
+    await until(lambda: hasattr(fast, "state") and fast.state.attempts >= 6)  # state: made when run() starts
+    await stop(waits)
+    # the slow wait's own cadence would have looked once in 60 s: it judged every answer instead
+    assert slow.state.attempts >= fast.state.attempts - 1
+    assert http_server.count("/api/health") <= fast.state.attempts + 1
