@@ -54,6 +54,9 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     latency.add_argument("--trials", type=int, default=100, help="concurrent waits per latency row")
     latency.add_argument("--latency-poll", type=float, default=5.0, help="poll interval of every latency row")
     parser.add_argument("--stack-sensors", type=int, default=50, help="sensors deferred on the real stack")
+    parser.add_argument(
+        "--stack-api-sensors", type=int, default=200, help="APIHealthSensors on one endpoint on the real stack"
+    )
     parser.add_argument("--dashboard-waits", type=int, default=1000, help="finished waits in the Sensors view")
     args = parser.parse_args(argv)
     if args.quick:

@@ -78,10 +78,13 @@ def delta(base: str, path: str, action: Callable[[], Any]) -> tuple[int, int]:
     return after["requests"] - before["requests"], after["connections"] - before["connections"]
 
 
-def ours(base: str, path: str, seed: int = 0, poll: float = POKE_INTERVAL) -> HttpHealthTrigger:
-    """Return our trigger polling ``base + path`` every ``poll`` seconds, as the sensor builds it."""
-    check = HttpCheck(url=f"{base}{path}")
-    cadence = Backoff(base=poll, factor=2, cap=max(60, poll), jitter=0.1)
+def ours(
+    base: str, path: str, seed: int = 0, poll: float = POKE_INTERVAL, share: bool = True, factor: float = 2
+) -> HttpHealthTrigger:
+    """Return our trigger polling ``base + path`` every ``poll`` seconds, as the sensor builds it
+    (``factor=1``: no backoff, polling as HttpSensorTrigger does)."""
+    check = HttpCheck(url=f"{base}{path}", share_probe=share)
+    cadence = Backoff(base=poll, factor=factor, cap=max(60, poll), jitter=0.1)
     return HttpHealthTrigger(check=check.to_dict(), cadence=cadence.to_dict(), seed=seed)
 
 

@@ -39,7 +39,10 @@ from benchmarks.http_health import (
 )
 from benchmarks.measure import Lag, percentile
 
-KINDS = ("ours", "airflow")
+#: ours with a shared probe (the default), ours with ``share_probe=False``, HttpSensorTrigger
+KINDS = ("ours", "unshared", "airflow")
+#: and for recovery: ours shared with no backoff (backoff_factor=1), polling as HttpSensorTrigger does
+RECOVERY_KINDS = ("ours", "steady", "unshared", "airflow")
 
 
 @dataclass(frozen=True)
@@ -64,9 +67,10 @@ def api(module: str = "tests.support.http_server") -> Iterator[str]:
 
 
 def make(kind: str, base: str, path: str, poll: float) -> Callable[[int], Any]:
-    """Return a factory of ``kind`` triggers (``"ours"`` or ``"airflow"``) waiting on ``path``."""
-    if kind == "ours":
-        return lambda seed: ours(base, path, seed, poll)
+    """Return a factory of ``kind`` triggers (one of KINDS) waiting on ``path``."""
+    if kind in ("ours", "unshared", "steady"):
+        factor = 1 if kind == "steady" else 2
+        return lambda seed: ours(base, path, seed, poll, share=kind != "unshared", factor=factor)
     return lambda _seed: builtin(path, poll)
 
 
@@ -119,10 +123,10 @@ async def _healthy_latencies(kind: str, base: str, waits: int, poll: float, outa
     return [at - flipped for at in fired]
 
 
-def healthy_latencies(waits: int, poll: float, outage: float) -> dict[str, list[float]]:
+def healthy_latencies(waits: int, poll: float, outage: float, kinds: tuple[str, ...] = KINDS) -> dict[str, list[float]]:
     """Return, per kind, how long after the API turned healthy (after ``outage`` s of 503) each wait fired."""
     with api("benchmarks.api_flip") as base:
-        return {kind: asyncio.run(_healthy_latencies(kind, base, waits, poll, outage)) for kind in KINDS}
+        return {kind: asyncio.run(_healthy_latencies(kind, base, waits, poll, outage)) for kind in kinds}
 
 
 def main() -> None:

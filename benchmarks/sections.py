@@ -16,7 +16,15 @@ from typing import Any
 
 from airflow.providers.http.triggers.http import HttpSensorTrigger
 
-from benchmarks import dashboard_history, files_latency, files_scale, http_load, orders_detection, stack_deferred
+from benchmarks import (
+    dashboard_history,
+    files_latency,
+    files_scale,
+    http_load,
+    orders_detection,
+    stack_deferred,
+    stack_shared_api,
+)
 from benchmarks.files_setup import KINDS
 from benchmarks.http_health import closed_port, ours, refused_outcome
 from benchmarks.measure import Lag, markdown, percentile, ratio
@@ -97,7 +105,8 @@ def files(args: argparse.Namespace) -> tuple[str, dict[tuple[str, float, int], d
 
 
 def http(args: argparse.Namespace) -> tuple[str, dict[str, Any]]:
-    """Load on one loopback server (another process) from N waits of each kind, CPU per check, refused."""
+    """Load on one loopback server (another process) from N waits of each kind, CPU per check, refused,
+    and how soon each of N waits sees the API recover after the whole outage."""
     n = args.http_waits
     results: dict[Any, Any] = {}
     with http_load.api() as base:
@@ -107,6 +116,7 @@ def http(args: argparse.Namespace) -> tuple[str, dict[str, Any]]:
         cpu = http_load.cpu_per_check(base, args.checks)
     results["cpu"] = cpu
     results["shape"] = (n, args.http_poll, args.forbidden)
+    results["recovery"] = http_load.healthy_latencies(n, args.http_poll, args.outage, http_load.RECOVERY_KINDS)
     closed = closed_port()
     os.environ["AIRFLOW_CONN_BENCH_REFUSED"] = f'{{"conn_type": "http", "host": "127.0.0.1", "port": {closed}}}'
     within = min(3.0, args.outage)
@@ -120,34 +130,45 @@ def http(args: argparse.Namespace) -> tuple[str, dict[str, Any]]:
     results["refused"] = refused
     rows: list[list[object]] = []
     for label, seconds in (("503", args.outage), ("403", args.forbidden)):
-        a, b = results[(label, "ours")], results[(label, "airflow")]
+        a, u, b = (results[(label, kind)] for kind in http_load.KINDS)
         what = f"{seconds:g} s of {label}"
-        rows.append([f"requests/s, {what}", f"{a.requests_per_second:.1f}", f"{b.requests_per_second:.1f}"])
+        rows.append([f"requests/s, {what}", *(f"{x.requests_per_second:.2f}" for x in (a, u, b))])
         rows[-1].append(ratio(a.requests_per_second, b.requests_per_second))
-        rows.append(
-            [f"distinct TCP connections, {what}", a.connections, b.connections, ratio(a.connections, b.connections)]
-        )
-        rows.append([f"loop lag ms p50/p99/max, {what}", a.lag.ms(), b.lag.ms(), ratio(a.lag.p99, b.lag.p99)])
-        rows.append([f"lags > 200 ms, {what}", a.lag.warnings, b.lag.warnings, ""])
-        rows.append([f"client CPU s per minute, {what}", f"{a.cpu_per_minute:.1f}", f"{b.cpu_per_minute:.1f}"])
+        rows.append([f"distinct TCP connections, {what}", a.connections, u.connections, b.connections])
+        rows[-1].append(ratio(a.connections, b.connections))
+        rows.append([f"loop lag ms p50/p99/max, {what}", a.lag.ms(), u.lag.ms(), b.lag.ms()])
+        rows[-1].append(ratio(a.lag.p99, b.lag.p99))
+        rows.append([f"lags > 200 ms, {what}", a.lag.warnings, u.lag.warnings, b.lag.warnings, ""])
+        rows.append([f"client CPU s per minute, {what}", *(f"{x.cpu_per_minute:.1f}" for x in (a, u, b))])
         rows[-1].append(ratio(a.cpu_per_minute, b.cpu_per_minute))
-    rows.append(["CPU µs per healthy check", f"{cpu['ours'] * 1e6:.0f}", f"{cpu['airflow'] * 1e6:.0f}"])
+    recovery = results["recovery"]
+    for share, name in ((0.5, "p50"), (0.99, "p99")):
+        seen = {kind: percentile(values, share) for kind, values in recovery.items()}
+        what = f"recovery seen after {args.outage:g} s of 503, s {name}"
+        rows.append([what, *(f"{seen[kind]:.2f}" for kind in http_load.KINDS), ratio(seen["ours"], seen["airflow"])])
+        rows.append([f"{what}, no backoff (backoff_factor=1)", f"{seen['steady']:.2f}", "", f"{seen['airflow']:.2f}"])
+        rows[-1].append(ratio(seen["steady"], seen["airflow"]))
+    rows.append(["CPU µs per healthy check", f"{cpu['ours'] * 1e6:.0f}", "", f"{cpu['airflow'] * 1e6:.0f}"])
     rows[-1].append(ratio(cpu["ours"], cpu["airflow"]))
     rows.append(
         [
             "bare keep-alive aiohttp GET, µs",
             f"{cpu['bare'] * 1e6:.0f}",
             "",
+            "",
             f"ours {ratio(cpu['ours'], cpu['bare'])} of bare",
         ]
     )
-    rows.append([f"connection refused (first {within:g} s)", refused["ours"], refused["airflow"], ""])
+    rows.append([f"connection refused (first {within:g} s)", refused["ours"], "", refused["airflow"], ""])
     note = (
         f"{n} waits of each kind, poll {args.http_poll:g} s, on one server (tests.support.http_server, its own"
-        " process) that counts requests and distinct client ports. Client CPU per minute covers all waits;"
-        f" CPU per check over {args.checks} sequential healthy checks. Logging is off for both kinds."
+        " process) that counts requests and distinct client ports. Ours shares one probe per request (the"
+        " default) or, with share_probe=False, sends each wait's own. Client CPU per minute covers all waits;"
+        f" CPU per check over {args.checks} sequential healthy checks. Recovery: {n} waits started at uniform"
+        f" phases over one poll, the API answering 503 for {args.outage:g} s, then healthy. Logging is off."
     )
-    return note + "\n\n" + markdown(["measure", "HttpHealthTrigger", "HttpSensorTrigger", "ratio"], rows), results
+    headers = ["measure", "HttpHealthTrigger", "share_probe=False", "HttpSensorTrigger", "ratio"]
+    return note + "\n\n" + markdown(headers, rows), results
 
 
 def _json_rows(trials: int, poll: float) -> list[float]:
@@ -189,6 +210,11 @@ def latency(args: argparse.Namespace) -> tuple[str, dict[str, list[float]]]:
         "order (PostgreSQL): polling": ("order status changed, PostgreSQL", "ours, polling", None),
         "order (JSON store): polling": ("order status changed, JSON store", "ours, polling", None),
         "API healthy: ours": ("API turned healthy after 2 polls of 503", "HttpHealthTrigger", "API healthy: airflow"),
+        "API healthy: unshared": (
+            "API turned healthy after 2 polls of 503",
+            "HttpHealthTrigger, share_probe=False",
+            "API healthy: airflow",
+        ),
         "API healthy: airflow": ("API turned healthy after 2 polls of 503", "HttpSensorTrigger", None),
     }
     rows: list[list[object]] = []
@@ -205,9 +231,13 @@ def latency(args: argparse.Namespace) -> tuple[str, dict[str, list[float]]]:
     return note + "\n\n" + markdown(["event", "trigger", "p50 ms", "p99 ms", "max ms", "p50 ratio"], rows), found
 
 
-def stack(args: argparse.Namespace) -> tuple[str, stack_deferred.StackRun]:
-    """M FileArrivalSensors deferred at once on a real stack; the pool and triggerer while they wait."""
+StackRuns = tuple[stack_deferred.StackRun, stack_shared_api.SharedRun]
+
+
+def stack(args: argparse.Namespace) -> tuple[str, StackRuns]:
+    """M FileArrivalSensors deferred at once on a real stack; then M' APIHealthSensors on one endpoint."""
     run = stack_deferred.run(args.stack_sensors)
+    api = stack_shared_api.run(args.stack_api_sensors)
     rows: list[list[object]] = [
         ["sensors deferred at once (one DAG run)", run.sensors],
         ["stack startup, s", f"{run.startup_seconds:.0f}"],
@@ -218,12 +248,20 @@ def stack(args: argparse.Namespace) -> tuple[str, stack_deferred.StackRun]:
         ["triggerer process tree RSS, MiB", f"{run.triggerer_rss_mib:.0f}"],
         ["all files written -> run finished, s", f"{run.released_seconds:.1f}"],
         ["run state", run.state],
+        [f"{api.sensors} APIHealthSensors on one URL: triggered -> deferred, s", round(api.all_deferred_seconds, 1)],
+        ["  distinct triggerer jobs holding them", api.triggerers],
+        [f"  requests to the mock API while all waited {api.hold_seconds:g} s", api.requests_while_waiting],
+        [f"  most requests in any {api.poll:g} s (one poke interval)", api.most_in_one_poll],
+        ["  API healthy -> run finished, s", f"{api.recovered_seconds:.1f}"],
+        ["  sensors succeeded / run state", f"{api.succeeded} / {api.state}"],
     ]
     note = (
         "devstack.AirflowStack (api-server, scheduler, dag-processor, triggerer; LocalExecutor, parallelism 8,"
-        " SQLite) on a temporary DAGs folder: one DAG of M FileArrivalSensors (half globs, poke 60 s)."
+        " SQLite) on a temporary DAGs folder: one DAG of M FileArrivalSensors (half globs, poke 60 s); then a"
+        " stack with one DAG of APIHealthSensors on the seed's mock API (poke 5 s, no backoff), in maintenance"
+        " until counted, then healthy (benchmarks.stack_shared_api)."
     )
-    return note + "\n\n" + markdown(["measure", "value"], rows), run
+    return note + "\n\n" + markdown(["measure", "value"], rows), (run, api)
 
 
 def dashboard(args: argparse.Namespace) -> tuple[str, list[dashboard_history.Timing]]:

@@ -89,6 +89,7 @@ def _http(found: dict[Any, Any]) -> list[Row]:
             f"{cpu['ours'] / cpu['bare']:.2f}x",
             cpu["ours"] <= 1.5 * cpu["bare"],
         ),
+        *_shared(found),
         (
             "HTTP refused connection keeps waiting",
             found["refused"]["ours"],
@@ -97,8 +98,43 @@ def _http(found: dict[Any, Any]) -> list[Row]:
     ]
 
 
-def _stack(run: Any) -> list[Row]:
+def _shared(found: dict[Any, Any]) -> list[Row]:
+    """Issue 14's HTTP targets: far fewer requests and recovery seen no later, together."""
+    ours, builtin = found[("503", "ours")], found[("503", "airflow")]
+    waits, poll, _ = found["shape"]
+    fewer = builtin.requests_per_second / ours.requests_per_second if ours.requests_per_second else float("inf")
+    recovery = found["recovery"]
+    builtin_p50 = percentile(recovery["airflow"], 0.5)
+    rows: list[Row] = [
+        (f"HTTP shared: ≥ 500x fewer requests than HttpSensorTrigger, {waits:,} waits", f"{fewer:,.0f}x", fewer >= 500)
+    ]
+    for kind, how in (("steady", "polling as HttpSensorTrigger does (backoff_factor=1)"), ("ours", "with backoff")):
+        p50, p99 = percentile(recovery[kind], 0.5), percentile(recovery[kind], 0.99)
+        rows.append(
+            (
+                f"HTTP shared, {how}: recovery seen p50 no later than HttpSensorTrigger's",
+                f"{p50:.2f} s (HttpSensorTrigger {builtin_p50:.2f} s)",
+                p50 <= builtin_p50,
+            )
+        )
+        within = f"HTTP shared, {how}: recovery p99 within 1.5 polls ({1.5 * poll:g} s)"
+        rows.append((within, f"{p99:.2f} s", p99 <= 1.5 * poll))
+    return rows
+
+
+def _stack(runs: Any) -> list[Row]:
+    run, api = runs
     return [
+        (
+            f"real stack: {api.sensors} APIHealthSensors on one endpoint, ≤ 1 request per poke interval",
+            f"{api.most_in_one_poll} (of {api.requests_while_waiting} in {api.hold_seconds:g} s)",
+            api.most_in_one_poll <= 1,
+        ),
+        (
+            f"real stack: all {api.sensors} succeed when the API turns healthy",
+            f"{api.succeeded} in {api.recovered_seconds:.0f} s",
+            api.succeeded == api.sensors,
+        ),
         (
             "real stack: zero worker slots while deferred",
             f"{run.max_running_slots} running",
