@@ -165,7 +165,7 @@ class HttpCheck(Check):
     def opened(self) -> contextlib.AbstractAsyncContextManager[Probe]:
         """Hold what the wait needs: its share of the request (``share_probe``), or a session of its own."""
         if self.share_probe:
-            return shared_probe(self.request_key(), functools.partial(self._ask, []), self.judge)
+            return shared_probe(self.source_key(), functools.partial(self._ask, []), self.judge)
         return self._own_probe()
 
     @contextlib.asynccontextmanager
@@ -192,7 +192,7 @@ class HttpCheck(Check):
         target, session = held[0]
         return await exchange(self, session, target)
 
-    def request_key(self) -> str:
+    def source_key(self) -> str:
         """Return what makes two checks send the same request (their expectations aside)."""
         sent = {name: value for name, value in self.to_dict().items() if name not in _EXPECTATIONS}
         return "http " + json.dumps(sent, sort_keys=True, default=repr)

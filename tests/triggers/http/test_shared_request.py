@@ -72,7 +72,7 @@ async def test_each_wait_judges_the_one_answer_against_its_own_expectation(http_
     await stop([waiting])
     assert SOURCES.live() == 0
     # one request served both waits' first looks: the met one's and the waiting one's
-    assert wants_version.request_key() == wants_healthy.request_key()
+    assert wants_version.source_key() == wants_healthy.source_key()
 
 
 async def test_requests_that_differ_are_not_shared(http_server) -> None:
@@ -84,7 +84,7 @@ async def test_requests_that_differ_are_not_shared(http_server) -> None:
         HttpCheck(url=url, method="HEAD"),
         HttpCheck(url=url, request_params={"deep": "1"}),
     ]
-    assert len({c.request_key() for c in checks}) == 4
+    assert len({c.source_key() for c in checks}) == 4
     waits = [asyncio.ensure_future(report_of(trigger(c, 5.0))) for c in checks]
     await until(lambda: SOURCES.live() == 4 and http_server.count("/api/health") == 4)
     await stop(waits)
