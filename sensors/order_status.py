@@ -17,6 +17,7 @@ from triggers.orders import DEFAULT_FAILURE_STATUSES, DbPollTrigger, JsonOrderCh
 from triggers.orders.json_store import DEFAULT_DB_PATH, DEFAULT_MAX_PARSE_FAILURES
 from triggers.orders.records import validate_order_ids
 from triggers.report import Report
+from triggers.validation import require_bool
 
 
 class OrderStatusSensor(DeferrableSensor):
@@ -44,6 +45,9 @@ class OrderStatusSensor(DeferrableSensor):
     :param columns: columns of the record to return (id and status always); None: all.
     :param notify_channel: a PostgreSQL NOTIFY channel announcing status changes.
     :param max_parse_failures: consecutive unparsable reads of the JSON file that fail the sensor.
+    :param share_probe: waits on one JSON file in one process (a triggerer, or a worker's poke
+        loop) share one read and parse per look, each judging its own orders; False reads for this
+        sensor alone. A SQL table is not shared yet: each wait queries its own orders.
     """
 
     trigger_class = DbPollTrigger
@@ -82,6 +86,7 @@ class OrderStatusSensor(DeferrableSensor):
         columns: Sequence[str] | None = None,
         notify_channel: str | None = None,
         max_parse_failures: int = DEFAULT_MAX_PARSE_FAILURES,
+        share_probe: bool = True,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
@@ -99,6 +104,7 @@ class OrderStatusSensor(DeferrableSensor):
             raise ConfigurationError("notify_channel", "needs conn_id (a postgres connection); a JSON file has none")
         self.notify_channel = notify_channel
         self.max_parse_failures = max_parse_failures
+        self.share_probe = share_probe
         self.validate()
 
     def check_arguments(self) -> None:
@@ -106,6 +112,7 @@ class OrderStatusSensor(DeferrableSensor):
         more = _required_list("order_ids", self.order_ids)
         if more:
             validate_order_ids(more, "order_ids")
+        require_bool("share_probe", self.share_probe)
         super().check_arguments()
 
     def build_check(self) -> OrderCheck:
@@ -118,7 +125,12 @@ class OrderStatusSensor(DeferrableSensor):
             "status_column": self.status_column,
         }
         if self.conn_id is None:
-            return JsonOrderCheck(**common, db_path=self.db_path, max_parse_failures=self.max_parse_failures)
+            return JsonOrderCheck(
+                **common,
+                db_path=self.db_path,
+                max_parse_failures=self.max_parse_failures,
+                share_probe=self.share_probe,
+            )
         return SqlOrderCheck(
             **common,
             conn_id=self.conn_id,

@@ -59,7 +59,17 @@ def test_execute_defers_to_the_db_poll_trigger_with_the_timeout(tmp_path) -> Non
         "status_column": "status",
         "db_path": str(tmp_path),
         "max_parse_failures": 5,
+        "share_probe": True,
     }
+
+
+def test_share_probe_travels_to_the_json_check_and_a_bad_one_is_named_for_either_store(tmp_path) -> None:
+    write_orders(tmp_path)
+    _, kwargs = deferred_kwargs(sensor(tmp_path, share_probe=False))
+    assert kwargs["check"]["share_probe"] is False
+    for store in ({}, {"conn_id": "warehouse"}):
+        with pytest.raises(ConfigurationError, match="^share_probe:"):
+            sensor(tmp_path, share_probe="yes", **store)
 
 
 def test_execute_returns_the_order_at_once_when_it_is_already_shipped(tmp_path) -> None:

@@ -8,6 +8,7 @@ same way (:func:`triggers.orders.records.judge`).
 from __future__ import annotations
 
 import contextlib
+import json
 from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass
 from typing import ClassVar
@@ -35,6 +36,8 @@ from triggers.orders.records import (
 from triggers.orders.session import TableSession, TableSource
 from triggers.orders.sql import OrderQuery, validate_conn_id, validate_identifier
 from triggers.outcomes import Failed, Outcome
+from triggers.shared_source import shared_probe
+from triggers.validation import require_bool
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -84,23 +87,39 @@ class JsonOrderCheck(OrderCheck):
     """Orders in the seed's mock database: ``orders.json`` under ``db_path`` (or ``db_path`` itself if .json).
 
     A missing or torn file is "not yet"; ``max_parse_failures`` unparsable reads in a row fail
-    the wait with the file's last parse error.
+    the wait with the file's last parse error. With ``share_probe`` (the default) every wait on
+    the file in one event loop judges the same read.
     """
 
     kind: ClassVar[str] = "order_json"
     db_path: str = DEFAULT_DB_PATH
     max_parse_failures: int = DEFAULT_MAX_PARSE_FAILURES
+    share_probe: bool = True
 
     def __post_init__(self) -> None:
         super().__post_init__()
         validate_db_path(self.db_path)
         validate_max_parse_failures(self.max_parse_failures)
+        require_bool("share_probe", self.share_probe)
 
     def where(self) -> str:
         return orders_file(self.db_path)
 
     async def check(self) -> Outcome:
         return self.judge(await self.rows())
+
+    def opened(self) -> contextlib.AbstractAsyncContextManager[Probe]:
+        """With ``share_probe``, waits on one file in the event loop share one read and parse per look."""
+        if not self.share_probe:
+            return super().opened()
+        return shared_probe(self.source_key(), lambda _resources: self.rows(), self._judged)
+
+    def source_key(self) -> str:
+        """Return what makes two checks read the same thing: the file and the two keys indexed."""
+        return "orders-json " + json.dumps([self.where(), self.id_column, self.status_column])
+
+    async def _judged(self, rows: Mapping[str, OrderRow]) -> Outcome:
+        return self.judge(rows)
 
     async def rows(self) -> Mapping[str, OrderRow]:
         """Return the watched orders found, by id; raises what :func:`read_orders` raises."""
