@@ -13,6 +13,7 @@ DAG is parsed, unless ``deferrable=True`` is given: then it is refused, saying h
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
@@ -37,19 +38,20 @@ Condition = Callable[..., Any] | Check | str
 MAX_ROUND_WAIT = 10.0
 
 
-def condition_check(name: str, condition: Condition, *, deferrable: bool) -> Check:
+def condition_check(name: str, condition: Condition, *, deferrable: bool, share_probe: bool = True) -> Check:
     """Return the check for one named condition.
 
-    A check is used as it is; a function (or dotted path) becomes a CallableCheck; in poke mode a
-    function that is not importable runs as it is. Raises ConfigurationError naming the condition.
+    A check is used as it is; a function (or dotted path) becomes a CallableCheck (sharing calls
+    with ``share_probe``); in poke mode a function that is not importable runs as it is. Raises
+    ConfigurationError naming the condition.
     """
     if isinstance(condition, Check):
         return condition
     if isinstance(condition, str) or (callable(condition) and deferrable):
-        return CallableCheck.of(condition, name=name)
+        return dataclasses.replace(CallableCheck.of(condition, name=name), share_probe=share_probe)
     if callable(condition):
         try:
-            return CallableCheck.of(condition, name=name)
+            return dataclasses.replace(CallableCheck.of(condition, name=name), share_probe=share_probe)
         except ConfigurationError:
             return InProcessCallable(condition)  # poke mode: it never leaves this worker
     raise ConfigurationError(
@@ -83,6 +85,9 @@ class MultiSourceReadinessSensor(DeferrableSensor):
         any-mode (or N-of-M) the others go on until too few can still be ready.
     :param min_ready: wait for at least this many conditions (N of M); overrides ``require_all``.
     :param latch: a met condition stays met (default) or is checked again every round.
+    :param share_probe: function conditions that waits in one process (a triggerer, or a
+        worker's poke loop) call with the same arguments share each call; False calls them for
+        this sensor alone (a function with side effects). A Check condition keeps its own.
     """
 
     trigger_class = GatherTrigger
@@ -99,6 +104,7 @@ class MultiSourceReadinessSensor(DeferrableSensor):
         *,
         min_ready: int | None = None,
         latch: bool = True,
+        share_probe: bool = True,
         **kwargs: Any,
     ) -> None:
         worker_only = _worker_only(conditions) if kwargs.get("deferrable") is None and default_deferrable() else []
@@ -117,11 +123,13 @@ class MultiSourceReadinessSensor(DeferrableSensor):
                 "conditions", f"must be a non-empty dict of name -> condition, got {conditions!r:.100}"
             )
         require_bool("require_all", require_all)
+        require_bool("share_probe", share_probe)
         self.conditions = dict(conditions)
         self.require_all = require_all
         self.condition_timeouts = {} if condition_timeouts is None else condition_timeouts
         self.min_ready = min_ready
         self.latch = latch
+        self.share_probe = share_probe
         self._ledger: Ledger | None = None
         self.validate()
 
@@ -142,7 +150,10 @@ class MultiSourceReadinessSensor(DeferrableSensor):
 
     def build_check(self) -> Gather:
         """Return the gather of the conditions, stamped with the start of the wait (now)."""
-        checks = {name: condition_check(name, c, deferrable=self.deferrable) for name, c in self.conditions.items()}
+        checks = {
+            name: condition_check(name, c, deferrable=self.deferrable, share_probe=self.share_probe)
+            for name, c in self.conditions.items()
+        }
         options: dict[str, Any] = {"timeouts": dict(self.condition_timeouts), "latch": self.latch}
         if self.min_ready is not None:
             gather: Gather = AtLeast(self.min_ready, checks, **options)

@@ -47,7 +47,12 @@ def test_execute_defers_a_gather_trigger_in_the_chosen_mode(settings, kind, need
     assert deferred.timeout == timedelta(seconds=600 + TIMEOUT_BACKSTOP_GRACE)
     assert check["kind"] == kind
     assert deferred.trigger.check.need == need
-    assert check["conditions"]["logs"] == {"kind": "callable", "target": f"{PATH}.not_ready", "kwargs": {}}
+    assert check["conditions"]["logs"] == {
+        "kind": "callable",
+        "target": f"{PATH}.not_ready",
+        "kwargs": {},
+        "share_probe": True,
+    }
     assert check["timeouts"] == {"logs": 30}
     assert before <= check["started_at"] <= time.time()
     assert check["round_wait"] == 5

@@ -68,7 +68,7 @@ def test_share_probe_travels_to_the_json_check_and_a_bad_one_is_named_for_either
     _, kwargs = deferred_kwargs(sensor(tmp_path, share_probe=False))
     assert kwargs["check"]["share_probe"] is False
     for store in ({}, {"conn_id": "warehouse"}):
-        with pytest.raises(ConfigurationError, match="^share_probe:"):
+        with pytest.raises(ConfigurationError, match=r"^share_probe:"):
             sensor(tmp_path, share_probe="yes", **store)
 
 

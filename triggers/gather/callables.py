@@ -20,6 +20,7 @@ timeouts of their own on their I/O.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 import inspect
 import json
@@ -29,10 +30,12 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 from triggers.callable_path import callable_path, load_callable
-from triggers.checks import Check
+from triggers.checks import Check, Probe
 from triggers.errors import ConfigurationError, PermanentError
 from triggers.outcomes import Failed, Met, NotYet, Outcome
 from triggers.secret_names import refuse_secret_arguments
+from triggers.shared_source import shared_probe
+from triggers.validation import require_bool
 
 CONDITION_HOW_TO_FIX = (
     "the triggerer rebuilds conditions from a dotted path, so move it to a module-level function in an "
@@ -100,11 +103,14 @@ class CallableCheck(Check):
 
     ``kwargs`` travel in trigger kwargs, so a name that looks like a secret's (``api_token``,
     ``password``) or a value that is a credential URL is refused: pass a connection id instead.
+    With ``share_probe`` (the default) waits making the same call in one event loop share each
+    call; a function that must run once per wait (side effects, per-wait state) needs False.
     """
 
     kind: ClassVar[str] = "callable"
     target: str
     kwargs: Mapping[str, Any] = field(default_factory=dict, hash=False)
+    share_probe: bool = True
 
     def __post_init__(self) -> None:
         if not isinstance(self.target, str) or not _DOTTED.match(self.target):
@@ -120,6 +126,7 @@ class CallableCheck(Check):
                 "kwargs", f"must be JSON-serialisable (they travel to the triggerer): {error}"
             ) from error
         refuse_secret_arguments(self.kwargs, "kwargs")
+        require_bool("share_probe", self.share_probe)
 
     @classmethod
     def of(cls, function: Callable[..., Any] | str, *, name: str, **kwargs: Any) -> CallableCheck:
@@ -132,6 +139,17 @@ class CallableCheck(Check):
     def describe(self) -> str:
         return f"callable {self.target}"
 
+    def opened(self) -> contextlib.AbstractAsyncContextManager[Probe]:
+        """With ``share_probe``, waits calling the same function with the same arguments in the
+        event loop share each call; each takes its outcome."""
+        if not self.share_probe:
+            return super().opened()
+        return shared_probe(self.source_key(), lambda _resources: self.check(), _as_it_is)
+
+    def source_key(self) -> str:
+        """Return what makes two checks the same call: the function and its arguments."""
+        return "callable " + json.dumps([self.target, dict(self.kwargs)], sort_keys=True)
+
     async def check(self) -> Outcome:
         """Import the function (off the loop, once) and call it; import failures are permanent."""
         try:
@@ -139,6 +157,10 @@ class CallableCheck(Check):
         except ConfigurationError as error:
             raise PermanentError(f"cannot import {self.target}: {error.problem}") from error
         return await call(function, self.kwargs, self.target)
+
+
+async def _as_it_is(outcome: Outcome) -> Outcome:
+    return outcome
 
 
 @dataclass(frozen=True)

@@ -94,3 +94,9 @@ async def awaits_forever() -> bool:
     """An async condition that never returns."""
     await asyncio.Event().wait()
     return True
+
+
+def counted_not_yet(key: str) -> bool:
+    """Count the call under ``key`` and say "not yet"."""
+    CALLS[key] = CALLS.get(key, 0) + 1
+    return False
