@@ -16,6 +16,7 @@ import dataclasses
 import functools
 import inspect
 import json
+import time
 from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
@@ -62,6 +63,20 @@ _EXPECTATIONS = frozenset(
         "share_probe",
     }
 )
+
+
+#: Seconds a resolved connection is used before it is read again: a credential rotated in the
+#: connection reaches a wait (or a request shared by waits for days) within this time.
+RESOLVE_EVERY = 300.0
+
+
+@dataclass(frozen=True, slots=True)
+class _Resolved:
+    """The connection as resolved at ``at`` (monotonic), and the session leased for it."""
+
+    target: HttpTarget
+    session: aiohttp.ClientSession
+    at: float
 
 
 @dataclass(frozen=True)
@@ -171,26 +186,32 @@ class HttpCheck(Check):
     @contextlib.asynccontextmanager
     async def _own_probe(self) -> AsyncIterator[Probe]:
         async with contextlib.AsyncExitStack() as stack:
-            held: list[tuple[HttpTarget, aiohttp.ClientSession]] = []
+            held: list[_Resolved] = []
 
             async def check() -> Outcome:
                 return await self.judge(await self._ask(held, stack))
 
             yield Probe(check=check)
 
-    async def _ask(
-        self, held: list[tuple[HttpTarget, aiohttp.ClientSession]], stack: contextlib.AsyncExitStack
-    ) -> HttpResponse:
-        """Send the request; the first call resolves the connection and leases the session, held on ``stack``."""
-        if not held:
+    async def _ask(self, held: list[_Resolved], stack: contextlib.AsyncExitStack) -> HttpResponse:
+        """Send the request through the connection resolved in ``held`` and a session leased on ``stack``.
+
+        The first call resolves the connection; a connection is read again after RESOLVE_EVERY
+        seconds, and a changed origin or identity leases its own session (the old one is released
+        with ``stack``).
+        """
+        now = time.monotonic()
+        if not held or (self.http_conn_id is not None and now - held[0].at > RESOLVE_EVERY):
             target = await credentials.resolve_http_target(
                 self.url, self.headers, self.http_conn_id, self.auth_type, self.extra_options
             )
             target = dataclasses.replace(target, url=with_params(target.url, self.request_params))
-            session = await stack.enter_async_context(shared_session(target.origin, target.identity))
-            held.append((target, session))
-        target, session = held[0]
-        return await exchange(self, session, target)
+            if held and (held[0].target.origin, held[0].target.identity) == (target.origin, target.identity):
+                session = held[0].session
+            else:
+                session = await stack.enter_async_context(shared_session(target.origin, target.identity))
+            held[:] = [_Resolved(target, session, now)]
+        return await exchange(self, held[0].session, held[0].target)
 
     def source_key(self) -> str:
         """Return what makes two checks send the same request (their expectations aside)."""

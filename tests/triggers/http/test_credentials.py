@@ -105,3 +105,20 @@ async def test_an_echoed_token_is_masked_in_the_met_value_and_report(http_server
 )
 def test_credential_like_names_are_recognised(name, secret) -> None:
     assert looks_like_credential(name) is secret
+
+
+@pytest.mark.parametrize("share_probe", [True, False])
+async def test_a_rotated_token_reaches_a_long_wait_once_the_connection_is_read_again(
+    http_server, connection, monkeypatch, share_probe
+) -> None:
+    new_token = "tok-rotated-8c1e5d"
+    http_server.script("/api/health", require_headers({"Authorization": f"Bearer {new_token}"}, Reply(200, json={})))
+    conn_id = connection("rotating_api", password=TOKEN)
+    check = HttpCheck(url="/api/health", http_conn_id=conn_id, auth_type="bearer", share_probe=share_probe)
+    async with check.opened() as probe:
+        assert (await probe.check()).kind == "failed"  # 401 for the old token
+        connection("rotating_api", password=new_token)
+        assert (await probe.check()).kind == "failed"  # resolved 0 s ago: the old token still
+        monkeypatch.setattr("triggers.http.check.RESOLVE_EVERY", 0.0)
+        assert (await probe.check()).kind == "met"  # read again: the new token
+    assert http_server.connections("/api/health") == 2  # a new identity, a session of its own
