@@ -45,9 +45,9 @@ class OrderStatusSensor(DeferrableSensor):
     :param columns: columns of the record to return (id and status always); None: all.
     :param notify_channel: a PostgreSQL NOTIFY channel announcing status changes.
     :param max_parse_failures: consecutive unparsable reads of the JSON file that fail the sensor.
-    :param share_probe: waits on one JSON file in one process (a triggerer, or a worker's poke
-        loop) share one read and parse per look, each judging its own orders; False reads for this
-        sensor alone. A SQL table is not shared yet: each wait queries its own orders.
+    :param share_probe: waits on one JSON file, or one table, in one process (a triggerer, or a
+        worker's poke loop) share each read: one parse of the file, or one query about all their
+        orders; each judges its own orders. False reads for this sensor alone.
     """
 
     trigger_class = DbPollTrigger
@@ -137,6 +137,7 @@ class OrderStatusSensor(DeferrableSensor):
             table=self.table,
             columns=self.columns,
             notify_channel=self.notify_channel,
+            share_probe=self.share_probe,
         )
 
     def on_report(self, context: Any, report: Report) -> None:

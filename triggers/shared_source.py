@@ -11,27 +11,35 @@ same answers, so their backoff and breakers move together and the source sees wh
 send. A wait that joins asks afresh (or joins the asking in flight): its first look is never an
 answer from before it started. Sources live in a :class:`~triggers.shared.SharedPool`, so joining
 and leaving are safe under cancellation and the last wait leaving closes the source.
+
+A wait may bring an *interest* (its order ids): the source is asked about all its waits'
+interests at once, and a wait only takes an answer that covered its own. A lasting error of an
+asking about other waits' interests too may be theirs, so the wait asks about its own alone
+before it fails on it.
 """
 
 from __future__ import annotations
 
 import asyncio
+import collections
 import contextlib
 import copy
 import sys
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Hashable
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
 from triggers.checks import Probe
+from triggers.errors import is_transient
 from triggers.outcomes import Outcome
 from triggers.shared import SharedPool
 
 R = TypeVar("R")
 
-#: Asks the source once; what it opens to do so (a session lease) goes on the source's stack,
-#: which is closed with the source.
-Ask = Callable[[contextlib.AsyncExitStack], Awaitable[R]]
+#: Asks the source once, about the interests of the waits subscribed now (their order ids, say;
+#: empty for a question that is the same for all); what it opens to do so (a session lease) goes
+#: on the source's stack, which is closed with the source.
+Ask = Callable[[contextlib.AsyncExitStack, frozenset[Hashable]], Awaitable[R]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,6 +49,8 @@ class Answer(Generic[R]):
     seq: int
     value: R | None = None
     error: Exception | None = None
+    #: the interests it was asked about
+    covers: frozenset[Hashable] = frozenset()
 
 
 class _Abandoned(Exception):
@@ -55,29 +65,36 @@ class SharedSource(Generic[R]):
         self.latest: Answer[R] = Answer(0)
         #: each subscribed wait's wakeup, set by every answer
         self.wakeups: set[asyncio.Event] = set()
+        #: how many subscribed waits have each interest
+        self.interests: collections.Counter[Hashable] = collections.Counter()
         self.asked = 0
-        #: the answer being asked for, which waits looking meanwhile await
+        #: the answer being asked for, which waits looking meanwhile await, and what it covers
         self._asking: asyncio.Future[Answer[R]] | None = None
+        self._asking_covers: frozenset[Hashable] = frozenset()
         self._stack = contextlib.AsyncExitStack()
 
-    async def answer_after(self, seen: int) -> Answer[R]:
-        """Return the newest answer if newer than answer ``seen``; else ask (or await the asking) for one."""
-        while self.latest.seq <= seen:
-            if self._asking is None:
+    async def answer_after(self, seen: int, needs: frozenset[Hashable] = frozenset()) -> Answer[R]:
+        """Return the newest answer if newer than answer ``seen`` and about ``needs``; else ask
+        (or await an asking about them) for one."""
+        while True:
+            if self.latest.seq > seen and needs <= self.latest.covers:
+                return self.latest
+            asking = self._asking
+            if asking is None or not needs <= self._asking_covers:
                 return await self._ask_here()
             try:
                 # shield: a wait timing out or cancelled while it waits must not cancel the asking
-                return await asyncio.shield(self._asking)
+                return await asyncio.shield(asking)
             except _Abandoned:
                 continue  # the asker was cancelled: ask again, or await whoever asks first
-        return self.latest
 
     async def _ask_here(self) -> Answer[R]:
         """Ask in the calling wait's own task (no task per asking: a lone wait pays nothing extra)."""
         asking = self._asking = asyncio.get_running_loop().create_future()
+        covers = self._asking_covers = frozenset(self.interests)
         self.asked += 1
         try:
-            value, error = await self._ask(self._stack), None
+            value, error = await self._ask(self._stack, covers), None
         except asyncio.CancelledError:
             asking.set_exception(_Abandoned())
             asking.exception()  # retrieved: with nobody waiting on it, it is not news
@@ -85,16 +102,29 @@ class SharedSource(Generic[R]):
         except Exception as raised:  # an answer too: every wait classifies it as its own check would
             value, error = None, raised
         finally:
-            self._asking = None
-        answer = self.latest = Answer(self.latest.seq + 1, value, error)
+            if self._asking is asking:  # a wait with new interests may have asked meanwhile
+                self._asking = None
+        answer = self.latest = Answer(self.latest.seq + 1, value, error, covers)
         for wakeup in self.wakeups:
             wakeup.set()
         asking.set_result(answer)
         return answer
 
+    async def ask_alone(self, interests: frozenset[Hashable]) -> Answer[R]:
+        """Ask about ``interests`` only, for one wait: the answer is neither kept nor sent to others."""
+        try:
+            return Answer(self.latest.seq, await self._ask(self._stack, interests), None, interests)
+        except Exception as raised:
+            return Answer(self.latest.seq, None, raised, interests)
+
     async def close(self) -> None:
         """Close what asking opened (asks run in the waits' own tasks, which have left)."""
         await self._stack.aclose()
+
+
+def _lasting(error: Exception) -> bool:
+    """Return True for an error that waiting will not fix (a wait fails on it)."""
+    return not is_transient(error)
 
 
 def _copy_of(error: Exception) -> Exception:
@@ -131,33 +161,48 @@ SOURCES: SharedPool[SourceKey, SharedSource[Any]] = SharedPool(_open, _close)
 
 
 @contextlib.asynccontextmanager
-async def shared_probe(key: str, ask: Ask[R], judge: Callable[[R], Awaitable[Outcome]]) -> AsyncIterator[Probe]:
+async def shared_probe(
+    key: str,
+    ask: Ask[R],
+    judge: Callable[[R], Awaitable[Outcome]],
+    *,
+    interest: frozenset[Hashable] = frozenset(),
+    wakeup: asyncio.Event | None = None,
+) -> AsyncIterator[Probe]:
     """Yield a probe that judges the answers of the source shared under ``key``.
 
     Its ``check()`` raises what the asking raised (each wait classifies it), or returns
-    ``judge(value)``; its ``wakeup`` is set by every answer the source gives.
+    ``judge(value)`` of an answer that covers ``interest``. Its ``wakeup`` (``wakeup``, when the
+    wait has one of its own, such as a NOTIFY subscription's) is also set by every answer.
     """
     # interned: a thousand waits on one request hold one copy of its key
     async with SOURCES.lease(SourceKey(sys.intern(key), ask)) as source:
-        wakeup = asyncio.Event()
+        woken = wakeup if wakeup is not None else asyncio.Event()
         seen = source.latest.seq
 
         async def check() -> Outcome:
             nonlocal seen
             # while it waits for an answer this wait is not woken by it: a gather forwarding the
             # wakeup would otherwise start another round, whose asking wakes it again, and so on
-            source.wakeups.discard(wakeup)
+            source.wakeups.discard(woken)
             try:
-                answer = await source.answer_after(seen)
+                answer = await source.answer_after(seen, interest)
             finally:
-                source.wakeups.add(wakeup)
+                source.wakeups.add(woken)
             seen = answer.seq
+            if answer.error is not None and interest and answer.covers != interest and _lasting(answer.error):
+                # a lasting error of an asking about other waits' interests too may be theirs (an id
+                # that does not fit the column): ask about this wait's own before failing it
+                answer = await source.ask_alone(interest)
             if answer.error is not None:
                 raise _copy_of(answer.error)
             return await judge(answer.value)  # type: ignore[arg-type]  # value is set when error is not
 
-        source.wakeups.add(wakeup)
+        source.wakeups.add(woken)
+        source.interests.update(interest)
         try:
-            yield Probe(check=check, wakeup=wakeup)
+            yield Probe(check=check, wakeup=woken)
         finally:
-            source.wakeups.discard(wakeup)
+            source.wakeups.discard(woken)
+            source.interests.subtract(interest)
+            source.interests += collections.Counter()  # drops interests no wait has any more

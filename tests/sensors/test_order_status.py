@@ -182,6 +182,7 @@ def test_a_sql_connection_defers_with_the_connection_id_and_never_the_password(t
         "table": "shop.orders",
         "columns": ["total"],
         "notify_channel": "order_status",
+        "share_probe": True,
     }
     assert "s3cret-pw" not in json.dumps(check.to_dict())
 

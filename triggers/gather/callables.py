@@ -144,7 +144,7 @@ class CallableCheck(Check):
         event loop share each call; each takes its outcome."""
         if not self.share_probe:
             return super().opened()
-        return shared_probe(self.source_key(), lambda _resources: self.check(), _as_it_is)
+        return shared_probe(self.source_key(), lambda _resources, _interests: self.check(), _as_it_is)
 
     def source_key(self) -> str:
         """Return what makes two checks the same call: the function and its arguments."""

@@ -13,7 +13,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
-import functools
 import inspect
 import json
 import time
@@ -180,7 +179,8 @@ class HttpCheck(Check):
     def opened(self) -> contextlib.AbstractAsyncContextManager[Probe]:
         """Hold what the wait needs: its share of the request (``share_probe``), or a session of its own."""
         if self.share_probe:
-            return shared_probe(self.source_key(), functools.partial(self._ask, []), self.judge)
+            held: list[_Resolved] = []
+            return shared_probe(self.source_key(), lambda stack, _interests: self._ask(held, stack), self.judge)
         return self._own_probe()
 
     @contextlib.asynccontextmanager

@@ -8,8 +8,9 @@ same way (:func:`triggers.orders.records.judge`).
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import json
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Hashable, Mapping
 from dataclasses import dataclass
 from typing import ClassVar
 
@@ -39,6 +40,8 @@ from triggers.outcomes import Failed, Outcome
 from triggers.shared_source import shared_probe
 from triggers.validation import require_bool
 
+Rows = Mapping[str, OrderRow]
+
 
 @dataclass(frozen=True, kw_only=True)
 class OrderCheck(Check):
@@ -66,7 +69,7 @@ class OrderCheck(Check):
         """Return where the orders are read, for messages."""
         raise NotImplementedError
 
-    def judge(self, rows: Mapping[str, OrderRow]) -> Outcome:
+    def judge(self, rows: Rows) -> Outcome:
         """Return the outcome for what a store found."""
         return judge(
             self.order_ids,
@@ -75,6 +78,9 @@ class OrderCheck(Check):
             failure_statuses=self.failure_statuses,
             where=self.where(),
         )
+
+    async def _judged(self, rows: Rows) -> Outcome:
+        return self.judge(rows)
 
     def describe(self) -> str:
         ids = ", ".join(str(order_id) for order_id in self.order_ids)
@@ -112,14 +118,11 @@ class JsonOrderCheck(OrderCheck):
         """With ``share_probe``, waits on one file in the event loop share one read and parse per look."""
         if not self.share_probe:
             return super().opened()
-        return shared_probe(self.source_key(), lambda _resources: self.rows(), self._judged)
+        return shared_probe(self.source_key(), lambda _resources, _interests: self.rows(), self._judged)
 
     def source_key(self) -> str:
         """Return what makes two checks read the same thing: the file and the two keys indexed."""
         return "orders-json " + json.dumps([self.where(), self.id_column, self.status_column])
-
-    async def _judged(self, rows: Mapping[str, OrderRow]) -> Outcome:
-        return self.judge(rows)
 
     async def rows(self) -> Mapping[str, OrderRow]:
         """Return the watched orders found, by id; raises what :func:`read_orders` raises."""
@@ -152,6 +155,7 @@ class SqlOrderCheck(OrderCheck):
     table: str = "orders"
     columns: tuple[str, ...] = ()
     notify_channel: str | None = None
+    share_probe: bool = True
 
     def __post_init__(self) -> None:
         super().__post_init__()
@@ -164,6 +168,7 @@ class SqlOrderCheck(OrderCheck):
         object.__setattr__(self, "columns", tuple(validate_identifier("columns", c) for c in self.columns))
         if self.notify_channel is not None:
             validate_identifier("notify_channel", self.notify_channel)
+        require_bool("share_probe", self.share_probe)
 
     def where(self) -> str:
         return f"table {self.table} of connection {self.conn_id}"
@@ -177,8 +182,17 @@ class SqlOrderCheck(OrderCheck):
         async with self.opened() as probe:
             return await probe.check()
 
+    def opened(self) -> contextlib.AbstractAsyncContextManager[Probe]:
+        """Hold the wait's database session; with ``share_probe``, waits on one table share each query."""
+        return self._shared_probe() if self.share_probe else self._own_probe()
+
+    def source_key(self) -> str:
+        """Return what makes two checks read alike: connection, table, columns (the ids are interests)."""
+        read = [self.conn_id, self.table, self.id_column, self.status_column, list(self.columns)]
+        return "orders-sql " + json.dumps(read)
+
     @contextlib.asynccontextmanager
-    async def opened(self) -> AsyncIterator[Probe]:
+    async def _own_probe(self) -> AsyncIterator[Probe]:
         async with contextlib.AsyncExitStack() as resources:
             session = TableSession(self.source(), resources)
 
@@ -186,3 +200,31 @@ class SqlOrderCheck(OrderCheck):
                 return self.judge(await session.fetch())
 
             yield Probe(check=look, wakeup=session.wakeup)
+
+    @contextlib.asynccontextmanager
+    async def _shared_probe(self) -> AsyncIterator[Probe]:
+        """One query per look for every wait on the table, about all their orders; each wait keeps
+        its own NOTIFY subscription, subscribed before its first look."""
+        reading: list[TableSession] = []
+
+        async def read_all(resources: contextlib.AsyncExitStack, order_ids: frozenset[Hashable]) -> Rows:
+            if not reading:  # the source's own session: no channel, held on the source's stack
+                reading.append(TableSession(dataclasses.replace(self.source(), notify_channel=None), resources))
+            return await reading[0].fetch(order_ids)  # type: ignore[arg-type]  # interests are these checks' order ids
+
+        async with contextlib.AsyncExitStack() as resources:
+            listening = TableSession(self.source(), resources)
+            interest = frozenset(self.order_ids)
+            async with shared_probe(
+                self.source_key(), read_all, self._judged, interest=interest, wakeup=listening.wakeup
+            ) as shared:
+                listened = listening.wakeup is None
+
+                async def look() -> Outcome:
+                    nonlocal listened
+                    if not listened:  # here, not on entry: a database that is down is a "not yet"
+                        await listening.listen()
+                        listened = True
+                    return await shared.check()
+
+                yield Probe(check=look, wakeup=shared.wakeup)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
 from triggers.orders.postgres_store import fetch_postgres
@@ -14,6 +14,8 @@ from triggers.sql.session import DatabaseSession
 from triggers.sql.targets import POSTGRES_TYPES, SQLITE_TYPES, SqliteTarget
 
 ORDER_TYPES = SQLITE_TYPES | POSTGRES_TYPES
+#: Order ids per SQLite query: older SQLite builds take at most 999 variables in a statement.
+SQLITE_CHUNK = 900
 
 
 @dataclass(frozen=True)
@@ -43,11 +45,21 @@ class TableSession:
         )
         self.wakeup = self._database.wakeup
 
-    async def fetch(self) -> dict[str, OrderRow]:
-        """Return the watched orders found; raises TransientError or PermanentError."""
+    async def fetch(self, order_ids: Collection[OrderId] | None = None) -> dict[str, OrderRow]:
+        """Return the watched orders found (or those of ``order_ids``); raises TransientError or PermanentError."""
         source = self._source
+        wanted = sorted(source.order_ids if order_ids is None else order_ids, key=order_key)
         target = await self._database.target()
         if isinstance(target, SqliteTarget):
-            return await fetch_sqlite(target, source.query, source.order_ids)
+            found: dict[str, OrderRow] = {}
+            for start in range(0, len(wanted), SQLITE_CHUNK):  # a statement takes only so many variables
+                found.update(await fetch_sqlite(target, source.query, wanted[start : start + SQLITE_CHUNK]))
+            return found
         pool = await self._database.pool(target)
-        return await fetch_postgres(pool, target, source.query, source.order_ids)  # type: ignore[arg-type]  # only postgres is accepted
+        return await fetch_postgres(pool, target, source.query, wanted)  # type: ignore[arg-type]  # only postgres is accepted
+
+    async def listen(self) -> None:
+        """Subscribe to the NOTIFY channel now (a wait whose query someone else runs); raises like fetch."""
+        target = await self._database.target()
+        if self.wakeup is not None and not isinstance(target, SqliteTarget):
+            await self._database.pool(target)  # subscribes before it returns

@@ -33,7 +33,7 @@ async def report_of(t: DbPollTrigger) -> Report:
 @asynccontextmanager
 async def source_of(c: JsonOrderCheck) -> AsyncIterator[SharedSource]:
     """Hold the check's shared source too (first, so with the check's own ask), to read how often it was asked."""
-    async with SOURCES.lease(SourceKey(c.source_key(), lambda _resources: c.rows())) as source:
+    async with SOURCES.lease(SourceKey(c.source_key(), lambda _resources, _interests: c.rows())) as source:
         yield source
 
 
