@@ -100,7 +100,7 @@ def main(argv: list[str] | None = None) -> None:
         section_began = time.monotonic()
         text, results[name] = sections.RUNNERS[name](args)
         parts += ["", f"## {sections.TITLES[name]}", "", text, "", f"_{time.monotonic() - section_began:.0f} s_"]
-    parts += ["", "## Targets of issue 9", "", sections.targets(results), ""]
+    parts += ["", "## Targets (issues 9 and 14)", "", sections.targets(results), ""]
     parts += [f"Total {time.monotonic() - began:.0f} s.", ""]
     report = "\n".join(parts)
     print(report)

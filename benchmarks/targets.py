@@ -1,4 +1,4 @@
-"""The targets of issue 9, held against what ``python -m benchmarks`` measured: one row each, met or missed."""
+"""The targets of issues 9 and 14, held against what ``python -m benchmarks`` measured: one row each, met or missed."""
 
 from __future__ import annotations
 
