@@ -22,6 +22,7 @@ from benchmarks import (
     files_scale,
     http_load,
     orders_detection,
+    orders_shared,
     stack_deferred,
     stack_shared_api,
 )
@@ -37,6 +38,7 @@ TITLES = {
     "files": "Capacity: concurrent file waits in one process",
     "http": "HTTP health: load on the watched API, loop lag, CPU",
     "latency": "Detection latency: condition true -> trigger event",
+    "orders": "Orders: waits on one table share each query",
     "stack": "Real Airflow stack: sensors deferred at once",
     "dashboard": "Sensors view: history of finished waits, queried and rendered",
 }
@@ -231,6 +233,20 @@ def latency(args: argparse.Namespace) -> tuple[str, dict[str, list[float]]]:
     return note + "\n\n" + markdown(["event", "trigger", "p50 ms", "p99 ms", "max ms", "p50 ratio"], rows), found
 
 
+def orders(args: argparse.Namespace) -> tuple[str, orders_shared.SharedOrders]:
+    """N order waits on one SQLite table: queries per poll interval with the shared probe."""
+    result = orders_shared.run(args.order_waits, args.order_poll, args.order_seconds)
+    rows: list[list[object]] = [
+        ["waits (one order each) on one table", f"{result.waits:,}"],
+        [f"queries in {result.seconds:g} s, poll {result.poll:g} s", result.queries],
+        ["queries per poll interval", f"{result.queries_per_poll:.2f}"],
+        ["looks (the queries they would send alone, share_probe=False)", f"{result.looks:,}"],
+        ["loop lag ms p50/p99/max", result.lag.ms()],
+    ]
+    note = "benchmarks.orders_shared: a SQLite file with orders 1..N, all pending; one DbPollTrigger per order."
+    return note + "\n\n" + markdown(["measure", "value"], rows), result
+
+
 StackRuns = tuple[stack_deferred.StackRun, stack_shared_api.SharedRun]
 
 
@@ -280,6 +296,7 @@ RUNNERS: dict[str, Callable[[argparse.Namespace], tuple[str, Any]]] = {
     "files": files,
     "http": http,
     "latency": latency,
+    "orders": orders,
     "stack": stack,
     "dashboard": dashboard,
 }

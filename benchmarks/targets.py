@@ -122,6 +122,17 @@ def _shared(found: dict[Any, Any]) -> list[Row]:
     return rows
 
 
+def _orders(result: Any) -> list[Row]:
+    return [
+        (
+            # a window of k poll intervals holds k + 1 queries sent once per interval (the fence posts)
+            f"orders: {result.waits:,} waits on one table, ≤ 1 query per poll interval (≤ k + 1 in k intervals)",
+            f"{result.queries} in {result.seconds:g} s, poll {result.poll:g} s",
+            result.queries <= result.seconds / result.poll + 1,
+        )
+    ]
+
+
 def _stack(runs: Any) -> list[Row]:
     run, api = runs
     return [
@@ -159,6 +170,7 @@ CHECKS: dict[str, Callable[[Any], list[Row]]] = {
     "files": _files,
     "latency": _latency,
     "http": _http,
+    "orders": _orders,
     "stack": _stack,
     "dashboard": _dashboard,
 }

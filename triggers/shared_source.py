@@ -105,8 +105,7 @@ class SharedSource(Generic[R]):
             if self._asking is asking:  # a wait with new interests may have asked meanwhile
                 self._asking = None
         answer = self.latest = Answer(self.latest.seq + 1, value, error, covers)
-        for wakeup in self.wakeups:
-            wakeup.set()
+        _wake(list(self.wakeups))
         asking.set_result(answer)
         return answer
 
@@ -120,6 +119,20 @@ class SharedSource(Generic[R]):
     async def close(self) -> None:
         """Close what asking opened (asks run in the waits' own tasks, which have left)."""
         await self._stack.aclose()
+
+
+#: Waits woken per loop iteration: each judges the answer in the iteration after its wake, so a
+#: thousand at once would hold the loop for one long iteration (over the triggerer's 200 ms
+#: warning at 1,000 waits); in batches, timers and I/O run between them.
+WAKE_BATCH = 100
+
+
+def _wake(wakeups: list[asyncio.Event], start: int = 0) -> None:
+    """Set ``wakeups`` from ``start`` on, WAKE_BATCH of them now and the rest in later iterations."""
+    for wakeup in wakeups[start : start + WAKE_BATCH]:
+        wakeup.set()
+    if start + WAKE_BATCH < len(wakeups):
+        asyncio.get_running_loop().call_soon(_wake, wakeups, start + WAKE_BATCH)
 
 
 def _lasting(error: Exception) -> bool:

@@ -1,9 +1,10 @@
 """shared_probe's bookkeeping of interests, driven by an ask the test controls (the source's boundary)."""
 
 import asyncio
+import contextlib
 
 from triggers.outcomes import Met
-from triggers.shared_source import SOURCES, SourceKey, shared_probe
+from triggers.shared_source import SOURCES, WAKE_BATCH, SourceKey, shared_probe
 
 
 async def test_a_joining_wait_is_never_judged_on_an_answer_that_left_its_interest_out() -> None:
@@ -33,3 +34,20 @@ async def test_a_joining_wait_is_never_judged_on_an_answer_that_left_its_interes
     assert asked == [frozenset({1}), frozenset({1, 2})]
     assert answers == [[1], [1, 2]]
     assert SOURCES.live() == 0
+
+
+async def test_an_answer_wakes_the_waits_in_batches_one_loop_iteration_apart() -> None:
+    async def ask(_resources, _interests) -> str:
+        return "answer"
+
+    async def judge(value: str) -> Met:
+        return Met(value)
+
+    async with contextlib.AsyncExitStack() as stack:
+        probes = [await stack.enter_async_context(shared_probe("test batches", ask, judge)) for _ in range(250)]
+        await probes[0].check()  # it asks; its answer wakes the 249 others
+        woken = [sum(p.wakeup.is_set() for p in probes)]
+        for _ in range(3):
+            await asyncio.sleep(0)
+            woken.append(sum(p.wakeup.is_set() for p in probes))
+    assert woken == [WAKE_BATCH, 2 * WAKE_BATCH, 249, 249]
