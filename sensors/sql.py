@@ -57,6 +57,9 @@ class DeferrableSqlSensor(DeferrableSensor):
     :param read_only: run the query in a read-only transaction (PostgreSQL, MySQL) or file (SQLite).
     :param conn_type: the connection's type, if you want an unsupported one refused at parse time
         (connections are not looked up when the DAG is parsed; else the first check refuses it).
+    :param share_probe: waits in one process (a triggerer, or a worker's poke loop) running the
+        same read-only query share each run, each judging the row with its own functions; False
+        runs it for this sensor alone. A query with ``read_only=False`` is never shared.
     """
 
     trigger_class = SqlQueryTrigger
@@ -78,6 +81,7 @@ class DeferrableSqlSensor(DeferrableSensor):
         listen_channel: str | None = None,
         read_only: bool = True,
         conn_type: str | None = None,
+        share_probe: bool = True,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
@@ -95,6 +99,7 @@ class DeferrableSqlSensor(DeferrableSensor):
             supported = ", ".join(sorted(SUPPORTED_TYPES))
             raise ConfigurationError("conn_type", f"{conn_type!r} is not supported; supported: {supported}")
         self.conn_type = conn_type
+        self.share_probe = share_probe
         self.validate()
 
     def build_check(self) -> SqlQueryCheck:
@@ -109,6 +114,7 @@ class DeferrableSqlSensor(DeferrableSensor):
             "listen_channel": self.listen_channel,
             "read_only": self.read_only,
             "statement_timeout": self.attempt_timeout,
+            "share_probe": self.share_probe,
         }
         functions = {name: getattr(self, name) for name in _FUNCTIONS}
         for name, function in functions.items():

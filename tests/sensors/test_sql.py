@@ -92,4 +92,5 @@ def test_execute_defers_with_the_check_as_json_and_no_secret(tmp_path, monkeypat
         "listen_channel": None,
         "read_only": True,
         "statement_timeout": 5,
+        "share_probe": True,
     }

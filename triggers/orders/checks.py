@@ -38,6 +38,7 @@ from triggers.orders.session import TableSession, TableSource
 from triggers.orders.sql import OrderQuery, validate_conn_id, validate_identifier
 from triggers.outcomes import Failed, Outcome
 from triggers.shared_source import shared_probe
+from triggers.sql.session import listening_first
 from triggers.validation import require_bool
 
 Rows = Mapping[str, OrderRow]
@@ -218,13 +219,4 @@ class SqlOrderCheck(OrderCheck):
             async with shared_probe(
                 self.source_key(), read_all, self._judged, interest=interest, wakeup=listening.wakeup
             ) as shared:
-                listened = listening.wakeup is None
-
-                async def look() -> Outcome:
-                    nonlocal listened
-                    if not listened:  # here, not on entry: a database that is down is a "not yet"
-                        await listening.listen()
-                        listened = True
-                    return await shared.check()
-
-                yield Probe(check=look, wakeup=shared.wakeup)
+                yield listening_first(shared, listening.listen if listening.wakeup else None)

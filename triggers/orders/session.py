@@ -60,6 +60,4 @@ class TableSession:
 
     async def listen(self) -> None:
         """Subscribe to the NOTIFY channel now (a wait whose query someone else runs); raises like fetch."""
-        target = await self._database.target()
-        if self.wakeup is not None and not isinstance(target, SqliteTarget):
-            await self._database.pool(target)  # subscribes before it returns
+        await self._database.listen()

@@ -16,8 +16,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import re
-from collections.abc import AsyncIterator, Callable, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
@@ -25,9 +26,10 @@ from triggers.callable_path import load_callable
 from triggers.checks import Check, Probe
 from triggers.errors import ConfigurationError
 from triggers.outcomes import Failed, Met, NotYet, Outcome
+from triggers.shared_source import shared_probe
 from triggers.sql.listen import EVERY_NOTIFICATION
 from triggers.sql.placeholders import bind, uses_pyformat, validate_parameters
-from triggers.sql.session import DatabaseSession
+from triggers.sql.session import DatabaseSession, Rows, listening_first
 from triggers.sql.targets import MYSQL_TYPES, POSTGRES_TYPES, SQLITE_TYPES, validate_conn_id
 from triggers.sql.values import jsonable
 from triggers.validation import require_bool
@@ -65,6 +67,7 @@ class SqlQueryCheck(Check):
     listen_channel: str | None = None
     read_only: bool = True
     statement_timeout: float | None = None
+    share_probe: bool = True
 
     def __post_init__(self) -> None:
         validate_conn_id(self.conn_id)
@@ -83,6 +86,7 @@ class SqlQueryCheck(Check):
         if self.database is not None and (not isinstance(self.database, str) or not self.database):
             raise ConfigurationError("hook_params", f"the database must be a name, got {self.database!r}")
         validate_channel(self.listen_channel)
+        require_bool("share_probe", self.share_probe)
         if self.statement_timeout is not None and (
             isinstance(self.statement_timeout, bool)
             or not isinstance(self.statement_timeout, (int, float))
@@ -128,23 +132,29 @@ class SqlQueryCheck(Check):
 
     async def look(self, session: DatabaseSession) -> Outcome:
         """Run the query once through ``session`` and judge it; raises what the session raises."""
+        return await self._judged(await self._first_row(session))
+
+    async def _first_row(self, session: DatabaseSession) -> Rows:
         timeout = None if self.statement_timeout is None else self.statement_timeout * SERVER_SHARE
         names, rows = await session.fetch(
             self.sql, self.parameters, read_only=self.read_only, statement_timeout=timeout
         )
-        return await asyncio.to_thread(self._judge_in_thread, names, rows[:1])
+        return names, rows[:1]
+
+    async def _judged(self, answer: Rows) -> Outcome:
+        return await asyncio.to_thread(self._judge_in_thread, *answer)
 
     def _judge_in_thread(self, names: Sequence[str], rows: Sequence[Sequence[Any]]) -> Outcome:
         return self.judge(names, rows, self.functions())
 
-    def _session(self, resources: contextlib.AsyncExitStack) -> DatabaseSession:
+    def _session(self, resources: contextlib.AsyncExitStack, *, listen: bool = True) -> DatabaseSession:
         # A query's answer can depend on any row, so every notification on the channel wakes it.
         return DatabaseSession(
             self.conn_id,
             resources,
             accepted=SUPPORTED_TYPES,
             database=self.database,
-            channel=self.listen_channel,
+            channel=self.listen_channel if listen else None,
             keys=EVERY_NOTIFICATION,
         )
 
@@ -152,8 +162,20 @@ class SqlQueryCheck(Check):
         async with contextlib.AsyncExitStack() as resources:
             return await self.look(self._session(resources))
 
+    def opened(self) -> contextlib.AbstractAsyncContextManager[Probe]:
+        """Hold the wait's session; with ``share_probe``, waits running the same read-only query share each run.
+
+        A query with ``read_only=False`` may write, so it always runs for its own wait.
+        """
+        return self._shared_probe() if self.share_probe and self.read_only else self._own_probe()
+
+    def source_key(self) -> str:
+        """Return what makes two checks the same query: connection, database, SQL, parameters, timeout."""
+        asked = [self.conn_id, self.database, self.sql, self.parameters, self.statement_timeout]
+        return "sql " + json.dumps(asked, sort_keys=True, default=repr)
+
     @contextlib.asynccontextmanager
-    async def opened(self) -> AsyncIterator[Probe]:
+    async def _own_probe(self) -> AsyncIterator[Probe]:
         async with contextlib.AsyncExitStack() as resources:
             session = self._session(resources)
 
@@ -161,6 +183,21 @@ class SqlQueryCheck(Check):
                 return await self.look(session)
 
             yield Probe(check=look, wakeup=session.wakeup)
+
+    @contextlib.asynccontextmanager
+    async def _shared_probe(self) -> AsyncIterator[Probe]:
+        """One run of the query per look for every wait sharing it; each wait keeps its own LISTEN."""
+        reading: list[DatabaseSession] = []
+
+        async def run_query(resources: contextlib.AsyncExitStack, _interests: frozenset[Hashable]) -> Rows:
+            if not reading:  # the source's own session: no channel, held on the source's stack
+                reading.append(self._session(resources, listen=False))
+            return await self._first_row(reading[0])
+
+        async with contextlib.AsyncExitStack() as resources:
+            listening = self._session(resources)
+            async with shared_probe(self.source_key(), run_query, self._judged, wakeup=listening.wakeup) as shared:
+                yield listening_first(shared, listening.listen if listening.wakeup else None)
 
 
 @dataclass(frozen=True, kw_only=True)

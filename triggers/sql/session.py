@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Collection
+from collections.abc import Awaitable, Callable, Collection
 from typing import Any
 
+from triggers.checks import Probe
 from triggers.errors import ConfigurationError, PermanentError
+from triggers.outcomes import Outcome
 from triggers.sql import mysql, postgres, sqlite
 from triggers.sql.listen import EVERY_NOTIFICATION, LISTENERS
 from triggers.sql.placeholders import Bound, Dialect, Parameters, bind
@@ -83,6 +85,12 @@ class DatabaseSession:
             self._subscribed = True
         return self._pool
 
+    async def listen(self) -> None:
+        """Subscribe to the NOTIFY channel now, for a wait whose queries a shared source runs; raises like fetch."""
+        target = await self.target()
+        if self.wakeup is not None and isinstance(target, PostgresTarget):
+            await self.pool(target)  # subscribes before it returns
+
     async def fetch(
         self, sql: str, parameters: Parameters, *, read_only: bool = True, statement_timeout: float | None = None
     ) -> Rows:
@@ -103,6 +111,26 @@ class DatabaseSession:
         bound = _bound(sql, parameters, "mysql")
         arguments = None if bound.arguments is None else list(bound.arguments)  # a list: %s only
         return await mysql.fetch_rows(pool, target, bound.sql, arguments, **options)
+
+
+def listening_first(probe: Probe, listen: Callable[[], Awaitable[None]] | None) -> Probe:
+    """Return ``probe`` whose first check calls ``listen`` (a NOTIFY subscription) before it looks.
+
+    For a wait whose queries a shared source runs. In the first check, not on entry: a database
+    that is down is then a "not yet" of that check.
+    """
+    if listen is None:
+        return probe
+    listened = False
+
+    async def check() -> Outcome:
+        nonlocal listened
+        if not listened:
+            await listen()
+            listened = True
+        return await probe.check()
+
+    return Probe(check=check, wakeup=probe.wakeup)
 
 
 def _bound(sql: str, parameters: Parameters, dialect: Dialect) -> Bound:

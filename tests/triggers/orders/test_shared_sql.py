@@ -34,7 +34,7 @@ def sqlite_orders(tmp_path, monkeypatch):
     monkeypatch.setenv(f"AIRFLOW_CONN_{SQLITE.upper()}", f"sqlite:///{urllib.parse.quote(str(path))}")
 
     def ship(*order_ids: int) -> None:
-        with sqlite3.connect(path) as db:
+        with sqlite3.connect(path, timeout=30) as db:  # waits out a read in progress on a loaded machine
             db.executemany("UPDATE orders SET status = 'shipped' WHERE id = ?", [(i,) for i in order_ids])
         db.close()
 
