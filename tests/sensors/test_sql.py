@@ -44,6 +44,7 @@ def test_every_sqlsensor_argument_and_template_field_is_kept() -> None:
         pytest.param({"hook_params": {"log_sql": False}}, "hook_params", "['log_sql'] not supported", id="hook-params"),
         pytest.param({"listen_channel": "a-b"}, "listen_channel", "plain channel name", id="channel"),
         pytest.param({"conn_id": "a b"}, "conn_id", "connection id", id="conn-id"),
+        pytest.param({"share_probe": "yes"}, "share_probe", "must be True or False", id="share-probe"),
     ],
 )
 def test_bad_arguments_fail_at_parse_time_naming_them(kwargs, argument, problem) -> None:
