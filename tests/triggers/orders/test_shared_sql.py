@@ -34,7 +34,7 @@ def sqlite_orders(tmp_path, monkeypatch):
     monkeypatch.setenv(f"AIRFLOW_CONN_{SQLITE.upper()}", f"sqlite:///{urllib.parse.quote(str(path))}")
 
     def ship(*order_ids: int) -> None:
-        with sqlite3.connect(path, timeout=30) as db:  # waits out a read in progress on a loaded machine
+        with sqlite3.connect(path, timeout=30) as db:
             db.executemany("UPDATE orders SET status = 'shipped' WHERE id = ?", [(i,) for i in order_ids])
         db.close()
 
@@ -67,7 +67,8 @@ async def test_a_hundred_waits_on_one_sqlite_table_share_each_query(sqlite_order
     async with source_of(checks[0]) as source:
         waits = [asyncio.ensure_future(report_of(trigger(c))) for c in checks]
         await asyncio.sleep(0.5)
-        sqlite_orders(*range(1, 101, 2))
+        # in a thread: a read between its steps holds the file's shared lock until the loop runs on
+        await asyncio.to_thread(sqlite_orders, *range(1, 101, 2))
         met = await asyncio.wait_for(asyncio.gather(*waits[::2]), 5)
         asked = source.asked
         assert [r.value["id"] for r in met] == list(range(1, 101, 2))
@@ -81,7 +82,7 @@ async def test_a_wait_with_two_thousand_orders_reads_them_in_chunks(sqlite_order
     check = sql_check(SQLITE, *range(1, 2001))
     async with check.opened() as probe:
         assert (await probe.check()).kind == "not_yet"
-        sqlite_orders(*range(1, 2001))
+        await asyncio.to_thread(sqlite_orders, *range(1, 2001))
         outcome = await probe.check()
     assert outcome.kind == "met"
     assert [row["id"] for row in outcome.value] == list(range(1, 2001))
