@@ -199,6 +199,9 @@ class PollTrigger(BaseTrigger):
             now = time.time()
             yield TriggerEvent(Report("failed", reason=self.problem, started_at=now, finished_at=now).to_event())
             return
+        # the kwargs as given are serialised only for an unusable trigger: a usable one waiting for
+        # days need not hold them (with the dicts they reference) beside what it parsed
+        self.__dict__.pop("given", None)
         report = await self.wait()
         event = event_for(report, self.end_states, self.log)
         if not isinstance(event, BaseTaskEndEvent):

@@ -135,6 +135,8 @@ class Lease(Generic[K, R]):
             entry = self._pool._start(entries, self._key)
         entry.users += 1
         self._entry = entry
+        if entry.ready.done() and not entry.ready.cancelled() and entry.ready.exception() is None:
+            return entry.ready.result()  # open already: no shield, no extra future per lease
         try:
             # shield: one leaseholder being cancelled must not cancel the opening others wait on
             return await asyncio.shield(entry.ready)
