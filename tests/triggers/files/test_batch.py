@@ -67,3 +67,15 @@ async def test_a_caller_that_gives_up_leaves_the_others_their_answers(tmp_path, 
     leaving.cancel()
     assert (await staying).files
     assert leaving.cancelled()
+
+
+def test_listings_come_due_on_a_shared_beat_at_most_an_eighth_of_the_interval_late() -> None:
+    from triggers.files.batch import MIN_BEAT, on_beat
+
+    for delay in (0.05, 1.0, 4.6, 5.0, 60.0, 300.0):
+        dues = [on_beat(now, delay) for now in (1000.0, 1000.013, 1000.2, 1000.31)]
+        for now, due in zip((1000.0, 1000.013, 1000.2, 1000.31), dues, strict=True):
+            assert now + delay <= due <= now + delay + max(delay / 8, MIN_BEAT)
+    for delay in (1.0, 4.6, 5.0, 60.0):  # directories due a few ms apart are listed together
+        assert on_beat(1000.02, delay) == on_beat(1000.033, delay)
+    assert on_beat(10.0, 0.0) == 10.0
