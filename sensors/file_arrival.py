@@ -31,6 +31,9 @@ class FileArrivalSensor(DeferrableSensor):
     :param marker_suffix: the file counts once ``<file><marker_suffix>`` exists (``".done"``);
         templated.
     :param watch: wake on inotify events; False polls only.
+    :param share_probe: deferred waits for files directly in one directory (no wildcard above the
+        file name) share one listing of it per tick in the triggerer, and a wait is judged again
+        only when a name it matches changes. False lists for this sensor alone.
 
     Returns (XCom) ``{"pattern", "count", "files": [{"path", "size", "mtime"}, ...]}``.
     Permission denied or an exact path that is a directory fail at once; a missing file or
@@ -50,6 +53,7 @@ class FileArrivalSensor(DeferrableSensor):
         stable_for: float | None = None,
         marker_suffix: str | None = None,
         watch: bool = True,
+        share_probe: bool = True,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
@@ -59,6 +63,7 @@ class FileArrivalSensor(DeferrableSensor):
         self.stable_for = stable_for
         self.marker_suffix = marker_suffix
         self.watch = watch
+        self.share_probe = share_probe
         self.validate()
 
     def build_check(self) -> FileCheck:
@@ -73,4 +78,5 @@ class FileArrivalSensor(DeferrableSensor):
             stable_for=stable_for,
             marker_suffix=self.marker_suffix,
             watch=self.watch,
+            share_probe=self.share_probe,
         )

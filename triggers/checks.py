@@ -116,17 +116,22 @@ async def outcome_of(probe: Probe, timeout: float | None, *, deadline_bound: boo
             return await probe.check()
     except asyncio.CancelledError:
         raise
-    except TransientError as error:
-        return NotYet(str(error) or type(error).__name__, error=type(error).__name__, retry_after=error.retry_after)
-    except PermanentError as error:
-        return Failed(str(error), error=type(error).__name__)
     except Exception as error:
-        if limit.expired():
+        if limit.expired() and not isinstance(error, (TransientError, PermanentError)):
             said = f"no answer before the deadline ({timeout:.3g}s left)" if deadline_bound else ""
             return NotYet(said or f"no answer within {timeout:.3g}s", error="TimeoutError")
-        if is_transient(error):
-            return NotYet(str(error) or type(error).__name__, error=type(error).__name__)
-        return Failed(f"{type(error).__name__}: {error}", error=type(error).__name__)
+        return outcome_for(error)
+
+
+def outcome_for(error: Exception) -> Outcome:
+    """Return what a check that raised ``error`` says: "not yet" for a transient error, else failed."""
+    if isinstance(error, TransientError):
+        return NotYet(str(error) or type(error).__name__, error=type(error).__name__, retry_after=error.retry_after)
+    if isinstance(error, PermanentError):
+        return Failed(str(error), error=type(error).__name__)
+    if is_transient(error):
+        return NotYet(str(error) or type(error).__name__, error=type(error).__name__)
+    return Failed(f"{type(error).__name__}: {error}", error=type(error).__name__)
 
 
 async def check_once(check: Check, timeout: float | None) -> Outcome:

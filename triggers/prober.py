@@ -52,7 +52,7 @@ class Prober:
     last: Outcome | None = None
     #: breaker state changes ({"at", "from", "to"}), the last MAX_TRANSITIONS of them, for the report
     transitions: list[dict[str, Any]] = field(default_factory=list)
-    _last_key: tuple[str, str | None, str] | None = field(default=None, repr=False)
+    _last_key: AnswerKey | None = field(default=None, repr=False)
 
     def blocked_for(self) -> float | None:
         """Return seconds until the open breaker allows a call, or None when a call may go now."""
@@ -121,23 +121,30 @@ class Prober:
             )
 
     def _log_outcome(self, outcome: Outcome) -> None:
-        """Log when what the check says changes; repeats of the same answer stay at debug.
+        self._last_key = log_change(self.log, self.check.describe(), self.count, outcome, self._last_key)
 
-        A repeated error is the same answer even when its message varies (a file torn at another
-        byte, a timeout after a different part of the body): one WARNING per fault, not per tick.
-        """
-        reason = "" if isinstance(outcome, Met) else outcome.reason
-        key = (outcome.kind, outcome.error, "" if outcome.error is not None else reason)
-        what = self.check.describe()
-        if key == self._last_key:
-            self.log.debug("%s: attempt %d: %s %s", what, self.count, outcome.kind, reason)
-            return
-        self._last_key = key
-        if isinstance(outcome, Met):
-            self.log.info("%s: met on attempt %d", what, self.count)
-        elif isinstance(outcome, Failed):
-            self.log.error("%s: failed on attempt %d: %s", what, self.count, outcome.reason)
-        elif outcome.error is not None:
-            self.log.warning("%s: not yet (%s: %s), attempt %d", what, outcome.error, reason, self.count)
-        else:
-            self.log.info("%s: not yet (%s), attempt %d", what, reason, self.count)
+
+#: What makes two outcomes "the same answer" for logging (see :func:`log_change`).
+AnswerKey = tuple[str, str | None, str]
+
+
+def log_change(log: Log, what: str, count: int, outcome: Outcome, last_key: AnswerKey | None) -> AnswerKey:
+    """Log ``outcome`` of attempt ``count`` when it says something new since ``last_key``; return its key.
+
+    Repeats of the same answer stay at debug. A repeated error is the same answer even when its
+    message varies (a file torn at another byte, a timeout after a different part of the body):
+    one WARNING per fault, not per tick.
+    """
+    reason = "" if isinstance(outcome, Met) else outcome.reason
+    key = (outcome.kind, outcome.error, "" if outcome.error is not None else reason)
+    if key == last_key:
+        log.debug("%s: attempt %d: %s %s", what, count, outcome.kind, reason)
+    elif isinstance(outcome, Met):
+        log.info("%s: met on attempt %d", what, count)
+    elif isinstance(outcome, Failed):
+        log.error("%s: failed on attempt %d: %s", what, count, outcome.reason)
+    elif outcome.error is not None:
+        log.warning("%s: not yet (%s: %s), attempt %d", what, outcome.error, reason, count)
+    else:
+        log.info("%s: not yet (%s), attempt %d", what, reason, count)
+    return key

@@ -73,6 +73,7 @@ def test_stable_for_defaults_to_a_quiet_period_unless_a_marker_is_used(kwargs, s
         pytest.param({"min_size": -1}, "min_size", id="min-size"),
         pytest.param({"stable_for": -1}, "stable_for", id="stable-for"),
         pytest.param({"marker_suffix": ""}, "marker_suffix", id="marker"),
+        pytest.param({"share_probe": "no"}, "share_probe", id="share-probe"),
         pytest.param({"filepath": "{{ params.path }}", "stable_for": -1}, "stable_for", id="templated-path"),
     ],
 )
@@ -103,3 +104,11 @@ def test_execute_complete_returns_the_files_from_the_report() -> None:
     value = {"pattern": "/in/*.csv", "count": 1, "files": [{"path": "/in/a.csv", "size": 4, "mtime": 1.0}]}
     event = Report("met", value=value, attempts=3).to_event()
     assert sensor("/in/*.csv").execute_complete(context(), event=event) == value
+
+
+def test_share_probe_travels_to_the_trigger_and_defaults_on(tmp_path) -> None:
+    for kwargs, shared in (({}, True), ({"share_probe": False}, False)):
+        with pytest.raises(TaskDeferred) as deferred:
+            sensor(f"{tmp_path}/*.csv", **kwargs).execute(context())
+        assert deferred.value.trigger.serialize()[1]["check"]["share_probe"] is shared
+        assert deferred.value.trigger.shares_directory() is shared

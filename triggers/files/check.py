@@ -72,7 +72,8 @@ class Steadiness:
     """Remembers, across the looks of one wait, since when each file's size and mtime hold."""
 
     def __init__(self) -> None:
-        self._seen: dict[str, tuple[int, float, float]] = {}
+        #: path -> (size, mtime, since when both hold; -inf: since the file was first seen)
+        self.held: dict[str, tuple[int, float, float]] = {}
 
     def since(self, files: Iterable[FileStat], now: float) -> dict[str, float]:
         """Return, per path, the time of the look that first saw its current size and mtime.
@@ -82,7 +83,7 @@ class Steadiness:
         """
         seen: dict[str, tuple[int, float, float]] = {}
         for f in files:
-            previous = self._seen.get(f.path)
+            previous = self.held.get(f.path)
             if previous is None:
                 since = -math.inf
             elif (previous[0], previous[1]) != (f.size, f.mtime):
@@ -90,7 +91,7 @@ class Steadiness:
             else:
                 since = previous[2]
             seen[f.path] = (f.size, f.mtime, since)
-        self._seen = seen
+        self.held = seen
         return {path: entry[2] for path, entry in seen.items()}
 
 
@@ -104,6 +105,8 @@ class FileCheck(Check):
     :param stable_for: seconds a file's size and mtime must stay unchanged (0: no such rule).
     :param marker_suffix: a file counts once ``<file><marker_suffix>`` exists (e.g. ``".done"``).
     :param watch: wake on inotify events when the filesystem sends them; False polls only.
+    :param share_probe: in a trigger, waits on files in one directory share one listing of it per
+        tick (:mod:`triggers.files.directory`); False lists for this wait alone.
     """
 
     kind: ClassVar[str] = "file"
@@ -113,9 +116,10 @@ class FileCheck(Check):
     stable_for: float = 0.0
     marker_suffix: str | None = None
     watch: bool = True
+    share_probe: bool = True
 
     def __post_init__(self) -> None:
-        FilePattern.parse(self.path)
+        self.__dict__["pattern"] = FilePattern.parse(self.path)  # parsed once: the cached property's value
         if self.max_age is not None:
             require_positive("max_age", self.max_age)
         require_whole("min_size", self.min_size, 0, unit="bytes")
@@ -127,6 +131,7 @@ class FileCheck(Check):
                 "marker_suffix", f"must be a non-empty file name suffix, got {self.marker_suffix!r}"
             )
         require_bool("watch", self.watch)
+        require_bool("share_probe", self.share_probe)
 
     @cached_property
     def pattern(self) -> FilePattern:

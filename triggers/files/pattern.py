@@ -121,22 +121,36 @@ def raise_for(error: OSError, path: str) -> NoReturn:
     raise TransientError(f"{path}: {error.strerror or type(error).__name__}") from error
 
 
+def stat_or_none(path: str) -> os.stat_result | None:
+    """Return the stat of ``path`` (following symlinks), or None when it is absent.
+
+    Raises what :func:`raise_for` makes of any other OSError.
+    """
+    try:
+        return os.stat(path)
+    except (FileNotFoundError, NotADirectoryError):
+        return None
+    except OSError as error:
+        raise_for(error, path)
+
+
 def _stat_file(path: str) -> os.stat_result | None:
     """Return the stat of the regular file at ``path`` (following symlinks), or None when absent.
 
     Raises PermanentError when ``path`` is a directory or another non-regular file.
     """
-    try:
-        result = os.stat(path)
-    except (FileNotFoundError, NotADirectoryError):
-        return None
-    except OSError as error:
-        raise_for(error, path)
-    if stat.S_ISDIR(result.st_mode):
-        raise PermanentError(f"{path} is a directory; to wait for files in it use a glob such as {path}/*")
-    if not stat.S_ISREG(result.st_mode):
-        raise PermanentError(f"{path} is not a regular file")
+    result = stat_or_none(path)
+    if result is not None:
+        regular_or_raise(path, result.st_mode)
     return result
+
+
+def regular_or_raise(path: str, mode: int) -> None:
+    """Raise PermanentError unless ``mode`` (of the exact path ``path``) is a regular file's."""
+    if stat.S_ISDIR(mode):
+        raise PermanentError(f"{path} is a directory; to wait for files in it use a glob such as {path}/*")
+    if not stat.S_ISREG(mode):
+        raise PermanentError(f"{path} is not a regular file")
 
 
 def _exists(path: str) -> bool:
@@ -206,13 +220,8 @@ def _files_in(directory: str, names: list[str], pattern: FilePattern, marker_suf
         if marker_suffix is not None and name.endswith(marker_suffix) and glob.has_magic(last):
             continue  # a marker is not a file to wait for
         path = os.path.join(directory, name)
-        try:
-            result = os.stat(path)
-        except (FileNotFoundError, NotADirectoryError):
-            continue  # removed between listing and stat
-        except OSError as error:
-            raise_for(error, path)
-        if stat.S_ISREG(result.st_mode):
+        result = stat_or_none(path)  # None: removed between listing and stat
+        if result is not None and stat.S_ISREG(result.st_mode):
             marker = marker_suffix is not None and name + marker_suffix in present
             found.append(FileStat(path, result.st_size, result.st_mtime, marker))
     return found

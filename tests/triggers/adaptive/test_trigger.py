@@ -203,7 +203,8 @@ async def test_an_adaptive_pause_costs_no_more_tasks_than_a_file_triggers(tmp_pa
     from triggers.files import FileWatchTrigger
 
     (tmp_path / "in").mkdir()
-    check = FileCheck(f"{tmp_path}/in/*.csv").to_dict()
+    # the plain trigger's own poll loop: a shared directory listing adds a task per directory
+    check = FileCheck(f"{tmp_path}/in/*.csv", share_probe=False).to_dict()
     common = {"check": check, "deadline": time.time() + 30, "settle": 0}
     plain = await _tasks_while_waiting(FileWatchTrigger(cadence=Fixed(10).to_dict(), **common))
     adaptive = AdaptiveIntervalTrigger(
