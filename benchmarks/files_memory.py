@@ -2,7 +2,7 @@
 
     python -m benchmarks.files_memory [--size 2000] [--poll 60] [--seeded] [--top 12]
 
-Starts ``size`` FileWatchTrigger.run() tasks on one loop (the files_scale workload: 100
+Starts ``size`` FileWatchTrigger.run() tasks (or ``--kind airflow``: FileTrigger's) on one loop (the files_scale workload: 100
 directories, half exact paths, half globs, no file ever arrives), lets each make its first check
 and settle into its wait, then reports per wait the tracemalloc growth and the growth in objects
 the garbage collector tracks (every one of them is visited by each full collection), the
@@ -23,14 +23,14 @@ from collections import Counter
 from pathlib import Path
 
 from benchmarks.files_scale import workload
-from benchmarks.files_setup import fired_at, make_trigger, quiet_logs, table
+from benchmarks.files_setup import KINDS, fired_at, make_trigger, quiet_logs, table
 
 
 def _types() -> Counter[str]:
     return Counter(type(o).__qualname__ for o in gc.get_objects())
 
 
-async def measure(size: int, poll: float, seeded: bool, top: int) -> None:
+async def measure(size: int, poll: float, seeded: bool, top: int, kind: str = "inotify") -> None:
     with tempfile.TemporaryDirectory(prefix="files-memory-") as tmp:
         patterns, _ = workload(Path(tmp), size + 1, dirs=100, others=0)
         warm = asyncio.ensure_future(fired_at(make_trigger("inotify", patterns[0], poll)))  # imports, the watcher
@@ -40,7 +40,7 @@ async def measure(size: int, poll: float, seeded: bool, top: int) -> None:
         tracemalloc.start(1)
         before = tracemalloc.take_snapshot()
         waiting = [
-            asyncio.ensure_future(fired_at(make_trigger("inotify", p, poll, seed=i if seeded else None)))
+            asyncio.ensure_future(fired_at(make_trigger(kind, p, poll, seed=i if seeded else None)))
             for i, p in enumerate(patterns[1:])
         ]
         await asyncio.sleep(max(3.0, size / 500))  # every trigger made its first check and waits
@@ -52,7 +52,7 @@ async def measure(size: int, poll: float, seeded: bool, top: int) -> None:
         gc.collect()
         full_pass = time.perf_counter() - began
         sites = after.compare_to(before, "lineno")
-        print(f"{size} waiting FileWatchTriggers ({'seeded' if seeded else 'unseeded'}, poll {poll:g}s)")
+        print(f"{size} waiting triggers of kind {kind} ({'seeded' if seeded else 'unseeded'}, poll {poll:g}s)")
         print(
             f"Python memory {sum(s.size_diff for s in sites) / size:.0f} B/wait; GC-tracked objects "
             f"{sum(grown.values()) / size:.1f}/wait ({len(gc.get_objects())} in all); "
@@ -79,7 +79,8 @@ if __name__ == "__main__":
     parser.add_argument("--size", type=int, default=2000, help="waiting triggers")
     parser.add_argument("--poll", type=float, default=60.0, help="fallback poll interval, seconds")
     parser.add_argument("--seeded", action="store_true", help="give each trigger its own seeded jitter generator")
+    parser.add_argument("--kind", default="inotify", choices=KINDS, help="which trigger waits")
     parser.add_argument("--top", type=int, default=12, help="allocation sites and types listed")
     arguments = parser.parse_args()
     quiet_logs()
-    asyncio.run(measure(arguments.size, arguments.poll, arguments.seeded, arguments.top))
+    asyncio.run(measure(arguments.size, arguments.poll, arguments.seeded, arguments.top, arguments.kind))
