@@ -226,3 +226,17 @@ async def test_what_is_said_of_a_shared_wait_is_said_in_its_own_trigger_context(
     for i in (1, 2, 3):
         mine = [event for trigger_id, event in said if f"{i}.csv" in event]
         assert mine and all(trigger_id == i for trigger_id, event in said if f"{i}.csv" in event), said
+
+
+async def test_waits_on_a_directory_that_appears_later_are_woken_when_their_files_land(tmp_path) -> None:
+    root = tmp_path / "partner" / "in"
+    waits = start(*(trigger(FileCheck(str(root / name)), poll=60) for name in ("a.csv", "b.csv")))
+    await asyncio.sleep(0.3)
+    assert not any(w.done() for w in waits)
+    root.mkdir(parents=True)
+    await asyncio.sleep(0.3)  # the watch moves down from tmp_path to the new directory
+    (root / "a.csv").write_text("x")
+    (root / "b.csv").write_text("x")
+    reports = await asyncio.wait_for(asyncio.gather(*waits), 5)
+    assert [r.outcome for r in reports] == ["met", "met"]
+    assert all(r.attempts <= 4 for r in reports)  # events, not the 60 s poll
