@@ -3,7 +3,8 @@
 Each case scripts a real source (a loopback HTTP server, files, a SQLite orders table) by
 attempt number, then waits on it three ways: poke mode (one operator, many pokes), reschedule
 mode (a fresh operator per poke, as Airflow runs it, with the state in a task state store) and
-deferred mode (the sensor's own trigger loop). The sequence of outcomes, the intervals chosen
+deferred mode (the sensor's own trigger loop; for a file directly in its directory, the wait
+judged from the directory's shared listing, as a triggerer runs it). The sequence of outcomes, the intervals chosen
 after them and the breaker's transitions must be equal.
 """
 
@@ -30,7 +31,7 @@ from sensors.poke_state import STATE_KEY
 from tests.support.http_server import LoopbackServer, Reply, http_server
 from tests.support.sensors import TaskInstanceStub
 from tests.support.state_store import TaskStateStoreFake
-from triggers.files import FileCheck
+from triggers.files import FileCheck, FileWatchTrigger
 from triggers.history import Attempt
 from triggers.outcomes import Outcome
 from triggers.wait_state import WaitState
@@ -96,9 +97,8 @@ def poke_until_done(make: Make, after: Callable[[int], None], *, fresh: bool, wi
 
 
 def defer(sensor: DeferrableSensor, after: Callable[[int], None]) -> Any:
-    """Run the sensor's trigger loop, calling ``after`` after each attempt as the pokes do."""
+    """Run the sensor's trigger wait, calling ``after`` after each attempt as the pokes do."""
     trigger = sensor.build_trigger(sensor.build_check(), time.time() + 60, {"ti": TaskInstanceStub()})
-    loop = trigger.make_loop()
     count = 0
 
     def observe(record: Attempt, outcome: Outcome) -> None:
@@ -106,8 +106,16 @@ def defer(sensor: DeferrableSensor, after: Callable[[int], None]) -> Any:
         count += 1
         after(count)
 
-    loop.observers = (*loop.observers, observe)
-    report = asyncio.run(loop.run())
+    if isinstance(trigger, FileWatchTrigger) and trigger.shares_directory():
+        # the wait a triggerer runs: judged from its directory's shared listing, which tells each
+        # listing to the wait's progress observer (here the script, in place of the Variable writer)
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr("triggers.files.trigger.publisher_for", lambda *_: observe)
+            report = asyncio.run(trigger.wait())
+    else:
+        loop = trigger.make_loop()
+        loop.observers = (*loop.observers, observe)
+        report = asyncio.run(loop.run())
     return steps(list(report.history)), moves(report.detail.get("breaker_transitions", []))
 
 
@@ -175,6 +183,7 @@ def test_a_file_that_appears_on_the_third_look_is_met_alike(tmp_path: Path) -> N
 
     seen_steps, _ = three_ways(make, reset, after)
     assert [s[0] for s in seen_steps] == ["not_yet", "not_yet", "met"]
+    assert [s[2] for s in seen_steps] == [0.05, 0.05, None]
 
 
 def test_an_order_shipped_after_a_locked_read_is_met_alike(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
