@@ -2,8 +2,9 @@
 
     python -m benchmarks.files_memory [--size 2000] [--poll 60] [--seeded] [--top 12]
 
-Starts ``size`` FileWatchTrigger.run() tasks (or ``--kind airflow``: FileTrigger's) on one loop (the files_scale workload: 100
-directories, half exact paths, half globs, no file ever arrives), lets each make its first check
+Starts ``size`` FileWatchTrigger.run() tasks (``--kind airflow``: FileTrigger's) on one loop
+(the files_scale workload: 100 directories, half exact paths, half globs, no file ever
+arrives), lets each make its first check
 and settle into its wait, then reports per wait the tracemalloc growth and the growth in objects
 the garbage collector tracks (every one of them is visited by each full collection), the
 duration of one forced full collection, and the allocation sites that hold the most. Unseeded

@@ -2,9 +2,13 @@
 
 import asyncio
 import os
+import shutil
+import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
+import pytest
 import structlog
 import structlog.contextvars
 import structlog.testing
@@ -15,6 +19,15 @@ from triggers.files import FileCheck, FileWatchTrigger
 from triggers.files.directory import DIRECTORIES
 from triggers.files.watcher import WATCHERS
 from triggers.report import Report
+
+
+@pytest.fixture
+def reachable_dir() -> Iterator[Path]:
+    """A directory every user may reach (pytest's tmp_path is private to its owner)."""
+    path = Path(tempfile.mkdtemp(prefix="shared-dir-"))
+    path.chmod(0o755)
+    yield path
+    shutil.rmtree(path, ignore_errors=True)
 
 
 def trigger(check: FileCheck, *, poll: float = 0.05, seconds: float = 30, **kwargs) -> FileWatchTrigger:
@@ -62,12 +75,14 @@ async def test_each_wait_judges_the_one_listing_against_its_own_rules(tmp_path) 
         trigger(FileCheck(str(path), min_size=100, watch=False)),
     )
     met = await asyncio.wait_for(small, 5)
-    assert met.outcome == "met" and met.value["files"][0]["size"] == 10
+    assert met.outcome == "met"
+    assert met.value["files"][0]["size"] == 10
     await asyncio.sleep(0.3)
     assert not large.done()
     path.write_text("x" * 200)
     grown = await asyncio.wait_for(large, 5)
-    assert grown.outcome == "met" and grown.value["files"][0]["size"] == 200
+    assert grown.outcome == "met"
+    assert grown.value["files"][0]["size"] == 200
     assert grown.attempts > met.attempts
 
 
@@ -109,7 +124,8 @@ async def test_one_wait_on_a_directory_fails_alone_while_the_others_wait(tmp_pat
         trigger(FileCheck(str(tmp_path / "later.csv"), watch=False)),
     )
     failed = await asyncio.wait_for(wrong, 5)
-    assert failed.outcome == "failed" and "is a directory" in failed.reason
+    assert failed.outcome == "failed"
+    assert "is a directory" in failed.reason
     assert not right.done()
     (tmp_path / "later.csv").write_text("x")
     assert (await asyncio.wait_for(right, 5)).outcome == "met"
@@ -146,7 +162,8 @@ async def test_the_deadline_ends_a_shared_wait_with_its_last_reason(tmp_path) ->
     report = await report_of(trigger(FileCheck(f"{tmp_path}/*.csv", watch=False), seconds=0.4))
     assert report.outcome == "timeout"
     assert "no file matches" in report.reason
-    assert report.attempts >= 2 and len(report.history) == min(report.attempts, 20)
+    assert report.attempts >= 2
+    assert len(report.history) == min(report.attempts, 20)
 
 
 async def test_inotify_wakes_every_shared_wait_long_before_the_poll(tmp_path) -> None:
@@ -185,12 +202,8 @@ async def test_share_probe_false_and_a_breaker_run_their_own_loop(tmp_path) -> N
 
 
 def test_a_bad_share_probe_is_refused_naming_the_argument(tmp_path) -> None:
-    try:
+    with pytest.raises(ValueError, match="share_probe"):
         FileCheck(str(tmp_path / "a.csv"), share_probe="yes")  # type: ignore[arg-type]
-    except ValueError as error:
-        assert "share_probe" in str(error)
-    else:
-        raise AssertionError("share_probe='yes' was accepted")
 
 
 def test_a_shared_and_a_lone_wait_report_the_same_files(tmp_path: Path) -> None:
@@ -224,8 +237,9 @@ async def test_what_is_said_of_a_shared_wait_is_said_in_its_own_trigger_context(
         await asyncio.wait_for(asyncio.gather(*waits), 5)
     said = [(line.get("trigger_id"), line["event"]) for line in logs if str(tmp_path) in str(line["event"])]
     for i in (1, 2, 3):
-        mine = [event for trigger_id, event in said if f"{i}.csv" in event]
-        assert mine and all(trigger_id == i for trigger_id, event in said if f"{i}.csv" in event), said
+        mine = [trigger_id for trigger_id, event in said if f"{i}.csv" in event]
+        assert mine, said
+        assert set(mine) == {i}, said
 
 
 async def test_waits_on_a_directory_that_appears_later_are_woken_when_their_files_land(tmp_path) -> None:
@@ -240,3 +254,28 @@ async def test_waits_on_a_directory_that_appears_later_are_woken_when_their_file
     reports = await asyncio.wait_for(asyncio.gather(*waits), 5)
     assert [r.outcome for r in reports] == ["met", "met"]
     assert all(r.attempts <= 4 for r in reports)  # events, not the 60 s poll
+
+
+def test_a_name_that_cannot_be_statted_fails_only_the_waits_on_it(reachable_dir: Path) -> None:
+    listable = reachable_dir / "listable"
+    listable.mkdir()
+    (listable / "a.csv").write_text("x")
+    listable.chmod(0o744)  # others may list the names but not stat them
+
+    def wait_as_nobody() -> dict[str, object]:
+        async def both() -> list[Report]:
+            waits = start(
+                trigger(FileCheck(str(listable / "a.csv"), watch=False), seconds=1),
+                trigger(FileCheck(str(listable / "b.csv"), watch=False), seconds=1),
+            )
+            return await asyncio.wait_for(asyncio.gather(*waits), 10)
+
+        return {"reports": [(r.outcome, r.reason) for r in asyncio.run(both())]}
+
+    if os.geteuid() != 0:
+        listable.chmod(0o600)  # the owner itself may list but not stat
+        (on_a, why_a), (on_b, _) = wait_as_nobody()["reports"]
+    else:
+        (on_a, why_a), (on_b, _) = as_nobody(wait_as_nobody)["reports"]
+    assert (on_a, on_b) == ("failed", "timeout")
+    assert "Permission denied" in why_a
