@@ -121,14 +121,14 @@ class Prober:
             )
 
     def _log_outcome(self, outcome: Outcome) -> None:
-        self._last_key = log_change(self.log, self.check.describe(), self.count, outcome, self._last_key)
+        self._last_key = log_outcome(self.log, self.check.describe(), self.count, outcome, self._last_key)
 
 
-#: What makes two outcomes "the same answer" for logging (see :func:`log_change`).
+#: What makes two outcomes "the same answer" for logging (see :func:`log_outcome`).
 AnswerKey = tuple[str, str | None, str]
 
 
-def log_change(log: Log, what: str, count: int, outcome: Outcome, last_key: AnswerKey | None) -> AnswerKey:
+def log_outcome(log: Log, what: str, count: int, outcome: Outcome, last_key: AnswerKey | None) -> AnswerKey:
     """Log ``outcome`` of attempt ``count`` when it says something new since ``last_key``; return its key.
 
     Repeats of the same answer stay at debug. A repeated error is the same answer even when its

@@ -39,7 +39,7 @@ from triggers.files.waiter import SeenBy, Waiter
 from triggers.history import Attempt
 from triggers.metrics import emit_attempt
 from triggers.outcomes import Failed, Met, NotYet, Outcome
-from triggers.prober import log_change
+from triggers.prober import log_outcome
 from triggers.shared import SharedPool, cancel_and_wait
 
 log = logging.getLogger(__name__)
@@ -50,7 +50,7 @@ _RNG = random.Random()
 K = TypeVar("K")
 
 
-class Directory:
+class SharedDirectory:
     """One directory of the loop, listed for all the waits on files in it."""
 
     def __init__(self, root: str, watch: bool) -> None:
@@ -235,7 +235,7 @@ class Directory:
     def _say(self, waiter: Waiter, outcome: Outcome, recheck_at: float | None) -> None:
         """Log and tell what ``waiter`` now says (in its own context); end its wait when met or failed."""
         count = self.listings - waiter.first + 1
-        waiter.said = log_change(waiter.log, waiter.check.describe(), count, outcome, waiter.said)
+        waiter.said = log_outcome(waiter.log, waiter.check.describe(), count, outcome, waiter.said)
         waiter.recheck_at = recheck_at
         (self.timed.add if recheck_at is not None else self.timed.discard)(waiter)
         if isinstance(outcome, (Met, Failed)):
@@ -263,13 +263,13 @@ def _is_glob(name: str) -> bool:
     return any(c in name for c in "*?[")
 
 
-async def _open(key: tuple[str, bool]) -> Directory:
-    return Directory(*key)
+async def _open(key: tuple[str, bool]) -> SharedDirectory:
+    return SharedDirectory(*key)
 
 
-async def _close(directory: Directory) -> None:
+async def _close(directory: SharedDirectory) -> None:
     await directory.close()
 
 
 #: The directories of each event loop, leased by the waits on files in them.
-DIRECTORIES: SharedPool[tuple[str, bool], Directory] = SharedPool(_open, _close)
+DIRECTORIES: SharedPool[tuple[str, bool], SharedDirectory] = SharedPool(_open, _close)

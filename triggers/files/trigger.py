@@ -9,7 +9,7 @@ from typing import ClassVar
 
 from triggers.checks import Check
 from triggers.files.check import FileCheck
-from triggers.files.directory import DIRECTORIES, Directory
+from triggers.files.directory import DIRECTORIES, SharedDirectory
 from triggers.files.waiter import Waiter
 from triggers.outcomes import Failed, Met, NotYet
 from triggers.poll_trigger import PollTrigger
@@ -74,7 +74,7 @@ def _expire(done: asyncio.Future[Met | Failed | None]) -> None:
         done.set_result(None)
 
 
-def _report(directory: Directory, waiter: Waiter, outcome: Met | Failed | None, started: float) -> Report:
+def _report(directory: SharedDirectory, waiter: Waiter, outcome: Met | Failed | None, started: float) -> Report:
     """Return the report of ``waiter``'s wait: the directory's attempts since its first look, ending with its own."""
     attempts = directory.listings - waiter.first + 1 if waiter.first else 0
     history = list(directory.records[-attempts:]) if attempts else []
