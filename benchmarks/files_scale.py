@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks.files_setup import fired_at, make_trigger, quiet_logs, ratio, table
-from benchmarks.measure import Lag, loop_lag, rss_bytes, settle
+from benchmarks.measure import PORTAL, Lag, loop_lag, rss_bytes, settle
 from triggers.files.watcher import kernel_usage
 
 CONFIGS = "inotify:5,inotify:60,airflow:5"
@@ -63,7 +63,11 @@ async def child(kind: str, poll: float, size: int, dirs: int, window: float, oth
         gc.collect()
         before = rss_bytes()
         began = time.monotonic()
-        waiting = [asyncio.ensure_future(fired_at(make_trigger(kind, p, poll, seed=i))) for i, p in enumerate(patterns)]
+        base, portal = kind.removesuffix(PORTAL), kind.endswith(PORTAL)
+        waiting = [
+            asyncio.ensure_future(fired_at(make_trigger(base, p, poll, seed=i), portal=portal))
+            for i, p in enumerate(patterns)
+        ]
         await settle(at_least=1.0, at_most=max(10.0, size / 500))  # every trigger made its first check
         started = time.monotonic() - began
         gc.collect()  # count what the waits hold, not garbage not yet collected
@@ -139,7 +143,9 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="1000,5000,10000", help="comma-separated trigger counts")
     parser.add_argument(
-        "--configs", default=CONFIGS, help="comma-separated kind:poll (kinds: inotify, polling, airflow)"
+        "--configs",
+        default=CONFIGS,
+        help="comma-separated kind:poll (kinds: inotify, polling, airflow; +portal: in a greenback portal)",
     )
     parser.add_argument("--dirs", type=int, default=100, help="directories the files are spread over")
     parser.add_argument("--window", type=float, default=10.0, help="seconds of measurement per run")

@@ -27,7 +27,7 @@ KINDS = ("inotify", "polling", "airflow")
 __all__ = ["KINDS", "fired_at", "make_trigger", "percentile", "quiet_logs", "ratio", "table"]
 
 
-def make_trigger(kind: str, path: str, poll: float, *, seed: int = 0) -> BaseTrigger:
+def make_trigger(kind: str, path: str, poll: float, *, seed: int | None = 0) -> BaseTrigger:
     """Return a trigger of ``kind`` waiting for ``path``, checking every ``poll`` seconds."""
     if kind == "airflow":
         return FileTrigger(filepath=path, poke_interval=poll)

@@ -95,7 +95,7 @@ async def slow_beside_fast(round_wait: float | None) -> float:
         {"slow": ReadyAfter(1.0, start), "fast": ReadyAfter(0.01, start + 0.3)}, round_wait=round_wait
     ).for_wait(started_at=time.time(), round_wait=round_wait, attempt_timeout=None)
     report = await PollLoop(check=gather, cadence=Fixed(0.05), log=logging.getLogger("bench.quiet")).run()
-    return report.detail["conditions"]["fast"]["ready_at"] - report.detail["started_at"]
+    return float(report.detail["conditions"]["fast"]["ready_at"] - report.detail["started_at"])
 
 
 async def main(gathers: list[int], conditions: int) -> None:

@@ -121,8 +121,20 @@ def machine() -> dict[str, str]:
     }
 
 
-async def fired_at(trigger: Any) -> float:
-    """Run ``trigger`` (its ``run()`` as one task, as the triggerer does) to its first event; return when it came."""
+#: A kind suffix (``"inotify+portal"``): run each trigger as Airflow's ``TriggerRunner.run_trigger``
+#: does, in a task that first opens a greenback portal (sync SDK calls from async code need it).
+PORTAL = "+portal"
+
+
+async def fired_at(trigger: Any, *, portal: bool = False) -> float:
+    """Run ``trigger`` (its ``run()`` as one task, as the triggerer does) to its first event; return when it came.
+
+    ``portal``: open the greenback portal first, as the triggerer does for every trigger.
+    """
+    if portal:
+        import greenback
+
+        await greenback.ensure_portal()
     async for _event in trigger.run():
         return time.monotonic()
     raise RuntimeError(f"{type(trigger).__name__} ended without an event")

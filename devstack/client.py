@@ -144,7 +144,8 @@ class AirflowClient:
 
     def task_states(self, dag_id: str, run_id: str) -> dict[str, str | None]:
         """Return {task_id: state} for every task instance of the run, paging by 100 (the API's cap)."""
-        path, states, offset = f"/dags/{_q(dag_id)}/dagRuns/{_q(run_id)}/taskInstances", {}, 0
+        path, offset = f"/dags/{_q(dag_id)}/dagRuns/{_q(run_id)}/taskInstances", 0
+        states: dict[str, str | None] = {}
         while page := self.request("GET", path, params={"limit": 100, "offset": offset}).json()["task_instances"]:
             states.update((ti["task_id"], ti["state"]) for ti in page)
             offset += len(page)
