@@ -67,6 +67,8 @@ class SharedDirectory:
         self.records: list[Attempt] = []
         self.limit = 20
         self.listings = 0
+        #: loop time the cadence lists next at
+        self.due = 0.0
         self.listing: Listing | None = None
         self.failure: Outcome | None = None
         #: since when each file's size and mtime hold, as the directory's listings saw it
@@ -140,11 +142,19 @@ class SharedDirectory:
                 if not waiter.done.done():
                     waiter.done.set_exception(error)
 
-    def _delay(self) -> float:
-        """Return the seconds to the next listing: the fastest cadence's, or a stability recheck's."""
+    def _pace(self) -> None:
+        """Decide when to list next, the fastest cadence's delay after the newest listing, and stamp it there.
+
+        Stamped before any wait hears of the listing: a progress observer reads an attempt
+        without an interval as the wait's end.
+        """
         delay = min(decide(cadence, self.records, None, _RNG) for cadence in self.cadences) if self.cadences else 60.0
-        if self.records:
-            self.records[-1] = replace(self.records[-1], interval=round(delay, 3))
+        self.records[-1] = replace(self.records[-1], interval=round(delay, 3))
+        self.due = asyncio.get_running_loop().time() + delay
+
+    def _delay(self) -> float:
+        """Return the seconds to the next listing: the cadence's, or a stability recheck's if sooner."""
+        delay = self.due - asyncio.get_running_loop().time()
         if self.timed:
             delay = min(delay, *(w.recheck_at - time.time() for w in self.timed if w.recheck_at is not None))
         return max(0.0, delay)
@@ -174,6 +184,7 @@ class SharedDirectory:
         now = time.time()
         self.listings += 1
         self.records.append(Attempt(at, round(duration, 6), outcome.kind, outcome.error))
+        self._pace()
         del self.records[: -self.limit]
         emit_attempt(FileCheck.kind)(self.records[-1], outcome)
         for waiter in fresh:

@@ -1,12 +1,14 @@
 """Waits on files in one directory share its listing: fan-out, own expectations, errors, cancellation, no leak."""
 
 import asyncio
+import json
 import os
 import shutil
 import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 import structlog
@@ -18,6 +20,7 @@ from triggers.cadence import Fixed
 from triggers.files import FileCheck, FileWatchTrigger
 from triggers.files.directory import DIRECTORIES
 from triggers.files.watcher import WATCHERS
+from triggers.progress import publisher_for
 from triggers.report import Report
 
 
@@ -279,3 +282,24 @@ def test_a_name_that_cannot_be_statted_fails_only_the_waits_on_it(reachable_dir:
         (on_a, why_a), (on_b, _) = as_nobody(wait_as_nobody)["reports"]
     assert (on_a, on_b) == ("failed", "timeout")
     assert "Permission denied" in why_a
+
+
+async def test_a_shared_wait_publishes_its_progress_until_it_ends(tmp_path, monkeypatch) -> None:
+    """The dashboard's "now": written while the wait goes on, deleted when it is met."""
+    from tests.triggers.test_progress import RecordingSink
+    from triggers.files import trigger as file_trigger
+
+    sink = RecordingSink()
+    monkeypatch.setattr(file_trigger, "publisher_for", lambda t, b: publisher_for(t, b, sink))
+    waiting = trigger(FileCheck(str(tmp_path / "a.csv"), watch=False), poll=0.05)
+    waiting.task_instance = SimpleNamespace(id="ti-1", dag_id="d", run_id="r", task_id="t", map_index=-1, try_number=1)
+    task = start(waiting)[0]
+    await asyncio.sleep(0.5)
+    assert [call[0] for call in sink.calls] == ["put"]
+    written = json.loads(sink.values["deferrable_sensors.now.ti-1"])
+    assert written["outcome"] == "not_yet"
+    assert written["next_at"] is not None
+    (tmp_path / "a.csv").write_text("x")
+    assert (await asyncio.wait_for(task, 5)).outcome == "met"
+    await asyncio.sleep(0.1)
+    assert [call[0] for call in sink.calls] == ["put", "delete"]
