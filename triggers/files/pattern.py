@@ -58,7 +58,7 @@ class Scan:
     unreadable: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # one per waiting file sensor: no __dict__
 class FilePattern:
     """An absolute path or glob, split into its wildcard-free root and the parts below it."""
 
