@@ -57,6 +57,10 @@ class Cadence(Spec):
         """Return the seconds to wait after the last attempt in ``history``."""
         raise NotImplementedError
 
+    def clean_delay(self) -> float:
+        """Return the delay after a clean "not yet" with no history and no jitter (the poke interval)."""
+        return self.next_delay((), random.Random(0))
+
 
 @dataclass(frozen=True)
 class Fixed(Cadence):
@@ -95,6 +99,9 @@ class Backoff(Cadence):
             raise ConfigurationError("backoff_factor", f"must be a number >= 1, got {self.factor!r}")
         if isinstance(self.jitter, bool) or not isinstance(self.jitter, (int, float)) or not 0 <= self.jitter < 1:
             raise ConfigurationError("backoff_jitter", f"must be a fraction in [0, 1), got {self.jitter!r}")
+
+    def clean_delay(self) -> float:
+        return self.base
 
     def next_delay(self, history: Sequence[Attempt], rng: random.Random) -> float:
         errors = consecutive_errors(history)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import ClassVar, Protocol
@@ -26,10 +27,19 @@ class Probe:
 
     ``wakeup`` is set by the source when something changed (a NOTIFY, an inotify event); the
     poll loop clears it before each check and stops waiting early when it is set.
+
+    A probe shared with other waits (:mod:`triggers.shared_source`) also has ``peek``: the
+    judged answer another wait's asking brought since this wait last judged one, or None. The
+    loop peeks when woken and looks only for an answer that ends the wait, so a wait keeps its
+    own pace and phase. ``fresh_for`` (set by the loop: its cadence's clean delay) is how old, in
+    seconds on the loop's ``clock``, an answer a look may take instead of asking again.
     """
 
     check: Callable[[], Awaitable[Outcome]]
     wakeup: asyncio.Event | None = None
+    peek: Callable[[], Awaitable[Outcome | None]] | None = None
+    fresh_for: float = 0.0
+    clock: Callable[[], float] = time.monotonic
 
 
 class Check(Spec):

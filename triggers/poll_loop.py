@@ -90,6 +90,7 @@ class PollLoop:
             transitions=self.state.transitions,
         )
         async with self.check.opened() as probe:
+            probe.fresh_for, probe.clock = self.cadence.clean_delay(), self.monotonic
             while True:
                 remaining = self._remaining()
                 if remaining is not None and remaining <= 0:
@@ -109,8 +110,36 @@ class PollLoop:
                 self.log.debug(
                     "%s: attempt %d not yet; next in %.2fs", self.check.describe(), self.state.attempts, delay
                 )
-                remaining = self._remaining()
-                await self.pause(delay if remaining is None else max(0.0, min(delay, remaining)), probe.wakeup)
+                ended = await self._rest(delay, probe)
+                if ended is not None:  # another wait's asking brought the answer that ends this one
+                    self._last = self._prober.took(ended)
+                    self.state.attempts = self._prober.count
+                    self.state.record(ended, 0.0, self.clock())
+                    self._observe(ended)
+                    return self._finish(ended)
+
+    async def _rest(self, delay: float, probe: Probe) -> Met | Failed | None:
+        """Pause ``delay`` seconds (cut at the deadline); return an answer peeked meanwhile that ends the wait.
+
+        Woken by its own source (a NOTIFY, an inotify event) or at the end of the pause, it returns
+        None: look now. Woken by an answer another wait's asking brought (a shared probe's
+        ``peek``), it judges that answer and rests on unless the answer ends the wait: the wait
+        keeps its own pace and phase, so many waits sharing a source still ask it in turn.
+        """
+        due = self.clock() + delay
+        while True:
+            remaining = due - self.clock()
+            left = self._remaining()
+            await self.pause(max(0.0, remaining if left is None else min(remaining, left)), probe.wakeup)
+            if probe.peek is None or probe.wakeup is None or not probe.wakeup.is_set():
+                return None
+            probe.wakeup.clear()  # before the peek: an answer arriving during it wakes the next pause
+            seen = await probe.peek()
+            if isinstance(seen, (Met, Failed)):
+                return seen
+            left = self._remaining()
+            if due - self.clock() <= 0 or (left is not None and left <= 0):
+                return None
 
     def _remaining(self) -> float | None:
         return None if self.deadline is None else self.deadline - self.clock()

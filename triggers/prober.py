@@ -80,12 +80,15 @@ class Prober:
         begun = self.monotonic()
         timeout, deadline_bound = self.time_allowed()
         outcome = await outcome_of(probe, timeout, deadline_bound=deadline_bound)
-        duration = self.monotonic() - begun
+        return self.took(outcome), self.monotonic() - begun
+
+    def took(self, outcome: Outcome) -> Outcome:
+        """Count ``outcome`` as this wait's attempt (a check's, or an answer another wait's asking brought)."""
         self.count += 1
         self.last = outcome
         self._log_outcome(outcome)
         self._feed_breaker(outcome)
-        return outcome, duration
+        return outcome
 
     async def once(self, opened: Opener | None = None) -> Outcome:
         """Open the check, attempt once (unless the breaker is open), release it: one poke.

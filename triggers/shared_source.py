@@ -1,16 +1,20 @@
 """Waits that ask a source the same question share one asking of it per event loop.
 
 A thousand waits in a triggerer on one health endpoint would otherwise send a thousand requests
-per tick. A :class:`SharedSource` is asked once per look: a look that finds no answer newer than
-its own last one asks the source, or joins the asking in flight, and every answer wakes every
-wait sharing it, so each judges it against its own expectation at once. The source is thus asked
-at the pace of its most eager wait, and a change reaches every wait in the same tick.
+per tick. Each wait looks at its own pace (its cadence, backoff and phase): a look takes the
+newest answer when it is new to the wait or younger than the wait's clean poll interval
+(``Probe.fresh_for``), and otherwise asks the source, or joins the asking in flight. Every answer
+wakes every wait sharing it; a wait with no source of its own *peeks* (``Probe.peek``): it judges
+the answer against its own expectation and ends if it is met or failed, else rests on without
+counting it as an attempt. So the source is asked about once per poll interval of its fastest
+wait however many waits share it and however they back off, and a change reaches every wait in
+the tick that sees it. A wait with a source of its own (a NOTIFY subscription) looks at every
+wake instead, so a notification is never answered from an older asking.
 
-A wait's cadence, breaker, deadline and records stay its own: waits sharing a source see the
-same answers, so their backoff and breakers move together and the source sees what one wait would
-send. A wait that joins asks afresh (or joins the asking in flight): its first look is never an
-answer from before it started. Sources live in a :class:`~triggers.shared.SharedPool`, so joining
-and leaving are safe under cancellation and the last wait leaving closes the source.
+A wait's cadence, breaker, deadline and records stay its own. A wait that joins asks afresh (or
+joins the asking in flight): its first look is never an answer from before it started. Sources
+live in a :class:`~triggers.shared.SharedPool`, so joining and leaving are safe under
+cancellation and the last wait leaving closes the source.
 
 A wait may bring an *interest* (its order ids): the source is asked about all its waits'
 interests at once, and a wait only takes an answer that covered its own. A lasting error of an
@@ -25,11 +29,12 @@ import collections
 import contextlib
 import copy
 import sys
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Hashable
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
-from triggers.checks import Probe
+from triggers.checks import Probe, outcome_for
 from triggers.errors import is_transient
 from triggers.outcomes import Outcome
 from triggers.shared import SharedPool
@@ -51,6 +56,8 @@ class Answer(Generic[R]):
     error: Exception | None = None
     #: the interests it was asked about
     covers: frozenset[Hashable] = frozenset()
+    #: loop time it came
+    at: float = 0.0
 
 
 class _Abandoned(Exception):
@@ -73,22 +80,29 @@ class SharedSource(Generic[R]):
         self._asking_covers: frozenset[Hashable] = frozenset()
         self._stack = contextlib.AsyncExitStack()
 
-    async def answer_after(self, seen: int, needs: frozenset[Hashable] = frozenset()) -> Answer[R]:
-        """Return the newest answer if newer than answer ``seen`` and about ``needs``; else ask
-        (or await an asking about them) for one."""
+    async def answer_after(
+        self,
+        seen: int,
+        needs: frozenset[Hashable] = frozenset(),
+        fresh_for: float = 0.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> Answer[R]:
+        """Return the newest answer if it is about ``needs`` and newer than answer ``seen`` or than
+        ``fresh_for`` seconds on ``clock``; else ask (or await an asking about them) for one."""
         while True:
-            if self.latest.seq > seen and needs <= self.latest.covers:
-                return self.latest
+            latest = self.latest
+            if needs <= latest.covers and (latest.seq > seen or (latest.seq and clock() - latest.at < fresh_for)):
+                return latest
             asking = self._asking
             if asking is None or not needs <= self._asking_covers:
-                return await self._ask_here()
+                return await self._ask_here(clock)
             try:
                 # shield: a wait timing out or cancelled while it waits must not cancel the asking
                 return await asyncio.shield(asking)
             except _Abandoned:
                 continue  # the asker was cancelled: ask again, or await whoever asks first
 
-    async def _ask_here(self) -> Answer[R]:
+    async def _ask_here(self, clock: Callable[[], float]) -> Answer[R]:
         """Ask in the calling wait's own task (no task per asking: a lone wait pays nothing extra)."""
         asking = self._asking = asyncio.get_running_loop().create_future()
         covers = self._asking_covers = frozenset(self.interests)
@@ -104,7 +118,7 @@ class SharedSource(Generic[R]):
         finally:
             if self._asking is asking:  # a wait with new interests may have asked meanwhile
                 self._asking = None
-        answer = self.latest = Answer(self.latest.seq + 1, value, error, covers)
+        answer = self.latest = Answer(self.latest.seq + 1, value, error, covers, clock())
         _wake(list(self.wakeups))
         asking.set_result(answer)
         return answer
@@ -186,23 +200,43 @@ async def shared_probe(
 
     Its ``check()`` raises what the asking raised (each wait classifies it), or returns
     ``judge(value)`` of an answer that covers ``interest``. Its ``wakeup`` (``wakeup``, when the
-    wait has one of its own, such as a NOTIFY subscription's) is also set by every answer.
+    wait has one of its own, such as a NOTIFY subscription's) is also set by every answer. Its
+    ``peek()`` (None with a ``wakeup`` of its own) returns what an answer new to this wait says,
+    or None when there is none.
     """
     # interned: a thousand waits on one request hold one copy of its key
     async with SOURCES.lease(SourceKey(sys.intern(key), ask)) as source:
         woken = wakeup if wakeup is not None else asyncio.Event()
         seen = source.latest.seq
+        looked = False
 
         async def check() -> Outcome:
-            nonlocal seen
+            nonlocal seen, looked
+            # a first look asks (or joins an asking): never an answer from before the wait began
+            fresh_for = probe.fresh_for if looked else 0.0
             # while it waits for an answer this wait is not woken by it: a gather forwarding the
             # wakeup would otherwise start another round, whose asking wakes it again, and so on
             source.wakeups.discard(woken)
             try:
-                answer = await source.answer_after(seen, interest)
+                answer = await source.answer_after(seen, interest, fresh_for, probe.clock)
             finally:
                 source.wakeups.add(woken)
+            seen, looked = answer.seq, True
+            return await settle(answer)
+
+        async def peek() -> Outcome | None:
+            nonlocal seen
+            answer = source.latest
+            if answer.seq <= seen or not interest <= answer.covers:
+                return None
             seen = answer.seq
+            try:
+                return await settle(answer)
+            except Exception as error:  # what a look would make of it (cancellation propagates)
+                return outcome_for(error)
+
+        async def settle(answer: Answer[R]) -> Outcome:
+            """Return ``judge`` of the answer's value, or raise its error (a copy)."""
             if answer.error is not None and interest and answer.covers != interest and _lasting(answer.error):
                 # a lasting error of an asking about other waits' interests too may be theirs (an id
                 # that does not fit the column): ask about this wait's own before failing it
@@ -211,10 +245,12 @@ async def shared_probe(
                 raise _copy_of(answer.error)
             return await judge(answer.value)  # type: ignore[arg-type]  # value is set when error is not
 
+        # a wait with a source of its own (a NOTIFY subscription) looks on every wake: no peeking
+        probe = Probe(check=check, wakeup=woken, peek=peek if wakeup is None else None)
         source.wakeups.add(woken)
         source.interests.update(interest)
         try:
-            yield Probe(check=check, wakeup=woken)
+            yield probe
         finally:
             source.wakeups.discard(woken)
             source.interests.subtract(interest)

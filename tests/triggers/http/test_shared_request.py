@@ -6,6 +6,8 @@ leaving under cancellation, and nothing left open afterwards.
 
 import asyncio
 import gc
+import random
+import time
 
 import pytest
 
@@ -206,14 +208,48 @@ async def test_breakers_of_waits_sharing_a_request_open_together_and_no_request_
     assert opened <= 4  # two answers opened all fifty breakers (a joiner or two asked afresh)
 
 
-async def test_a_slow_wait_sharing_with_a_fast_one_looks_at_every_answer(http_server) -> None:
+async def test_a_slow_wait_sharing_with_a_fast_one_keeps_its_pace_and_ends_with_the_first_healthy_answer(
+    http_server,
+) -> None:
     http_server.script("/api/health", Reply(503))
     url = http_server.url("/api/health")
     fast = trigger(HttpCheck(url=url), 0.1).make_loop()
     slow = trigger(HttpCheck(url=url), 60.0).make_loop()
     waits = [asyncio.ensure_future(fast.run()), asyncio.ensure_future(slow.run())]
     await until(lambda: hasattr(fast, "state") and fast.state.attempts >= 6)  # state: made when run() starts
-    await stop(waits)
-    # the slow wait's own cadence would have looked once in 60 s: it judged every answer instead
-    assert slow.state.attempts >= fast.state.attempts - 1
+    # the slow wait peeked at every answer the fast one's asking brought, and looked only at its own pace
+    assert slow.state.attempts == 1
     assert http_server.count("/api/health") <= fast.state.attempts + 1
+    http_server.script("/api/health", Reply(200, json={"status": "healthy"}))
+    fast_report, slow_report = await asyncio.wait_for(asyncio.gather(*waits), 5)
+    assert (fast_report.outcome, slow_report.outcome) == ("met", "met")
+    assert slow_report.attempts == 2  # its own look, then the healthy answer it peeked
+    assert abs(slow_report.finished_at - fast_report.finished_at) < 0.5
+
+
+async def test_waits_at_their_own_phases_ask_once_per_poll_interval_and_end_with_one_answer(http_server) -> None:
+    """Sensors defer at different moments: each keeps its own phase, a look takes an answer younger
+    than its poll interval, so between them the source is asked about once per interval; the first
+    healthy answer ends every wait."""
+    http_server.script("/api/health", Reply(503))
+    check = HttpCheck(url=http_server.url("/api/health")).to_dict()
+    cadence = Fixed(0.2).to_dict()
+    phases = random.Random(3)
+
+    async def staggered(seed: int) -> Report:
+        await asyncio.sleep(phases.uniform(0, 1.0))
+        return await report_of(HttpHealthTrigger(check=check, cadence=cadence, seed=seed))
+
+    waits = [asyncio.ensure_future(staggered(i)) for i in range(50)]
+    await asyncio.sleep(1.2)  # every wait has made its first look (each asks, or joins an asking)
+    started = http_server.count("/api/health")
+    await asyncio.sleep(2.0)
+    asked = http_server.count("/api/health") - started
+    assert asked <= 2.0 / 0.2 + 1, asked  # one per 0.2 s interval for all fifty, not one per wait
+    http_server.script("/api/health", Reply(200, json={"status": "healthy"}))
+    healthy = time.time()
+    reports = await asyncio.wait_for(asyncio.gather(*waits), 10)
+    assert {r.outcome for r in reports} == {"met"}
+    ended = [r.finished_at for r in reports]
+    assert max(ended) - healthy < 0.2 * 1.5 + 0.5
+    assert max(ended) - min(ended) < 0.2  # one answer ended them all
