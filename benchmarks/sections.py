@@ -85,7 +85,7 @@ def files(args: argparse.Namespace) -> tuple[str, dict[tuple[str, float, int], d
                 [
                     f"{size:,}",
                     f"{name}, poll {poll:g}s",
-                    f"{r['start_seconds']:.0f}",
+                    f"{r['start_seconds']:.1f}",
                     f"{r['rss_per_trigger'] / 1024:.1f}",
                     ratio(r["rss_per_trigger"], reference.get("rss_per_trigger", 0)),
                     f"{cpu_min_k:.3f}",
