@@ -57,8 +57,8 @@ class Cadence(Spec):
         """Return the seconds to wait after the last attempt in ``history``."""
         raise NotImplementedError
 
-    def clean_delay(self) -> float:
-        """Return the delay after a clean "not yet" with no history and no jitter (the poke interval)."""
+    def shortest_delay(self) -> float:
+        """Return the shortest delay this cadence waits after a clean "not yet" (jitter at its most)."""
         return self.next_delay((), random.Random(0))
 
 
@@ -100,8 +100,8 @@ class Backoff(Cadence):
         if isinstance(self.jitter, bool) or not isinstance(self.jitter, (int, float)) or not 0 <= self.jitter < 1:
             raise ConfigurationError("backoff_jitter", f"must be a fraction in [0, 1), got {self.jitter!r}")
 
-    def clean_delay(self) -> float:
-        return self.base
+    def shortest_delay(self) -> float:
+        return self.base * (1.0 - self.jitter)
 
     def next_delay(self, history: Sequence[Attempt], rng: random.Random) -> float:
         errors = consecutive_errors(history)

@@ -31,8 +31,8 @@ class Probe:
     A probe shared with other waits (:mod:`triggers.shared_source`) also has ``peek``: the
     judged answer another wait's asking brought since this wait last judged one, or None. The
     loop peeks when woken and looks only for an answer that ends the wait, so a wait keeps its
-    own pace and phase. ``fresh_for`` (set by the loop: its cadence's clean delay) is how old, in
-    seconds on the loop's ``clock``, an answer a look may take instead of asking again.
+    own pace and phase. ``fresh_for`` (set by the loop: the shortest delay of its cadence) is how
+    old, in seconds on the loop's ``clock``, an answer a look may take instead of asking again.
     """
 
     check: Callable[[], Awaitable[Outcome]]

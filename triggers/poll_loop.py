@@ -90,7 +90,7 @@ class PollLoop:
             transitions=self.state.transitions,
         )
         async with self.check.opened() as probe:
-            probe.fresh_for, probe.clock = self.cadence.clean_delay(), self.monotonic
+            probe.fresh_for, probe.clock = self.cadence.shortest_delay(), self.monotonic
             while True:
                 remaining = self._remaining()
                 if remaining is not None and remaining <= 0:

@@ -1,15 +1,16 @@
 """Waits that ask a source the same question share one asking of it per event loop.
 
 A thousand waits in a triggerer on one health endpoint would otherwise send a thousand requests
-per tick. Each wait looks at its own pace (its cadence, backoff and phase): a look takes the
-newest answer when it is new to the wait or younger than the wait's clean poll interval
-(``Probe.fresh_for``), and otherwise asks the source, or joins the asking in flight. Every answer
-wakes every wait sharing it; a wait with no source of its own *peeks* (``Probe.peek``): it judges
-the answer against its own expectation and ends if it is met or failed, else rests on without
-counting it as an attempt. So the source is asked about once per poll interval of its fastest
-wait however many waits share it and however they back off, and a change reaches every wait in
-the tick that sees it. A wait with a source of its own (a NOTIFY subscription) looks at every
-wake instead, so a notification is never answered from an older asking.
+per tick. Each wait looks at its own pace (its cadence, backoff and phase). A look takes the
+newest answer when it is new to the wait or younger than the shortest interval its cadence
+waits (``Probe.fresh_for``: the poke interval less the jitter), and otherwise asks the source, or
+joins the asking in flight. Every answer wakes every wait sharing it; a wait with no source of
+its own *peeks* (``Probe.peek``): it judges the answer against its own expectation and ends if
+it is met or failed, else rests on without counting it as an attempt. So the source is asked at
+most about once per interval of its fastest wait, however many waits share it; waits backing off
+through an outage ask as their own schedules come due between them; and a change reaches every
+wait in the tick that sees it. A wait with a source of its own (a NOTIFY subscription) looks at
+every wake instead, so a notification is never answered from an older asking.
 
 A wait's cadence, breaker, deadline and records stay its own. A wait that joins asks afresh (or
 joins the asking in flight): its first look is never an answer from before it started. Sources
@@ -56,7 +57,9 @@ class Answer(Generic[R]):
     error: Exception | None = None
     #: the interests it was asked about
     covers: frozenset[Hashable] = frozenset()
-    #: loop time it came
+    #: when its asking began, on the asking wait's clock: waits polling in step find the answer of
+    #: one tick a whole interval old at the next, so each tick asks (an arrival time would make it
+    #: a few milliseconds younger, and every other tick would go unasked)
     at: float = 0.0
 
 
@@ -107,6 +110,7 @@ class SharedSource(Generic[R]):
         asking = self._asking = asyncio.get_running_loop().create_future()
         covers = self._asking_covers = frozenset(self.interests)
         self.asked += 1
+        begun = clock()
         try:
             value, error = await self._ask(self._stack, covers), None
         except asyncio.CancelledError:
@@ -118,7 +122,7 @@ class SharedSource(Generic[R]):
         finally:
             if self._asking is asking:  # a wait with new interests may have asked meanwhile
                 self._asking = None
-        answer = self.latest = Answer(self.latest.seq + 1, value, error, covers, clock())
+        answer = self.latest = Answer(self.latest.seq + 1, value, error, covers, begun)
         _wake(list(self.wakeups))
         asking.set_result(answer)
         return answer

@@ -253,3 +253,18 @@ async def test_waits_at_their_own_phases_ask_once_per_poll_interval_and_end_with
     ended = [r.finished_at for r in reports]
     assert max(ended) - healthy < 0.2 * 1.5 + 0.5
     assert max(ended) - min(ended) < 0.2  # one answer ended them all
+
+
+async def test_waits_polling_in_step_ask_at_every_tick(http_server) -> None:
+    """An answer is as old as its asking: at the next tick, one interval later, it is stale, so a
+    tick is never skipped (and a change is never seen a whole interval late)."""
+    http_server.script("/api/health", Reply(503))
+    check = HttpCheck(url=http_server.url("/api/health")).to_dict()
+    loops = [HttpHealthTrigger(check=check, cadence=Fixed(0.2).to_dict(), seed=i).make_loop() for i in range(20)]
+    waits = [asyncio.ensure_future(loop.run()) for loop in loops]
+    await asyncio.sleep(0.1)
+    started = http_server.count("/api/health")
+    await asyncio.sleep(2.0)
+    asked = http_server.count("/api/health") - started
+    await stop(waits)
+    assert 8 <= asked <= 11, asked  # ten ticks of 0.2 s, one asking each
