@@ -18,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import collections
 import contextvars
+import glob
 import logging
 import math
 import os
@@ -85,7 +86,7 @@ class SharedDirectory:
         if waiter.observer is not None:
             self.watched.add(waiter)
         for name in waiter.check.watched_names():
-            index = self.by_part if _is_glob(name) else self.by_name
+            index = self.by_part if glob.has_magic(name) else self.by_name
             waiting = index.get(name)
             if waiting is None:
                 index[name] = waiting = []
@@ -101,7 +102,7 @@ class SharedDirectory:
         for found in (self.waiters, self.joining, self.timed, self.watched):
             found.discard(waiter)
         for name in waiter.check.watched_names():
-            index = self.by_part if _is_glob(name) else self.by_name
+            index = self.by_part if glob.has_magic(name) else self.by_name
             waiting = index.get(name)
             if waiting is not None and waiter in waiting:
                 waiting.remove(waiter)
@@ -268,10 +269,6 @@ def _drop_one(counter: collections.Counter[K], key: K) -> None:
     counter[key] -= 1
     if counter[key] <= 0:
         del counter[key]
-
-
-def _is_glob(name: str) -> bool:
-    return any(c in name for c in "*?[")
 
 
 async def _open(key: tuple[str, bool]) -> SharedDirectory:
