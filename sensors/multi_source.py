@@ -6,7 +6,7 @@ the pending conditions concurrently; each condition's status (state, last value 
 attempts, when it became ready, timed out) is logged when it changes and lands in the report
 XCom's ``detail.conditions``. The return value (XCom) maps each ready condition to its value.
 
-Deferred, functions must be importable by dotted path (see :mod:`triggers.gather.callables`).
+Deferred, functions must be importable by dotted path (see :mod:`triggers.callables`).
 A lambda or a DAG-file function makes the sensor poke from a worker, with a warning when the
 DAG is parsed, unless ``deferrable=True`` is given: then it is refused, saying how to fix it.
 """
@@ -24,10 +24,10 @@ from sensors.base import DeferrableSensor
 from sensors.defaults import default_deferrable
 from sensors.poke_state import Pokes
 from sensors.templating import StandIn
+from triggers.callables import InProcessCallable
 from triggers.checks import Check
 from triggers.errors import ConfigurationError
 from triggers.gather import AllOf, AnyOf, AtLeast, CallableCheck, Gather, GatherTrigger, Ledger
-from triggers.gather.callables import InProcessCallable
 from triggers.outcomes import NotYet
 from triggers.report import Report
 from triggers.validation import require_bool

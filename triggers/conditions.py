@@ -14,7 +14,7 @@ import os
 import time
 from pathlib import Path
 
-from triggers.gather import JsonDateCheck
+from triggers.json_date import JsonDateCheck
 from triggers.outcomes import Outcome
 
 #: Where the seed's ML sources write when ``ML_DATA_DIR`` is unset.

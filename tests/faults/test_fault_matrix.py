@@ -50,8 +50,8 @@ from tests.support.postgres import PostgresDatabase, fresh_database
 from tests.triggers.files.unprivileged import locked_dir
 from tests.triggers.orders.tables import create_orders, set_status, wait_for_backends
 from triggers.files import FileCheck
-from triggers.gather.json_date import JsonDateCheck
 from triggers.http import HttpCheck
+from triggers.json_date import JsonDateCheck
 from triggers.orders import JsonOrderCheck
 from triggers.orders.postgres_store import QUERY_APPLICATION
 from triggers.report import Report

@@ -1,13 +1,10 @@
-"""Conditions that combine conditions: AllOf, AnyOf and AtLeast (and Not, in :mod:`triggers.gather.negation`).
+"""AllOf, AnyOf, AtLeast and Not: checks made of checks, so they nest (``(a & b) | ~c``).
 
-Each is a check, so they nest: ``AnyOf(AllOf(a, b), c)`` (or ``(a & b) | c``) waits for
-"a and b, or c". A gather names its conditions (``AllOf({"logs": a, "catalog": b})``); checks
-passed without a name are named by their ``describe()``.
-
-A gather's wait state (which condition said what, and when) lives in the :class:`Ledger` of one
-wait, not in the check: checks stay frozen values that serialise to JSON. Per-condition
-timeouts are measured from ``started_at`` (epoch seconds, stamped when the wait starts and
-carried in the trigger's kwargs), so a trigger rebuilt after a restart keeps its deadlines.
+A gather names its conditions (``AllOf({"logs": a, "catalog": b})``); a check passed without a
+name is named by its ``describe()``. Checks stay frozen values that serialise to JSON: a wait's
+state lives in its :class:`Ledger`. Condition timeouts count from ``started_at`` (epoch seconds,
+stamped when the wait starts and carried in the trigger's kwargs), so a trigger rebuilt after a
+restart keeps its deadlines.
 """
 
 from __future__ import annotations
@@ -20,24 +17,28 @@ from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
-from triggers.checks import Check, Probe, install_composer
+from triggers.checks import Check, Probe, install_composer, outcome_of
 from triggers.errors import ConfigurationError
-from triggers.gather.negation import Not
 from triggers.gather.rounds import Gathering
 from triggers.gather.status import Ledger
-from triggers.outcomes import Outcome
-from triggers.prober import Log, Opener
+from triggers.outcomes import Met, NotYet, Outcome
+from triggers.prober import Log
 from triggers.validation import require_bool, require_positive
 
 LOG = logging.getLogger("triggers.gather")
 
 Named = Check | Mapping[str, Check]
+OPTIONS = ("started_at", "latch", "attempt_timeout", "round_wait")
+
+
+def _rebuilt(data: Any) -> Any:
+    return Check.from_dict(data) if isinstance(data, Mapping) else data
 
 
 def name_conditions(items: tuple[Named, ...]) -> dict[str, Check]:
-    """Return the checks in ``items`` by name; unnamed ones are named by their description.
+    """Return the checks in ``items`` by name, unnamed ones by their description (``#2`` on a repeat).
 
-    Raises ConfigurationError ("conditions") on a repeated name or an item that is not a check.
+    Raises ConfigurationError ("conditions") on a name given twice or an item that is not a check.
     """
     named: dict[str, Check] = {}
     for item in items:
@@ -45,7 +46,7 @@ def name_conditions(items: tuple[Named, ...]) -> dict[str, Check]:
             if not isinstance(check, Check):
                 raise ConfigurationError("conditions", f"expected a Check, got {check!r:.100}")
             if name is None:
-                base = name = check.describe()
+                name = base = check.describe()
                 copy = 2
                 while name in named:
                     name, copy = f"{base} #{copy}", copy + 1
@@ -59,17 +60,14 @@ def name_conditions(items: tuple[Named, ...]) -> dict[str, Check]:
 
 @dataclass(frozen=True, init=False)
 class Gather(Check):
-    """Base of AllOf, AnyOf and AtLeast: named conditions checked concurrently each round.
+    """Named conditions checked concurrently each round; met when ``need`` of them are ready at once.
 
     :param timeouts: seconds from ``started_at`` within which each named condition must be ready.
     :param started_at: when the wait started (epoch seconds); None counts from the first round.
-    :param latch: a met condition stays met (True) or is checked again every round (False).
+    :param latch: a met condition stays met (True) or is asked again every round (False).
     :param attempt_timeout: seconds one attempt of one condition may take.
-    :param round_wait: seconds a round waits for slow attempts before it returns "not yet" and
-        lets them finish during the next round; None waits for every attempt (poke mode).
-
-    ``conditions=`` (a name -> check mapping) may be given by keyword too, so
-    ``dataclasses.replace`` works on a gather.
+    :param round_wait: seconds a round waits for slow attempts before it says "not yet" and lets
+        them run on into the next round; None waits for every attempt (poke mode).
     """
 
     mode: ClassVar[str] = ""
@@ -90,13 +88,12 @@ class Gather(Check):
         attempt_timeout: float | None = None,
         round_wait: float | None = None,
     ) -> None:
-        assign = functools.partial(object.__setattr__, self)  # frozen: the generated __init__ does the same
-        assign("conditions", name_conditions((*checks, conditions) if conditions is not None else checks))
-        assign("timeouts", dict(timeouts) if isinstance(timeouts, Mapping) else {} if timeouts is None else timeouts)
-        assign("started_at", started_at)
-        assign("latch", latch)
-        assign("attempt_timeout", attempt_timeout)
-        assign("round_wait", round_wait)
+        # ``conditions=`` by keyword too, so ``dataclasses.replace`` works on a frozen gather.
+        named = name_conditions((*checks, conditions) if conditions is not None else checks)
+        timeouts = dict(timeouts) if isinstance(timeouts, Mapping) else {} if timeouts is None else timeouts
+        given = (named, timeouts, started_at, latch, attempt_timeout, round_wait)
+        for name, value in zip(("conditions", "timeouts", *OPTIONS), given, strict=True):
+            object.__setattr__(self, name, value)
         self._validate()
 
     def _validate(self) -> None:
@@ -112,9 +109,9 @@ class Gather(Check):
                 raise ConfigurationError("condition_timeouts", f"no condition named {name!r} (conditions: {known})")
             require_positive(f"condition_timeouts[{name!r}]", seconds)
         require_bool("latch", self.latch)
-        for argument in ("started_at", "attempt_timeout", "round_wait"):
-            if getattr(self, argument) is not None:
-                require_positive(argument, getattr(self, argument))
+        for option in ("started_at", "attempt_timeout", "round_wait"):
+            if getattr(self, option) is not None:
+                require_positive(option, getattr(self, option))
         need = self.need
         if isinstance(need, bool) or not isinstance(need, int) or not 1 <= need <= len(self.conditions):
             raise ConfigurationError(
@@ -124,19 +121,18 @@ class Gather(Check):
     @property
     def need(self) -> int:
         """Return how many conditions must be ready at once."""
-        raise NotImplementedError
+        return len(self.conditions)
 
     @classmethod
     def from_params(cls, params: dict[str, Any]) -> Gather:
-        conditions = params.get("conditions")
-        if isinstance(conditions, Mapping):
-            params["conditions"] = {n: c if isinstance(c, Check) else Check.from_dict(c) for n, c in conditions.items()}
+        if isinstance(params.get("conditions"), Mapping):
+            params["conditions"] = {name: _rebuilt(c) for name, c in params["conditions"].items()}
         return cls(**params)
 
     def for_wait(self, *, started_at: float, round_wait: float | None, attempt_timeout: float | None) -> Gather:
         """Return this gather and every nested one set up for a wait that starts at ``started_at``.
 
-        Settings a gather has of its own are kept; ``started_at`` always replaces the old one.
+        A gather's own ``round_wait`` and ``attempt_timeout`` are kept; ``started_at`` is replaced.
         """
         settings = {"started_at": started_at, "round_wait": round_wait, "attempt_timeout": attempt_timeout}
         return dataclasses.replace(
@@ -151,7 +147,7 @@ class Gather(Check):
         return f"{self.mode} of ({', '.join(self.conditions)})"
 
     def defaults_only(self) -> bool:
-        """True when nothing but the conditions was given: such a gather may be flattened."""
+        """True when nothing but the conditions was given: such a gather may be extended."""
         options = (self.started_at, self.attempt_timeout, self.round_wait)
         return not self.timeouts and self.latch is True and options == (None, None, None)
 
@@ -160,19 +156,14 @@ class Gather(Check):
         async with self.opened() as probe:
             return await probe.check()
 
-    @contextlib.asynccontextmanager
-    async def opened(self) -> AsyncIterator[Probe]:
-        async with self.session(Ledger()) as probe:
-            yield probe
+    def opened(self) -> contextlib.AbstractAsyncContextManager[Probe]:
+        return self.session(Ledger())
 
     @contextlib.asynccontextmanager
     async def session(self, ledger: Ledger, *, log: Log = LOG, prefix: str = "") -> AsyncIterator[Probe]:
-        """Yield a probe whose ``check()`` runs one round.
-
-        ``ledger`` carries the statuses from round to round (and from poke to poke); nested
-        gathers get their own ledger inside it. Attempts still running are cancelled on exit.
-        """
-        openers: dict[str, Opener] = {
+        """Yield a probe whose ``check()`` runs one round and whose ``wakeup`` a condition's change
+        or deadline sets; ``ledger`` carries the statuses from round to round (and poke to poke)."""
+        openers = {
             name: functools.partial(check.session, ledger.child(name), log=log, prefix=f"{prefix}{name}/")
             if isinstance(check, Gather)
             else check.opened
@@ -188,9 +179,7 @@ class Gather(Check):
 def _for_wait(check: Check, settings: dict[str, Any]) -> Check:
     if isinstance(check, Gather):
         return check.for_wait(**settings)
-    if isinstance(check, Not):
-        return Not(_for_wait(check.condition, settings))
-    return check
+    return Not(_for_wait(check.condition, settings)) if isinstance(check, Not) else check
 
 
 @dataclass(frozen=True, init=False)
@@ -199,10 +188,6 @@ class AllOf(Gather):
 
     kind: ClassVar[str] = "all_of"
     mode: ClassVar[str] = "all"
-
-    @property
-    def need(self) -> int:
-        return len(self.conditions)
 
 
 @dataclass(frozen=True, init=False)
@@ -237,22 +222,73 @@ class AtLeast(Gather):
         return f"at least {self.count} of ({', '.join(self.conditions)})"
 
 
-def joined(kind: type[Gather], left: Check, right: Check) -> Gather:
-    """Return ``kind`` of ``left`` and ``right``; a plain ``kind`` on the left is extended, so
-    ``a & b & c`` is one AllOf of three rather than AllOf(AllOf(a, b), c)."""
-    if type(left) is kind and isinstance(left, Gather) and left.defaults_only():
-        return kind(left.conditions, right)
-    return kind(left, right)
+@dataclass(frozen=True)
+class Not(Check):
+    """Met while ``condition`` cleanly says "not yet"; not met while it is met.
+
+    A transient error says nothing about the condition, so it stays "not yet"; a failed condition
+    fails the negation too. In a latching gather a met Not stays met like any condition.
+    """
+
+    kind: ClassVar[str] = "not"
+    condition: Check
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.condition, Check):
+            raise ConfigurationError("conditions", f"Not takes a Check, got {self.condition!r:.100}")
+
+    @classmethod
+    def from_params(cls, params: dict[str, Any]) -> Not:
+        if "condition" in params:
+            params["condition"] = _rebuilt(params["condition"])
+        return cls(**params)
+
+    def describe(self) -> str:
+        return f"not {self.condition.describe()}"
+
+    def __invert__(self) -> Check:
+        return self.condition
+
+    async def check(self) -> Outcome:
+        async with self.opened() as probe:
+            return await probe.check()
+
+    @contextlib.asynccontextmanager
+    async def opened(self) -> AsyncIterator[Probe]:
+        async with self.condition.opened() as inner:
+
+            async def negated() -> Outcome:
+                return negate(await outcome_of(inner, None), self.condition.describe())
+
+            yield Probe(check=negated, wakeup=inner.wakeup)
+
+
+def negate(outcome: Outcome, what: str) -> Outcome:
+    """Return the outcome of "not ``what``" given ``what``'s own outcome."""
+    if isinstance(outcome, Met):
+        return NotYet(f"{what} holds")
+    if isinstance(outcome, NotYet) and outcome.error is None:
+        return Met(True, detail={"negated": outcome.reason})
+    return outcome
 
 
 class _Composer:
-    """What ``&``, ``|`` and ``~`` on any check build (installed into triggers.checks on import)."""
+    """What ``&``, ``|`` and ``~`` on any check build (installed into triggers.checks on import).
+
+    ``a & b & c`` extends a plain AllOf on the left into one AllOf of three.
+    """
+
+    @staticmethod
+    def _joined(kind: type[Gather], left: Check, right: Check) -> Gather:
+        if type(left) is kind and isinstance(left, Gather) and left.defaults_only():
+            return kind(left.conditions, right)
+        return kind(left, right)
 
     def all_of(self, left: Check, right: Check) -> Check:
-        return joined(AllOf, left, right)
+        return self._joined(AllOf, left, right)
 
     def any_of(self, left: Check, right: Check) -> Check:
-        return joined(AnyOf, left, right)
+        return self._joined(AnyOf, left, right)
 
     def negated(self, check: Check) -> Check:
         return Not(check)

@@ -1,9 +1,4 @@
-"""Per-condition status: what each condition of a gather last said, and since when.
-
-A :class:`Ledger` holds the statuses of one wait. The trigger keeps it for the whole deferral;
-the sensor keeps it across pokes in poke mode, so a latched condition stays met and a change is
-logged once, not on every poke.
-"""
+"""What each condition of a gather last said (:class:`ConditionStatus`), kept for one wait in a :class:`Ledger`."""
 
 from __future__ import annotations
 
@@ -21,13 +16,9 @@ State = Literal["pending", "ready", "failed", "timed_out"]
 
 @dataclass
 class ConditionStatus:
-    """What one condition last said.
+    """One condition's last answer: its state, value, reason and error, and when (epoch seconds).
 
-    ``state`` is pending (not met yet, or its answer is still coming), ready, failed (the
-    condition said it can never be met) or timed_out (not ready within its own timeout).
-    ``value`` is the last value it reported, ``reason``/``error`` its last not-yet or failure
-    reason and error class; ``attempts`` counts finished attempts; ``ready_at``, ``checked_at``,
-    ``checking_since`` and ``deadline`` are epoch seconds.
+    ``repeats`` counts the attempts in a row, the last included, that ended with its error.
     """
 
     name: str
@@ -44,7 +35,6 @@ class ConditionStatus:
     deadline: float | None = None
     timed_out: bool = False
     detail: dict[str, Any] = field(default_factory=dict)
-    #: attempts in a row, the last included, that ended with its error (0: no error)
     repeats: int = 0
 
     @property
@@ -55,31 +45,23 @@ class ConditionStatus:
     def settle(self, outcome: Outcome, *, at: float, duration: float) -> None:
         """Record one finished attempt."""
         self.attempts += 1
-        self.checked_at = at
-        self.duration = round(duration, 6)
-        self.checking_since = None
-        self.repeats = run_of(outcome.error, self.error, self.repeats)
-        self.error = outcome.error
+        self.checked_at, self.duration, self.checking_since = at, round(duration, 6), None
+        self.repeats, self.error = run_of(outcome.error, self.error, self.repeats), outcome.error
         self.detail = capped(dict(outcome.detail), MAX_CONDITION_VALUE_CHARS)
+        state: State
         if isinstance(outcome, Met):
-            self.value = capped(outcome.value, MAX_CONDITION_VALUE_CHARS)
-            self.reason = ""
-            if self.state != "ready":
-                self.ready_at = at
-            self.state = "ready"
-            return
-        self.value = capped(outcome.detail.get("value", self.value), MAX_CONDITION_VALUE_CHARS)
-        self.reason = outcome.reason
-        if self.state == "ready":
-            self.ready_at = None  # re-checked (not latched) and no longer met
-        self.state = "failed" if outcome.kind == "failed" else "pending"
+            value, reason, state = outcome.value, "", "ready"
+        else:
+            value, reason = outcome.detail.get("value", self.value), outcome.reason
+            state = "failed" if outcome.kind == "failed" else "pending"
+        if (state == "ready") != (self.state == "ready"):
+            self.ready_at = at if state == "ready" else None  # None: asked again (not latched), no longer met
+        self.value, self.reason, self.state = capped(value, MAX_CONDITION_VALUE_CHARS), reason, state
 
     def time_out(self, timeout: float) -> None:
         """Mark the condition as not ready within ``timeout`` seconds."""
-        self.state = "timed_out"
-        self.timed_out = True
-        self.checking_since = None
         last = f"; last answer: {self.reason}" if self.reason else ""
+        self.state, self.timed_out, self.checking_since = "timed_out", True, None
         self.reason = f"not ready within {timeout:g}s{last}"
 
     def key(self) -> tuple[str, str, str | None]:
@@ -87,12 +69,27 @@ class ConditionStatus:
         return (self.state, self.reason, self.error)
 
     def to_dict(self) -> dict[str, Any]:
-        """Return the status as JSON-native data for the report and the XCom.
-
-        Values are shared, not copied (``asdict`` deep-copies, which dominated a round's cost):
-        the report is serialised straight away.
-        """
+        """Return the status as JSON-native data; values are shared, not deep-copied (the report
+        is serialised at once, and ``asdict`` dominated a round's cost)."""
         return {f.name: getattr(self, f.name) for f in FIELDS}
+
+    def log_change(self, log: Log, before: tuple[str, str, str | None], label: str) -> None:
+        """Log this status as ``label`` when its state, reason or error differs from ``before``."""
+        if self.key() == before:
+            return
+        if self.state == "ready":
+            log.info("condition %r ready on attempt %d (value %.200r)", label, self.attempts, self.value)
+        elif self.state == "timed_out":
+            log.warning("condition %r timed out: %s", label, self.reason)
+        elif self.state == "failed":
+            log.error("condition %r failed on attempt %d: %s", label, self.attempts, self.reason)
+        else:
+            again = " any more" if before[0] == "ready" else ""
+            error = f" ({self.error})" if self.error else ""
+            level = logging.WARNING if self.error else logging.INFO
+            log.log(
+                level, "condition %r not ready%s%s: %s (attempt %d)", label, again, error, self.reason, self.attempts
+            )
 
 
 FIELDS = fields(ConditionStatus)
@@ -100,7 +97,11 @@ FIELDS = fields(ConditionStatus)
 
 @dataclass
 class Ledger:
-    """The statuses of one wait, and the ledgers of nested gathers by condition name."""
+    """The statuses of one wait, and the ledgers of nested gathers by condition name.
+
+    The trigger keeps it for the deferral; poke mode keeps it across pokes, and reschedule mode
+    between them as JSON, so a latched condition stays met and a change is logged once.
+    """
 
     statuses: dict[str, ConditionStatus] = field(default_factory=dict)
     nested: dict[str, Ledger] = field(default_factory=dict)
@@ -111,11 +112,12 @@ class Ledger:
         return self.nested.setdefault(name, Ledger())
 
     def to_json(self) -> dict[str, Any]:
-        """Return the ledger as JSON-native data (reschedule mode keeps it between pokes)."""
+        """Return the ledger as JSON-native data."""
+        statuses = {name: status.to_dict() for name, status in self.statuses.items()}
         return {
             "started": self.started,
-            "statuses": {name: status.to_dict() for name, status in self.statuses.items()},
-            "nested": {name: ledger.to_json() for name, ledger in self.nested.items()},
+            "statuses": statuses,
+            "nested": {n: c.to_json() for n, c in self.nested.items()},
         }
 
     @classmethod
@@ -123,30 +125,9 @@ class Ledger:
         """Rebuild a ledger from :meth:`to_json`; raise KeyError, TypeError or ValueError if malformed."""
         statuses = {}
         for name, saved in data["statuses"].items():
-            status = ConditionStatus(**{f.name: saved[f.name] for f in FIELDS if f.name in saved})
+            status = statuses[name] = ConditionStatus(**{f.name: saved[f.name] for f in FIELDS if f.name in saved})
             if status.state not in get_args(State):
                 raise ValueError(f"condition {name!r}: unknown state {status.state!r}")
-            statuses[name] = status
-        nested = {name: cls.from_json(saved) for name, saved in data["nested"].items()}
         started = data["started"]
+        nested = {name: cls.from_json(saved) for name, saved in data["nested"].items()}
         return cls(statuses, nested, None if started is None else float(started))
-
-
-def log_change(log: Log, status: ConditionStatus, before: tuple[str, str, str | None], *, label: str) -> None:
-    """Log ``status`` (as ``label``) when its state, reason or error differs from ``before``."""
-    if status.key() == before:
-        return
-    name = label
-    if status.state == "ready":
-        log.info("condition %r ready on attempt %d (value %.200r)", name, status.attempts, status.value)
-    elif status.state == "timed_out":
-        log.warning("condition %r timed out: %s", name, status.reason)
-    elif status.state == "failed":
-        log.error("condition %r failed on attempt %d: %s", name, status.attempts, status.reason)
-    else:
-        level = logging.WARNING if status.error else logging.INFO
-        error = f" ({status.error})" if status.error else ""
-        again = " any more" if before[0] == "ready" else ""
-        log.log(
-            level, "condition %r not ready%s%s: %s (attempt %d)", name, again, error, status.reason, status.attempts
-        )

@@ -10,7 +10,7 @@ from triggers.cadence import Fixed
 from triggers.checks import Check, check_once
 from triggers.errors import ConfigurationError
 from triggers.gather import AllOf, AnyOf, AtLeast, GatherTrigger, Not
-from triggers.gather.negation import negate
+from triggers.gather.composition import negate
 from triggers.outcomes import Failed, Met, NotYet
 
 
