@@ -97,7 +97,8 @@ class HttpCheck(Check):
     :param method, data, json, request_params, extra_options: as HttpSensor / HttpHook name them
         (see :mod:`triggers.http.options`); TLS and proxy options also come from the connection's extra.
     :param share_probe: share one request per look with every wait in the event loop that sends
-        the same request (see :mod:`triggers.shared_source`); False sends this wait's own.
+        the same request (see :mod:`triggers.shared_source`), and one ``response_check`` call per
+        response with the waits that name the same one; False sends this wait's own.
 
     Met's value is :meth:`HttpResponse.summary` (status, latency, the JSON body when small).
     """
@@ -261,7 +262,17 @@ class HttpCheck(Check):
         return Met(response.summary(), detail=detail)
 
     async def _run_response_check(self, response: HttpResponse) -> bool:
+        """Return what ``response_check`` says of ``response``, called once per response: waits
+        sharing one response (``share_probe``) await the same call, not one thread call each."""
         assert self.response_check is not None  # checked by the caller
+        call = response.verdicts.get(self.response_check)
+        if call is None:
+            call = response.verdicts[self.response_check] = asyncio.ensure_future(self._call_response_check(response))
+            call.add_done_callback(lambda done: done.cancelled() or done.exception())  # retrieved, even if unawaited
+        return await asyncio.shield(call)  # one wait's cancellation must not cancel the others' answer
+
+    async def _call_response_check(self, response: HttpResponse) -> bool:
+        assert self.response_check is not None
         function = load_callable(self.response_check, "response_check")
         if inspect.iscoroutinefunction(function):
             return bool(await function(response))

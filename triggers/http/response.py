@@ -7,6 +7,7 @@ presigned redirect target) through :func:`~triggers.secret_names.masked_url`.
 
 from __future__ import annotations
 
+import asyncio
 import datetime
 import email.utils
 import json
@@ -40,6 +41,8 @@ class HttpResponse:
     truncated: bool = False
     latency: float = 0.0
     redirects: int = 0
+    #: response_check path -> its call on this response, which every wait sharing the response awaits
+    verdicts: dict[str, asyncio.Future[bool]] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     @property
     def text(self) -> str:

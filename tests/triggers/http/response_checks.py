@@ -1,5 +1,6 @@
 """Importable response checks for the tests (a response_check must be importable by path)."""
 
+import threading
 import time
 
 from triggers.http import HttpResponse
@@ -20,3 +21,13 @@ def explodes(response: HttpResponse) -> bool:
 def slow_but_healthy(response: HttpResponse) -> bool:
     time.sleep(0.3)  # a blocking callable: it must run in a thread, never on the triggerer's loop
     return True
+
+
+#: One entry per call of ``counted_until_ready`` (list.append is atomic across threads).
+CALLS: list[int] = []
+READY = threading.Event()
+
+
+def counted_until_ready(response: HttpResponse) -> bool:
+    CALLS.append(response.status)
+    return READY.is_set()

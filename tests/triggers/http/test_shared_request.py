@@ -268,3 +268,25 @@ async def test_waits_polling_in_step_ask_at_every_tick(http_server) -> None:
     asked = http_server.count("/api/health") - started
     await stop(waits)
     assert 8 <= asked <= 11, asked  # ten ticks of 0.2 s, one asking each
+
+
+async def test_waits_sharing_a_response_share_one_call_of_their_response_check(http_server) -> None:
+    from tests.triggers.http import response_checks
+
+    response_checks.CALLS.clear()
+    response_checks.READY.clear()
+    http_server.script("/api/health", Reply(200, json=HEALTHY))
+    check = HttpCheck(
+        url=http_server.url("/api/health"), response_check=f"{response_checks.__name__}.counted_until_ready"
+    )
+    waits = [asyncio.ensure_future(report_of(trigger(check, 0.2, seed=i))) for i in range(100)]
+    await until(lambda: http_server.count("/api/health") >= 4)
+    response_checks.READY.set()
+    reports = await asyncio.wait_for(asyncio.gather(*waits), 10)
+    assert {r.outcome for r in reports} == {"met"}
+    # 100 waits judging each shared response on their own would call the check 100 times per response
+    assert len(response_checks.CALLS) <= http_server.count("/api/health") + 1, (
+        len(response_checks.CALLS),
+        http_server.count("/api/health"),
+    )
+    assert SOURCES.live() == 0
