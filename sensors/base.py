@@ -31,8 +31,8 @@ from triggers.poll_trigger import PollTrigger
 from triggers.prober import Prober
 from triggers.report import REPORT_XCOM_KEY as REPORT_XCOM_KEY  # its public home; triggers push it too
 from triggers.report import Report
-from triggers.settle import DEFAULT_SETTLE, valid_settle
-from triggers.validation import require_positive, require_whole
+from triggers.settle import DEFAULT_SETTLE
+from triggers.validation import require_number, require_positive, require_whole
 
 #: The trigger ends the wait at ``timeout`` (its absolute deadline) with a report; Airflow's deferral
 #: timeout comes this much later as a backstop. At the same instant the two raced, and when Airflow
@@ -110,8 +110,7 @@ class DeferrableSensor(BaseSensorOperator):
             require_positive("attempt_timeout", attempt_timeout)
         require_whole("max_attempt_records", max_attempt_records)
         require_positive("poke_interval", self.poke_interval)
-        if not valid_settle(settle):
-            raise ConfigurationError("settle", f"must be a number of seconds >= 0, got {settle!r}")
+        require_number("settle", settle, "[0, inf)")
         self.settle = settle
         self.deferrable = deferrable
         self.failure_threshold = failure_threshold

@@ -9,19 +9,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-from triggers.errors import ConfigurationError
+from triggers.validation import require_positive, require_whole
 
 BreakerState = Literal["closed", "open", "half_open"]
 
 
 def validate_breaker(failure_threshold: int | None, recovery_timeout: float) -> None:
     """Raise ConfigurationError naming the argument when the breaker settings are invalid."""
-    if failure_threshold is not None and (
-        isinstance(failure_threshold, bool) or not isinstance(failure_threshold, int) or failure_threshold < 1
-    ):
-        raise ConfigurationError("failure_threshold", f"must be a whole number >= 1 or None, got {failure_threshold!r}")
-    if isinstance(recovery_timeout, bool) or not isinstance(recovery_timeout, (int, float)) or recovery_timeout <= 0:
-        raise ConfigurationError("recovery_timeout", f"must be a number of seconds > 0, got {recovery_timeout!r}")
+    if failure_threshold is not None:
+        require_whole("failure_threshold", failure_threshold)
+    require_positive("recovery_timeout", recovery_timeout)
 
 
 @dataclass

@@ -16,7 +16,7 @@ from typing import ClassVar
 from triggers.errors import ConfigurationError
 from triggers.history import Attempt, consecutive_errors
 from triggers.spec import Spec
-from triggers.validation import require_positive
+from triggers.validation import require_number, require_positive
 
 #: A source's Retry-After is honoured up to this many seconds; a larger one is clamped (the
 #: deadline still applies) so a misconfigured server cannot park a sensor for a day.
@@ -95,10 +95,8 @@ class Backoff(Cadence):
         require_positive("backoff_cap", self.cap)
         if self.cap < self.base:
             raise ConfigurationError("backoff_cap", f"must be >= poke_interval ({self.base}), got {self.cap}")
-        if isinstance(self.factor, bool) or not isinstance(self.factor, (int, float)) or self.factor < 1:
-            raise ConfigurationError("backoff_factor", f"must be a number >= 1, got {self.factor!r}")
-        if isinstance(self.jitter, bool) or not isinstance(self.jitter, (int, float)) or not 0 <= self.jitter < 1:
-            raise ConfigurationError("backoff_jitter", f"must be a fraction in [0, 1), got {self.jitter!r}")
+        require_number("backoff_factor", self.factor, "[1, inf)")
+        require_number("backoff_jitter", self.jitter, "[0, 1)")
 
     def shortest_delay(self) -> float:
         return self.base * (1.0 - self.jitter)

@@ -34,11 +34,11 @@ from triggers.metrics import emit_attempt
 from triggers.poll_loop import PollLoop
 from triggers.progress import ProgressPublisher, publisher_for
 from triggers.report import Report
-from triggers.settle import DEFAULT_SETTLE, hold_until_settled, valid_settle
+from triggers.settle import DEFAULT_SETTLE, hold_until_settled
 from triggers.spec import encode
 from triggers.task_end import event_for, validate_end_states
 from triggers.unusable import argument, tolerating
-from triggers.validation import require_positive, require_whole
+from triggers.validation import require_number, require_positive, require_whole
 
 # Unseeded triggers draw their jitter from one process-wide generator: the same draws from the
 # system as a generator each, without 2.5 KB of Mersenne Twister state per waiting trigger.
@@ -130,13 +130,15 @@ class PollTrigger(BaseTrigger):
             with argument("max_records"):
                 require_whole("max_records", max_records)
             with argument("seed"):
-                if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int)):
-                    raise ConfigurationError("seed", f"must be a whole number or None, got {seed!r}")
+                if seed is not None:
+                    require_whole("seed", seed, minimum=None)
             with argument("history"):
                 self.history = tuple(Attempt.from_dict(dict(a)) for a in history or ())
             with argument("settle"):
-                if not valid_settle(settle) or (deferred_at is not None and not valid_settle(deferred_at)):
-                    raise ValueError(f"settle and deferred_at must be seconds >= 0, got {settle!r} and {deferred_at!r}")
+                require_number("settle", settle, "[0, inf)")
+            with argument("deferred_at"):
+                if deferred_at is not None:
+                    require_number("deferred_at", deferred_at, "[0, inf)")
             with argument("end_states"):
                 self.end_states = validate_end_states(end_states)
         self.deadline = deadline

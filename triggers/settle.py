@@ -23,7 +23,6 @@ scheduler leaves alone.
 from __future__ import annotations
 
 import asyncio
-import math
 import time
 from collections.abc import Awaitable, Callable
 
@@ -34,11 +33,6 @@ from collections.abc import Awaitable, Callable
 #: replaying those timings, a 5 s hold would have left 43 of 55 lost races, 20 s 7 and 30 s none.
 #: Lower it where the scheduler keeps up; raise it where it lags more.
 DEFAULT_SETTLE = 30.0
-
-
-def valid_settle(value: object) -> bool:
-    """Return True when ``value`` is a usable ``settle``: a finite number of seconds >= 0."""
-    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value) and value >= 0
 
 
 def settle_delay(deferred_at: float | None, settle: float, now: float, not_after: float | None = None) -> float:

@@ -28,6 +28,7 @@ from typing import Any, ClassVar
 from triggers.adaptive.rule import Adaptive
 from triggers.errors import ConfigurationError
 from triggers.history import Attempt
+from triggers.validation import require_number
 
 #: Fewer past arrivals than this say too little about a window: use the seed's rule.
 MIN_ARRIVALS = 3
@@ -56,11 +57,8 @@ class Learned(Adaptive):
         if not all(isinstance(a, (int, float)) and not isinstance(a, bool) for a in self.arrivals):
             raise ConfigurationError("arrivals", f"must be offsets in seconds, got {self.arrivals!r}")
         object.__setattr__(self, "arrivals", tuple(float(a) for a in self.arrivals))
-        if isinstance(self.coverage, bool) or not isinstance(self.coverage, (int, float)) or not 0 < self.coverage <= 1:
-            raise ConfigurationError("coverage", f"must be a fraction in (0, 1], got {self.coverage!r}")
-        share = self.distance_share
-        if isinstance(share, bool) or not isinstance(share, (int, float)) or not 0 < share <= 1:
-            raise ConfigurationError("distance_share", f"must be a fraction in (0, 1], got {share!r}")
+        require_number("coverage", self.coverage, "(0, 1]")
+        require_number("distance_share", self.distance_share, "(0, 1]")
 
     @classmethod
     def from_params(cls, params: dict[str, Any]) -> Learned:

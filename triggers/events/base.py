@@ -36,6 +36,7 @@ from airflow.triggers.base import TriggerEvent
 
 from triggers.events.memory import AssetStateStore, Memory, PreferredStore, StateStore, VariableStateStore
 from triggers.spec import Spec
+from triggers.validation import require_positive
 
 #: The longest wait between looks at a failing source, and between memory retries.
 MAX_BACKOFF = 300.0
@@ -101,8 +102,8 @@ class EventWatcher:
         self.interval = 30.0
         self.remember_after = DEFAULT_REMEMBER_AFTER
         try:
-            self.interval = _positive("interval", kwargs["interval"])
-            self.remember_after = _positive("remember_after", kwargs["remember_after"], allow_zero=True)
+            self.interval = require_positive("interval", kwargs["interval"])
+            self.remember_after = require_positive("remember_after", kwargs["remember_after"], allow_zero=True)
             self.build()
         except Exception as error:  # the triggerer must never see anything but TypeError from here
             self.problem = f"{type(error).__name__}: {error}"
@@ -255,9 +256,3 @@ def _raise_if_cancelling() -> None:
 def spec(value: Any) -> Any:
     """Return a check given as an object or as its ``to_dict()`` as the dict (a DAG file may pass either)."""
     return value.to_dict() if isinstance(value, Spec) else value
-
-
-def _positive(argument: str, value: Any, *, allow_zero: bool = False) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0 or (value == 0 and not allow_zero):
-        raise ValueError(f"{argument} must be a positive number of seconds, got {value!r}")
-    return float(value)

@@ -21,6 +21,7 @@ from triggers.checks import Check, outcome_of
 from triggers.events.base import DEFAULT_REMEMBER_AFTER, Change, EventWatcher, spec
 from triggers.http.check import HttpCheck
 from triggers.outcomes import Met
+from triggers.validation import require_positive, require_whole
 
 UP, DOWN = "up", "down"
 
@@ -59,13 +60,8 @@ class HealthEventTrigger(EventWatcher, BaseEventTrigger):
     def build(self) -> None:
         self.check = HttpCheck.from_dict(spec(self.kwargs["check"]))
         self.kwargs["check"] = self.check.to_dict()
-        confirmations = self.kwargs["confirmations"]
-        if isinstance(confirmations, bool) or not isinstance(confirmations, int) or confirmations < 1:
-            raise ValueError(f"confirmations must be a whole number >= 1, got {confirmations!r}")
-        timeout = self.kwargs["attempt_timeout"]
-        if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or timeout <= 0:
-            raise ValueError(f"attempt_timeout must be a positive number of seconds, got {timeout!r}")
-        self.confirmations = confirmations
+        self.confirmations = require_whole("confirmations", self.kwargs["confirmations"])
+        require_positive("attempt_timeout", self.kwargs["attempt_timeout"])
         self.health: str | None = None  # the announced health; None until the memory is read
         self.streak: list[tuple[str, float, str]] = []  # looks disagreeing with it: (health, at, reason)
 

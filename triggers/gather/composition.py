@@ -23,7 +23,7 @@ from triggers.gather.rounds import Gathering
 from triggers.gather.status import Ledger
 from triggers.outcomes import Met, NotYet, Outcome
 from triggers.prober import Log
-from triggers.validation import require_bool, require_positive
+from triggers.validation import require_bool, require_positive, require_whole
 
 LOG = logging.getLogger("triggers.gather")
 
@@ -112,11 +112,7 @@ class Gather(Check):
         for option in ("started_at", "attempt_timeout", "round_wait"):
             if getattr(self, option) is not None:
                 require_positive(option, getattr(self, option))
-        need = self.need
-        if isinstance(need, bool) or not isinstance(need, int) or not 1 <= need <= len(self.conditions):
-            raise ConfigurationError(
-                "min_ready", f"must be a whole number from 1 to {len(self.conditions)}, got {need!r}"
-            )
+        require_whole("min_ready", self.need, maximum=len(self.conditions))
 
     @property
     def need(self) -> int:

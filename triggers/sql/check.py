@@ -32,7 +32,7 @@ from triggers.sql.placeholders import bind, uses_pyformat, validate_parameters
 from triggers.sql.session import DatabaseSession, Rows, listening_first
 from triggers.sql.targets import MYSQL_TYPES, POSTGRES_TYPES, SQLITE_TYPES, validate_conn_id
 from triggers.sql.values import jsonable
-from triggers.validation import require_bool
+from triggers.validation import require_bool, require_positive
 from triggers.value_cap import MAX_CONDITION_VALUE_CHARS, capped
 
 SUPPORTED_TYPES = SQLITE_TYPES | POSTGRES_TYPES | MYSQL_TYPES
@@ -87,12 +87,8 @@ class SqlQueryCheck(Check):
             raise ConfigurationError("hook_params", f"the database must be a name, got {self.database!r}")
         validate_channel(self.listen_channel)
         require_bool("share_probe", self.share_probe)
-        if self.statement_timeout is not None and (
-            isinstance(self.statement_timeout, bool)
-            or not isinstance(self.statement_timeout, (int, float))
-            or self.statement_timeout <= 0
-        ):
-            raise ConfigurationError("attempt_timeout", f"must be a positive number, got {self.statement_timeout!r}")
+        if self.statement_timeout is not None:
+            require_positive("attempt_timeout", self.statement_timeout)
 
     def describe(self) -> str:
         text = " ".join(self.sql.split())

@@ -179,7 +179,7 @@ async def test_a_watcher_with_a_problem_logs_it_and_stays_idle(capsys: pytest.Ca
         assert seen.task is not None
         assert not seen.task.done()
     assert seen.events == []
-    assert capsys.readouterr().out.count("cannot watch: ValueError: interval must be a positive number") == 1
+    assert capsys.readouterr().out.count("cannot watch: ConfigurationError: interval: must be > 0, got -1") == 1
 
 
 def test_an_unknown_keyword_is_a_type_error() -> None:
