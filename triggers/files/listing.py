@@ -11,13 +11,21 @@ from __future__ import annotations
 
 import glob
 import os
-import re
 import stat
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from triggers.errors import SensorError
-from triggers.files.pattern import FilePattern, FileStat, Scan, matches, raise_for, regular_or_raise, stat_or_none
+from triggers.files.pattern import (
+    MAGIC,
+    FilePattern,
+    FileStat,
+    Scan,
+    matches,
+    raise_for,
+    regular_or_raise,
+    stat_or_none,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,11 +94,8 @@ class Interest:
 
 def _literal_prefix(part: str) -> str:
     """Return what precedes the first wildcard of a glob part: every name it matches starts so."""
-    wildcard = _WILDCARD.search(part)
+    wildcard = MAGIC.search(part)
     return part if wildcard is None else part[: wildcard.start()]
-
-
-_WILDCARD = re.compile(r"[*?[]")
 
 
 def list_directory(root: str, interest: Interest) -> Listing:
