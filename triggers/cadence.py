@@ -9,9 +9,9 @@ trigger, and its strategies count retries of one call, not attempts of a wait.
 from __future__ import annotations
 
 import random
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from triggers.errors import ConfigurationError
 from triggers.history import Attempt, consecutive_errors
@@ -46,6 +46,33 @@ def decide(cadence: Cadence, records: list[Attempt], retry_after: float | None, 
     delay = next_interval(cadence, (*records[:-1], latest), retry_after, rng)
     records[-1] = replace(latest, interval=round(delay, 3))
     return delay
+
+
+#: Cadences rebuilt from equal JSON, shared (frozen ones only); cleared when it reaches its bound.
+_SHARED: dict[tuple[object, ...], Cadence] = {}
+SHARED_CADENCES_MAX = 256
+
+
+def shared_cadence(data: Mapping[str, Any]) -> Cadence:
+    """Return ``Cadence.from_dict(data)``, one instance for every equal ``data`` of a frozen cadence.
+
+    A triggerer rebuilds thousands of waits with the same cadence: one frozen instance serves
+    them all instead of one object each. Raises what ``from_dict`` raises.
+    """
+    try:
+        key = tuple((name, type(value), value) for name, value in data.items())
+        found = _SHARED.get(key)
+    except (AttributeError, TypeError):  # not a mapping, or unhashable values: from_dict says what is wrong
+        return Cadence.from_dict(data)
+    if found is None:
+        found = Cadence.from_dict(data)
+        params = getattr(type(found), "__dataclass_params__", None)
+        if params is None or not params.frozen:
+            return found
+        if len(_SHARED) >= SHARED_CADENCES_MAX:
+            _SHARED.clear()
+        _SHARED[key] = found
+    return found
 
 
 class Cadence(Spec):

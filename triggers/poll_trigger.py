@@ -18,6 +18,7 @@ resolve them in the triggerer.
 
 from __future__ import annotations
 
+import contextlib
 import random
 import time
 from collections.abc import AsyncIterator, Mapping, Sequence
@@ -26,7 +27,7 @@ from typing import Any, ClassVar
 from airflow.triggers.base import BaseTaskEndEvent, BaseTrigger, TriggerEvent
 
 from triggers.breaker import CircuitBreaker, validate_breaker
-from triggers.cadence import Cadence
+from triggers.cadence import shared_cadence
 from triggers.checks import Check
 from triggers.errors import ConfigurationError
 from triggers.history import Attempt
@@ -118,7 +119,7 @@ class PollTrigger(BaseTrigger):
                     names = ", ".join(c.kind or c.__name__ for c in self.accepts)
                     raise ConfigurationError("check", f"{type(self).__name__} takes {names}, got {self.check.kind!r}")
             with argument("cadence"):
-                self.cadence = Cadence.from_dict(cadence)
+                self.cadence = shared_cadence(cadence)  # equal cadences of many waits: one instance
             with argument("deadline"):
                 if deadline is not None:
                     require_positive("deadline", deadline)
@@ -203,7 +204,9 @@ class PollTrigger(BaseTrigger):
             return
         # the kwargs as given are serialised only for an unusable trigger: a usable one waiting for
         # days need not hold them (with the dicts they reference) beside what it parsed
-        self.__dict__.pop("given", None)
+        # (del, not __dict__.pop: reading __dict__ would give every waiting trigger a dict of its own)
+        with contextlib.suppress(AttributeError):
+            del self.given
         report = await self.wait()
         event = event_for(report, self.end_states, self.log)
         if not isinstance(event, BaseTaskEndEvent):

@@ -67,7 +67,12 @@ class SharedPool(Generic[K, R]):
         )
 
     def _entries(self) -> dict[K, _Entry[R]]:
-        return self._by_loop.setdefault(asyncio.get_running_loop(), {})
+        # get before set: setdefault makes a weak reference with a callback on every call
+        loop = asyncio.get_running_loop()
+        entries = self._by_loop.get(loop)
+        if entries is None:
+            entries = self._by_loop[loop] = {}
+        return entries
 
     def live(self) -> int:
         """Return how many resources are open or opening on the running loop."""

@@ -17,8 +17,14 @@ from triggers.errors import ConfigurationError
 S = TypeVar("S", bound="Spec")
 
 
+#: Types encode() returns as they are (exact types: a subclass, such as an enum, takes the long way).
+_PLAIN = frozenset({str, int, float, bool, type(None)})
+
+
 def encode(value: Any) -> Any:
     """Return ``value`` as JSON-native data: specs as dicts, tuples as lists."""
+    if type(value) in _PLAIN:
+        return value
     if isinstance(value, Spec):
         return value.to_dict()
     if isinstance(value, (list, tuple)):
@@ -51,6 +57,17 @@ KIND_MODULES: dict[str, str] = {
 }
 
 
+_FIELD_NAMES: dict[type, tuple[str, ...]] = {}
+
+
+def _field_names(cls: type) -> tuple[str, ...]:
+    """Return the dataclass field names of a spec class (found once per class, not once per to_dict)."""
+    names = _FIELD_NAMES.get(cls)
+    if names is None:
+        names = _FIELD_NAMES[cls] = tuple(f.name for f in dataclasses.fields(cls))
+    return names
+
+
 class Spec:
     """Base of a serialisable family. Subclasses are frozen dataclasses with a ``kind``."""
 
@@ -69,7 +86,7 @@ class Spec:
 
     def to_dict(self) -> dict[str, Any]:
         """Return ``{"kind": ..., **params}`` with JSON-native values."""
-        params = {f.name: encode(getattr(self, f.name)) for f in dataclasses.fields(self)}  # type: ignore[arg-type]  # every concrete spec is a dataclass
+        params = {name: encode(getattr(self, name)) for name in _field_names(type(self))}
         return {"kind": self.kind, **params}
 
     @classmethod

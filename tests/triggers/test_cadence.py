@@ -2,7 +2,7 @@ import random
 
 import pytest
 
-from triggers.cadence import Backoff, Cadence, Fixed
+from triggers.cadence import _SHARED, SHARED_CADENCES_MAX, Backoff, Cadence, Fixed, shared_cadence
 from triggers.errors import ConfigurationError
 from triggers.history import Attempt
 
@@ -79,3 +79,37 @@ def test_cadence_from_bad_dict_is_a_configuration_error(data) -> None:
 def test_an_unknown_kind_names_the_known_ones() -> None:
     with pytest.raises(ConfigurationError, match=r"unknown kind 'nope' \(known: .*backoff, fixed"):
         Cadence.from_dict({"kind": "nope"})
+
+
+def test_equal_cadences_rebuilt_from_json_share_one_frozen_instance() -> None:
+    data = Backoff(base=5, factor=2, cap=300, jitter=0.1).to_dict()
+    first, second = shared_cadence(data), shared_cadence(dict(data))
+    assert first is second
+    assert first == Cadence.from_dict(data)
+    # 5 and 5.0 are equal, but the rebuilt kwargs must keep the type they were given
+    as_int = shared_cadence({"kind": "fixed", "interval": 5})
+    as_float = shared_cadence({"kind": "fixed", "interval": 5.0})
+    assert as_int is not as_float
+    assert type(as_int.to_dict()["interval"]) is int
+    assert type(as_float.to_dict()["interval"]) is float
+    assert shared_cadence({"kind": "fixed", "interval": 6}) is not as_int
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        pytest.param({"kind": "fixed", "interval": -1}, id="invalid"),
+        pytest.param({"kind": "fixed", "interval": [5]}, id="unhashable"),
+        pytest.param("fixed", id="not-a-mapping"),
+        pytest.param({"kind": "nope"}, id="unknown-kind"),
+    ],
+)
+def test_a_cadence_that_cannot_be_shared_is_refused_as_from_dict_refuses_it(data) -> None:
+    with pytest.raises(ConfigurationError):
+        shared_cadence(data)
+
+
+def test_the_shared_cadences_stay_bounded() -> None:
+    for interval in range(1, SHARED_CADENCES_MAX + 10):
+        shared_cadence({"kind": "fixed", "interval": interval})
+    assert len(_SHARED) <= SHARED_CADENCES_MAX

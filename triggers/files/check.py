@@ -119,7 +119,9 @@ class FileCheck(Check):
     share_probe: bool = True
 
     def __post_init__(self) -> None:
-        self.__dict__["pattern"] = FilePattern.parse(self.path)  # parsed once: the cached property's value
+        # parsed once: the cached property's value (set, not written to __dict__: a waiting check
+        # keeps its attributes inline instead of in a dict of its own)
+        object.__setattr__(self, "pattern", FilePattern.parse(self.path))
         if self.max_age is not None:
             require_positive("max_age", self.max_age)
         require_whole("min_size", self.min_size, 0, unit="bytes")

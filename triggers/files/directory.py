@@ -34,7 +34,7 @@ from triggers.errors import SensorError
 from triggers.files.batch import in_batch, on_beat
 from triggers.files.check import DEBOUNCE_SECONDS, FileCheck, Steadiness
 from triggers.files.listing import Interest, Listing, list_directory, scan_for
-from triggers.files.pattern import FileStat, matches
+from triggers.files.pattern import FileStat
 from triggers.files.subscription import subscribe
 from triggers.files.waiter import SeenBy, Waiter
 from triggers.history import Attempt
@@ -219,11 +219,11 @@ class SharedDirectory:
 
     def _matching(self, names: Iterable[str]) -> set[Waiter]:
         found: set[Waiter] = set()
+        interest = self.interest()  # its prefix index finds a name's globs without trying them all
         for name in names:
             found.update(self.by_name.get(name, ()))
-            for part, waiting in self.by_part.items():
-                if matches(part, name):
-                    found.update(waiting)
+            for part in interest.globs_matching(name):
+                found.update(self.by_part.get(part, ()))
         return found
 
     def answer(self, waiter: Waiter, listing: Listing, now: float) -> tuple[Outcome, float | None]:

@@ -11,14 +11,21 @@ from __future__ import annotations
 
 import glob
 import os
-import re
 import stat
-from collections.abc import Iterable
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from fnmatch import translate
 
 from triggers.errors import SensorError
-from triggers.files.pattern import FilePattern, FileStat, Scan, matches, raise_for, regular_or_raise, stat_or_none
+from triggers.files.pattern import (
+    MAGIC,
+    FilePattern,
+    FileStat,
+    Scan,
+    matches,
+    raise_for,
+    regular_or_raise,
+    stat_or_none,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,26 +51,40 @@ class Interest:
     """The names some wait of a directory may match: literal names and glob parts.
 
     Matching every name against every glob on every tick would cost a thousand regex runs per
-    name in a busy directory; each name is matched once, against one alternation of all the globs,
-    and remembered while it stays in the directory. Used by one listing at a time (a directory is
-    never listed twice at once), so the cache needs no lock.
+    name in a busy directory, and compiling the globs of a directory a thousand waits name takes
+    longer than listing it for an hour. So the globs are indexed by their literal prefix (what
+    precedes the first wildcard): a name is matched only against the globs whose prefix starts it,
+    each compiled when first needed, and the answer is remembered while the name stays in the
+    directory. Used by one listing at a time (a directory is never listed twice at once), so the
+    cache needs no lock.
     """
 
     def __init__(self, literal: frozenset[str], parts: frozenset[str]) -> None:
         self.literal = literal
-        # glob's rule: a wildcard does not match a leading dot, so dotted names have their own set
-        self._plain = _alternation(p for p in parts if not p.startswith("."))
-        self._dotted = _alternation(p for p in parts if p.startswith("."))
+        by_prefix: dict[str, list[str]] = {}
+        for part in parts:
+            by_prefix.setdefault(_literal_prefix(part), []).append(part)
+        # tuples: most prefixes name one glob, and a tuple of strings is no object for the GC to visit
+        self._by_prefix = {prefix: tuple(named) for prefix, named in by_prefix.items()}
+        self._lengths = sorted({len(prefix) for prefix in self._by_prefix})
         self._known: dict[str, bool] = {}
 
     def wants(self, name: str) -> bool:
         """Return True when a wait may match ``name``."""
         known = self._known.get(name)
         if known is None:
-            compiled = self._dotted if name.startswith(".") else self._plain
-            known = name in self.literal or (compiled is not None and compiled.match(name) is not None)
+            known = name in self.literal or any(self.globs_matching(name))
             self._known[name] = known
         return known
+
+    def globs_matching(self, name: str) -> Iterator[str]:
+        """Yield the glob parts that match ``name`` (glob's rules: :func:`pattern.matches`)."""
+        for length in self._lengths:
+            if length > len(name):
+                return
+            for part in self._by_prefix.get(name[:length], ()):
+                if matches(part, name):
+                    yield part
 
     def forget_all_but(self, names: frozenset[str]) -> None:
         """Drop what is remembered about names no longer in the directory (memory stays bounded)."""
@@ -71,9 +92,10 @@ class Interest:
             self._known = {n: w for n, w in self._known.items() if n in names}
 
 
-def _alternation(parts: Iterable[str]) -> re.Pattern[str] | None:
-    patterns = [translate(p) for p in parts]
-    return re.compile("|".join(f"(?:{p})" for p in patterns)) if patterns else None
+def _literal_prefix(part: str) -> str:
+    """Return what precedes the first wildcard of a glob part: every name it matches starts so."""
+    wildcard = MAGIC.search(part)
+    return part if wildcard is None else part[: wildcard.start()]
 
 
 def list_directory(root: str, interest: Interest) -> Listing:

@@ -32,6 +32,10 @@ from triggers.errors import ConfigurationError, PermanentError, TransientError
 _PERMANENT_ERRNOS = frozenset({errno.EACCES, errno.EPERM, errno.ELOOP, errno.ENAMETOOLONG})
 
 
+#: What makes a path component a glob (glob.has_magic's test, without its bytes check).
+MAGIC = re.compile(r"[*?[]")
+
+
 @dataclass(frozen=True)
 class FileStat:
     """A regular file that matched: its path, size in bytes, mtime (epoch seconds).
@@ -77,13 +81,14 @@ class FilePattern:
             # The triggerer's working directory is not the DAG author's: a relative path would
             # be looked up somewhere nobody meant.
             raise ConfigurationError(argument, f"must be an absolute path, got {text!r}")
-        components = [c for c in os.path.normpath(text).split(os.sep) if c]
+        normalised = os.path.normpath(text)
+        components = [c for c in normalised.split(os.sep) if c]
         if text.endswith(os.sep) or not components:
             raise ConfigurationError(argument, f"must name a file, not a directory: {text!r}")
-        if any("**" in c for c in components):
+        if "**" in normalised:  # within a component: separators stay between components
             raise ConfigurationError(argument, "'**' is not supported; spell out each directory level with '*'")
         fixed = 0
-        while fixed < len(components) - 1 and not glob.has_magic(components[fixed]):
+        while fixed < len(components) - 1 and MAGIC.search(components[fixed]) is None:
             fixed += 1
         root = os.sep + os.sep.join(components[:fixed])
         return cls(text=text, root=root, parts=tuple(components[fixed:]))
