@@ -10,6 +10,7 @@ an XCom (a redirect target may be a presigned URL) goes through :func:`masked_ur
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterator, Mapping
 from typing import Any
@@ -115,6 +116,7 @@ def refuse_credential_url(url: str, argument: str) -> None:
         )
 
 
+@functools.lru_cache(maxsize=1024)  # a pure function of the URL, asked on every HTTP check
 def masked_url(url: str) -> str:
     """Return ``url`` without userinfo and with the values of credential query parameters as ``***``."""
     try:

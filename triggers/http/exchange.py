@@ -109,13 +109,14 @@ async def exchange(request: Request, session: aiohttp.ClientSession, target: Htt
         raise ResponseTimeout(f"no response within request_timeout={request.request_timeout:g}s") from error
     except aiohttp.ClientError as error:
         raise Unreachable(f"{type(error).__name__} from {target.origin}") from error
-    log.debug(
-        "%s -> %d %s in %.1f ms (%d bytes): %s",
-        request.describe(),
-        response.status,
-        response.reason,
-        response.latency * 1000,
-        len(response.body),
-        response.excerpt(),
-    )
+    if log.isEnabledFor(logging.DEBUG):  # the excerpt is masked, which costs more than the request's parsing
+        log.debug(
+            "%s -> %d %s in %.1f ms (%d bytes): %s",
+            request.describe(),
+            response.status,
+            response.reason,
+            response.latency * 1000,
+            len(response.body),
+            response.excerpt(),
+        )
     return response

@@ -88,7 +88,11 @@ class HttpResponse:
         return max(0.0, (when - now).total_seconds())
 
     def excerpt(self) -> str:
-        """Return the start of the body, one line, masked."""
+        """Return the start of the body, one line, masked (once per response: waits sharing it ask too)."""
+        return self._excerpt
+
+    @cached_property
+    def _excerpt(self) -> str:
         text = " ".join(self.text[: EXCERPT_CHARS * 2].split())
         text = text if len(text) <= EXCERPT_CHARS else text[: EXCERPT_CHARS - 3] + "..."
         return str(redact(text))
