@@ -56,7 +56,7 @@ def files(args: argparse.Namespace) -> tuple[str, dict[tuple[str, float, int], d
     sizes = [int(s) for s in args.file_sizes.split(",")]
     largest_builtin = max((s for s in sizes if s <= args.builtin_max), default=None)
     # The harness alone (no wait: the loop, the lag probe's 50 ms sleeps, the imports) costs CPU
-    # too, as much as 10,000 idle waits of ours; "net" subtracts it from every row.
+    # too, more than 10,000 idle waits of ours add to it; "net" subtracts it from every row.
     harness = files_scale.run_child("airflow", args.builtin_poll, 0, args.file_dirs, args.file_window, 0)["cpu"]
     for size in sizes:
         configs = [("inotify", args.our_poll)]

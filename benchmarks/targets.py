@@ -21,8 +21,7 @@ def _files(found: dict[tuple[str, float, int], dict[str, Any]]) -> list[Row]:
             if kind != "inotify" or n != size:
                 continue
             cpu = r["cpu"] / builtin["cpu"] if builtin["cpu"] else float("inf")
-            builtin_net = builtin["cpu_min_k"] and builtin["net_cpu_min_k"]
-            net = r["net_cpu_min_k"] / builtin_net if builtin_net else float("inf")
+            net = r["net_cpu_min_k"] / builtin["net_cpu_min_k"] if builtin["net_cpu_min_k"] else float("inf")
             rows.append(
                 (
                     f"file CPU/min ≤ 0.1x FileTrigger at N={size:,} (ours poll {poll:g} s), net of the harness",
