@@ -6,7 +6,7 @@ from collections.abc import Callable
 from typing import Any
 
 from benchmarks.measure import markdown, percentile
-from triggers.http.sessions import MAX_CONNECTIONS
+from triggers.http.exchange import MAX_CONNECTIONS
 
 Row = tuple[str, str, bool | None]
 

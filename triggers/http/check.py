@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import dataclasses
 import inspect
 import json
 import time
@@ -25,21 +24,20 @@ import aiohttp
 from triggers.callable_path import callable_path, load_callable
 from triggers.checks import Check, Probe
 from triggers.errors import ConfigurationError
-from triggers.http import credentials
-from triggers.http.credentials import AUTH_TYPES, AuthType, HttpTarget, refuse_credentials_in, validate_url
-from triggers.http.exchange import exchange
+from triggers.http.credentials import AUTH_TYPES, AuthType, HttpTarget, resolve_http_target
+from triggers.http.exchange import SESSIONS, exchange
 from triggers.http.expectations import FieldExpectation, subset_mismatch
 from triggers.http.options import (
+    require_json,
     statuses,
     validate_body,
     validate_headers,
     validate_method,
     validate_request_params,
     validate_transport_options,
-    with_params,
+    validate_url,
 )
 from triggers.http.response import HttpResponse
-from triggers.http.sessions import shared_session
 from triggers.outcomes import Failed, Met, NotYet, Outcome
 from triggers.secret_names import masked_url
 from triggers.shared_source import shared_probe
@@ -138,7 +136,6 @@ class HttpCheck(Check):
         if self.auth_type is not None and self.http_conn_id is None:
             raise ConfigurationError("auth_type", "needs http_conn_id: credentials come from an Airflow connection")
         object.__setattr__(self, "headers", validate_headers(self.headers))
-        refuse_credentials_in(self.url, self.headers)
         expected = statuses(self.expected_status, "expected_status")
         permanent = statuses(self.permanent_statuses, "permanent_statuses")
         if set(expected) & set(permanent):
@@ -157,12 +154,7 @@ class HttpCheck(Check):
         if self.connect_timeout is not None:
             object.__setattr__(self, "connect_timeout", require_positive("connect_timeout", self.connect_timeout))
         require_whole("max_body_bytes", self.max_body_bytes, unit="bytes")
-        try:  # the check travels as JSON: a set or a date here would never equal a body
-            json.dumps(self.expected_json, allow_nan=False)
-        except (TypeError, ValueError) as error:
-            raise ConfigurationError(
-                "expected_response", f"must be JSON (dicts, lists, text, numbers): {error}"
-            ) from error
+        require_json("expected_response", self.expected_json)  # a set or a date here would never equal a body
         if self.method == "HEAD" and (self.expected_json is not None or self.fields):
             raise ConfigurationError("method", "HEAD answers carry no body to match: use GET with a body check")
         require_bool("follow_redirects", self.follow_redirects)
@@ -203,14 +195,11 @@ class HttpCheck(Check):
         """
         now = time.monotonic()
         if not held or (self.http_conn_id is not None and now - held[0].at > RESOLVE_EVERY):
-            target = await credentials.resolve_http_target(
-                self.url, self.headers, self.http_conn_id, self.auth_type, self.extra_options
-            )
-            target = dataclasses.replace(target, url=with_params(target.url, self.request_params))
+            target = await resolve_http_target(self)
             if held and (held[0].target.origin, held[0].target.identity) == (target.origin, target.identity):
                 session = held[0].session
             else:
-                session = await stack.enter_async_context(shared_session(target.origin, target.identity))
+                session = await stack.enter_async_context(SESSIONS.lease((target.origin, target.identity)))
             held[:] = [_Resolved(target, session, now)]
         return await exchange(self, held[0].session, held[0].target)
 

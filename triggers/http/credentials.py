@@ -1,26 +1,36 @@
-"""Where a request goes and with which credentials, resolved in the triggerer, never carried in kwargs.
+"""Where a request goes, with which credentials, TLS and proxy: resolved in the triggerer, never carried in kwargs.
 
 Trigger kwargs sit in Airflow's metadata DB as plain text unless ``[core] fernet_key`` is set
 (then Fernet-encrypted, still readable by whoever holds the table and the key), so a check
-carries only a connection id. The
-connection (base URL, login/password, extras as headers) is read when a wait starts, every
-secret in it is registered with Airflow's secrets masker, and sessions are keyed by a one-way
-fingerprint of the credentials.
+carries only a connection id. The connection (base URL, login/password, extras as headers) is
+read when a wait starts, every secret in it is registered with Airflow's secrets masker, and
+sessions are keyed by a one-way fingerprint of the credentials.
+
+``verify``, ``cert`` and ``proxy`` / ``proxies`` come from the connection's extra, overridden by
+the check's ``extra_options`` (see :mod:`triggers.http.options`). Certificate files are read into
+an ``ssl.SSLContext`` in a worker thread (file reads, and a dead mount must not stall the loop),
+once per wait. A proxy's credentials may sit in the connection's proxy URL: they are taken out
+of the URL, sent as a ``Proxy-Authorization`` header and registered with the secrets masker.
 """
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import hashlib
+import ssl
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Literal
-from urllib.parse import urlsplit
+from typing import TYPE_CHECKING, Any, Literal
+from urllib.parse import unquote, urlsplit, urlunsplit
 
 from triggers.compat import AirflowNotFoundException, aget_connection, amask_secret
 from triggers.errors import ConfigurationError, PermanentError
-from triggers.http.transport import Transport, resolve_transport
-from triggers.secret_names import KWARGS_EXPOSED, looks_like_credential, masked_url, refuse_credential_url
+from triggers.http.options import TRANSPORT_OPTIONS, validate_transport_options, with_params
+from triggers.secret_names import looks_like_credential, masked_url
+
+if TYPE_CHECKING:
+    from triggers.http.check import HttpCheck
 
 AuthType = Literal["basic", "bearer"]
 AUTH_TYPES: tuple[str, ...] = ("basic", "bearer")
@@ -32,36 +42,6 @@ _EXTRA_OPTIONS = frozenset(
 )
 
 
-def refuse_credentials_in(url: str, headers: Mapping[str, str]) -> None:
-    """Raise ConfigurationError when ``url`` or ``headers`` would put a secret into trigger kwargs."""
-    refuse_credential_url(url, "endpoint_url")
-    for name in headers:
-        if looks_like_credential(name):
-            raise ConfigurationError(
-                "headers",
-                f"{name!r} looks like a credential: {KWARGS_EXPOSED}. Put it in an "
-                "Airflow HTTP connection and pass http_conn_id: a token as the password with "
-                "auth_type='bearer', a login/password with auth_type='basic', or any other header in "
-                "the connection's extra",
-            )
-
-
-def validate_url(url: Any, *, relative_allowed: bool) -> None:
-    """Raise ConfigurationError unless ``url`` is http(s), or relative when a connection gives the base."""
-    if not isinstance(url, str) or not url.strip():
-        raise ConfigurationError("endpoint_url", f"must be a non-empty string, got {url!r}")
-    parts = urlsplit(url)
-    if parts.scheme in ("http", "https") and parts.hostname:
-        return
-    if parts.scheme or parts.netloc:
-        raise ConfigurationError("endpoint_url", f"must be an http:// or https:// URL, got {masked_url(url)!r}")
-    if not relative_allowed:
-        raise ConfigurationError(
-            "endpoint_url",
-            f"{masked_url(url)!r} is relative: give an absolute http(s) URL, or http_conn_id for the base URL",
-        )
-
-
 def origin_of(url: str) -> str:
     """Return ``scheme://host:port`` of ``url``."""
     parts = urlsplit(url)
@@ -71,60 +51,73 @@ def origin_of(url: str) -> str:
 
 @dataclass(frozen=True)
 class HttpTarget:
-    """A resolved request: the full URL, every header (auth included), TLS/proxy and the credentials' fingerprint."""
+    """A resolved request: the full URL, every header (auth included), TLS, proxy, and a fingerprint of them.
+
+    ``ssl`` is what aiohttp takes: True (system CAs), False (no verification) or a context.
+    """
 
     url: str
     headers: dict[str, str] = field(repr=False)
-    identity: str = ""
-    transport: Transport = field(default_factory=Transport)
+    identity: str
+    ssl: ssl.SSLContext | bool
+    proxy: str | None
+    proxy_headers: dict[str, str] | None = field(repr=False)
 
     @property
     def origin(self) -> str:
         return origin_of(self.url)
 
 
-async def resolve_http_target(
-    url: str,
-    headers: Mapping[str, str],
-    conn_id: str | None,
-    auth_type: AuthType | None,
-    extra_options: Mapping[str, Any] | None = None,
-) -> HttpTarget:
-    """Return where to send the request, with which headers, TLS and proxy; mask every secret found.
+async def resolve_http_target(check: HttpCheck) -> HttpTarget:
+    """Return where to send ``check``'s request, with which headers, TLS and proxy; mask every secret found.
 
-    Raises PermanentError when the connection is missing or cannot give what ``auth_type`` needs.
+    Raises PermanentError when the connection is missing, cannot give what ``auth_type`` needs,
+    has invalid options, or a certificate cannot be loaded.
     """
-    if conn_id is None:
-        transport = await resolve_transport(url, {}, extra_options or {}, None)
-        return HttpTarget(url, dict(headers), _fingerprint(None, None, {}, transport.identity), transport)
-    try:
-        conn = await aget_connection(conn_id)
-    except AirflowNotFoundException as error:
-        raise PermanentError(f"connection {conn_id!r} is not defined") from error
-    full_url = _join(_base_url(conn.host, conn.schema, conn.port), url, conn_id)
-    merged: dict[str, str] = {}
+    url, conn_id, headers = check.url, check.http_conn_id, dict(check.headers)
+    extra: Mapping[str, Any] = {}
     secrets: dict[str, str] = {}
-    for name, value in (conn.extra_dejson or {}).items():
-        if name not in _EXTRA_OPTIONS and isinstance(value, (str, int, float)) and not isinstance(value, bool):
-            merged[name] = str(value)
-            if looks_like_credential(name):
-                secrets[name] = str(value)
-    merged.update(headers)
-    chosen = auth_type or ("basic" if conn.login else None)
-    if chosen == "basic":
-        if not conn.login:
-            raise PermanentError(f"connection {conn_id!r} has no login for basic auth")
-        pair = base64.b64encode(f"{conn.login}:{conn.password or ''}".encode()).decode()
-        merged["Authorization"] = secrets["Authorization"] = f"Basic {pair}"
-    elif chosen == "bearer":
-        if not conn.password:
-            raise PermanentError(f"connection {conn_id!r} has no password to use as the bearer token")
-        merged["Authorization"] = secrets["Authorization"] = f"Bearer {conn.password}"
-    for secret in (conn.password, *secrets.values(), *(v.split(" ", 1)[-1] for v in secrets.values())):
-        if secret:
-            await amask_secret(secret)
-    transport = await resolve_transport(full_url, conn.extra_dejson or {}, extra_options or {}, conn_id)
-    return HttpTarget(full_url, merged, _fingerprint(conn_id, chosen, secrets, transport.identity), transport)
+    chosen = None
+    if conn_id is not None:
+        try:
+            conn = await aget_connection(conn_id)
+        except AirflowNotFoundException as error:
+            raise PermanentError(f"connection {conn_id!r} is not defined") from error
+        url = _join(_base_url(conn.host, conn.schema, conn.port), url, conn_id)
+        extra = conn.extra_dejson or {}
+        headers = {}
+        for name, value in extra.items():
+            if name not in _EXTRA_OPTIONS and isinstance(value, (str, int, float)) and not isinstance(value, bool):
+                headers[name] = str(value)
+                if looks_like_credential(name):
+                    secrets[name] = str(value)
+        headers.update(check.headers)
+        chosen = check.auth_type or ("basic" if conn.login else None)
+        if chosen == "basic":
+            if not conn.login:
+                raise PermanentError(f"connection {conn_id!r} has no login for basic auth")
+            headers["Authorization"] = secrets["Authorization"] = _basic(conn.login, conn.password or "")
+        elif chosen == "bearer":
+            if not conn.password:
+                raise PermanentError(f"connection {conn_id!r} has no password to use as the bearer token")
+            headers["Authorization"] = secrets["Authorization"] = f"Bearer {conn.password}"
+        for secret in (conn.password, *secrets.values(), *(v.split(" ", 1)[-1] for v in secrets.values())):
+            if secret:
+                await amask_secret(secret)
+    try:
+        given = {name: extra[name] for name in TRANSPORT_OPTIONS if name in extra}
+        options = validate_transport_options(given, f"connection {conn_id!r} extra")
+    except ConfigurationError as error:
+        raise PermanentError(str(error)) from error
+    if "proxy" in check.extra_options or "proxies" in check.extra_options:
+        options.pop("proxy", None)
+        options.pop("proxies", None)
+    options.update(check.extra_options)
+    context = await _ssl_for(options.get("verify", True), options.get("cert"))
+    proxy, proxy_headers = await _proxy_for(urlsplit(url).scheme, options)
+    transport = repr((options.get("verify", True), options.get("cert"), proxy))
+    identity = _fingerprint(conn_id, chosen, secrets, transport)
+    return HttpTarget(with_params(url, check.request_params), headers, identity, context, proxy, proxy_headers)
 
 
 def _base_url(host: str | None, schema: str | None, port: int | None) -> str | None:
@@ -147,7 +140,54 @@ def _join(base: str | None, url: str, conn_id: str) -> str:
     return f"{base}/{url.lstrip('/')}"
 
 
+def _basic(login: str, password: str) -> str:
+    return "Basic " + base64.b64encode(f"{login}:{password}".encode()).decode()
+
+
 def _fingerprint(conn_id: str | None, auth_type: str | None, secrets: Mapping[str, str], transport: str) -> str:
     """Return a one-way digest naming these credentials and transport, so sessions never mix identities."""
     material = repr((conn_id, auth_type, sorted(secrets.items()), transport)).encode()
     return hashlib.sha256(material).hexdigest()[:16]
+
+
+async def _ssl_for(verify: bool | str, cert: str | list[str] | None) -> ssl.SSLContext | bool:
+    if cert is None and isinstance(verify, bool):
+        return verify  # aiohttp's own defaults: the system's CAs, or no verification
+    try:
+        return await asyncio.to_thread(_load_context, verify, cert)
+    except (OSError, ssl.SSLError) as error:
+        raise PermanentError(
+            f"cannot load the CA bundle or client certificate ({type(error).__name__}: {error})"
+        ) from error
+
+
+def _load_context(verify: bool | str, cert: str | list[str] | None) -> ssl.SSLContext:
+    """Return an SSL context trusting ``verify`` (a CA bundle path) and presenting ``cert``; reads files."""
+    context = ssl.create_default_context(cafile=verify if isinstance(verify, str) else None)
+    if verify is False:
+        context.check_hostname = False
+        context.verify_mode = ssl.CERT_NONE
+    if cert is not None:
+        certfile, keyfile = (cert, None) if isinstance(cert, str) else (cert[0], cert[1])
+        context.load_cert_chain(certfile, keyfile)
+    return context
+
+
+async def _proxy_for(scheme: str, options: Mapping[str, Any]) -> tuple[str | None, dict[str, str] | None]:
+    """Return the proxy URL for ``scheme`` without userinfo, and the masked Proxy-Authorization its userinfo gives."""
+    proxies = options.get("proxies") or {}
+    chosen = options.get("proxy") or proxies.get(scheme) or proxies.get("all")
+    if not chosen:
+        return None, None
+    parts = urlsplit(chosen)
+    if parts.username is None and parts.password is None:
+        return chosen, None
+    host = parts.hostname or ""
+    netloc = (f"[{host}]" if ":" in host else host) + (f":{parts.port}" if parts.port else "")
+    password = unquote(parts.password or "")
+    authorization = _basic(unquote(parts.username or ""), password)
+    for secret in (password, authorization.split(" ", 1)[1]):
+        if secret:
+            await amask_secret(secret)
+    bare = urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment))
+    return bare, {"Proxy-Authorization": authorization}

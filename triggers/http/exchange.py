@@ -1,7 +1,12 @@
-"""One HTTP request on a held session: sent, its body read up to a cap, its failures typed.
+"""One HTTP request on a pooled session: sent, its body read up to a cap, its failures typed.
 
 Refused connections, DNS failures, timeouts and dropped connections raise transient errors (a
 "not yet"); TLS failures, redirect loops and invalid redirect targets raise PermanentError.
+
+Every HTTP trigger in a triggerer shares one keep-alive session (``SESSIONS``) per origin and
+identity, so a thousand sensors on one API reuse a handful of pooled connections instead of
+opening a thousand. Identities are kept apart because a session carries a cookie jar: one
+caller's cookies must never ride along with another's credentials.
 """
 
 from __future__ import annotations
@@ -9,7 +14,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Mapping
-from typing import Any, Protocol
+from typing import TYPE_CHECKING
 
 import aiohttp
 
@@ -18,30 +23,28 @@ from triggers.http.credentials import HttpTarget
 from triggers.http.options import form_encoded
 from triggers.http.response import HttpResponse, read_capped
 from triggers.secret_names import masked_url
+from triggers.shared import SharedPool
+
+if TYPE_CHECKING:
+    from triggers.http.check import HttpCheck
 
 log = logging.getLogger("triggers.http.check")
 
 MAX_REDIRECTS = 10
+#: Connections one session keeps open to its origin; more concurrent requests queue for one.
+MAX_CONNECTIONS = 16
+#: Seconds an idle pooled connection stays open (covers a poke_interval of a few seconds).
+KEEPALIVE_SECONDS = 30.0
 
 
-class Request(Protocol):
-    """What of a check the request needs (an HttpCheck fits)."""
+async def _open_session(key: tuple[str, str]) -> aiohttp.ClientSession:
+    connector = aiohttp.TCPConnector(limit=MAX_CONNECTIONS, keepalive_timeout=KEEPALIVE_SECONDS)
+    # trust_env off (aiohttp's default, said aloud): no proxy or .netrc credentials from the triggerer's environment
+    return aiohttp.ClientSession(connector=connector, raise_for_status=False, trust_env=False)
 
-    @property
-    def method(self) -> str: ...
-    @property
-    def data(self) -> str | Mapping[str, Any] | None: ...
-    @property
-    def json(self) -> Any: ...
-    @property
-    def request_timeout(self) -> float: ...
-    @property
-    def connect_timeout(self) -> float | None: ...
-    @property
-    def follow_redirects(self) -> bool: ...
-    @property
-    def max_body_bytes(self) -> int: ...
-    def describe(self) -> str: ...
+
+#: (origin, credentials fingerprint) -> the session, closed when its last user leaves.
+SESSIONS: SharedPool[tuple[str, str], aiohttp.ClientSession] = SharedPool(_open_session, aiohttp.ClientSession.close)
 
 
 class HostNotFound(TransientError):
@@ -56,16 +59,15 @@ class ResponseTimeout(TransientError):
     """No complete response within ``request_timeout``."""
 
 
-async def exchange(request: Request, session: aiohttp.ClientSession, target: HttpTarget) -> HttpResponse:
+async def exchange(request: HttpCheck, session: aiohttp.ClientSession, target: HttpTarget) -> HttpResponse:
     """Send the request and read the capped body; raise typed transient or permanent errors."""
     timeout = aiohttp.ClientTimeout(total=request.request_timeout, sock_connect=request.connect_timeout)
     headers, payload = target.headers, request.data
     if isinstance(payload, Mapping):
         headers = {**headers, "Content-Type": "application/x-www-form-urlencoded"}
         payload = form_encoded(payload)
-    transport = target.transport
-    if transport.proxy_headers and target.url.startswith("http:"):
-        headers = {**headers, **transport.proxy_headers}  # a forward proxy reads them; CONNECT sends its own
+    if target.proxy_headers and target.url.startswith("http:"):
+        headers = {**headers, **target.proxy_headers}  # a forward proxy reads them; CONNECT sends its own
     begun = time.monotonic()
     try:
         async with session.request(
@@ -77,9 +79,9 @@ async def exchange(request: Request, session: aiohttp.ClientSession, target: Htt
             timeout=timeout,
             allow_redirects=request.follow_redirects,
             max_redirects=MAX_REDIRECTS,
-            ssl=transport.ssl,
-            proxy=transport.proxy,
-            proxy_headers=transport.proxy_headers,
+            ssl=target.ssl,
+            proxy=target.proxy,
+            proxy_headers=target.proxy_headers,
         ) as raw:
             body, truncated = await read_capped(raw, request.max_body_bytes)
             response = HttpResponse(
@@ -97,7 +99,7 @@ async def exchange(request: Request, session: aiohttp.ClientSession, target: Htt
     except (aiohttp.ClientSSLError, aiohttp.ClientConnectorCertificateError) as error:
         raise PermanentError(f"TLS with {target.origin} failed: {error}") from error
     except aiohttp.ClientProxyConnectionError as error:
-        raise Unreachable(f"cannot connect to proxy {masked_url(str(transport.proxy))}: {error.strerror}") from error
+        raise Unreachable(f"cannot connect to proxy {masked_url(str(target.proxy))}: {error.strerror}") from error
     except aiohttp.ClientConnectorError as error:
         raise Unreachable(f"cannot connect to {target.origin}: {error.strerror or error}") from error
     except aiohttp.TooManyRedirects as error:

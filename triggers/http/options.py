@@ -7,7 +7,7 @@
 - ``extra_options`` and the connection's extra: ``verify`` (False, or a CA bundle path),
   ``cert`` (a client certificate path, or ``[cert, key]`` paths), ``proxy`` (a URL) or
   ``proxies`` (``{"http": url, "https": url}``). The connection's extra is read in the triggerer
-  (:mod:`triggers.http.transport`); ``extra_options`` override it.
+  (:mod:`triggers.http.credentials`); ``extra_options`` override it.
 
 Every name in a body or in ``request_params`` that looks like a secret's is refused, like a
 credential header: these travel in trigger kwargs. A proxy's credentials belong in the connection.
@@ -21,7 +21,14 @@ from typing import Any
 from urllib.parse import urlencode, urlsplit, urlunsplit
 
 from triggers.errors import ConfigurationError
-from triggers.secret_names import KWARGS_EXPOSED, is_secret_query_name, refuse_credential_url, refuse_secret_arguments
+from triggers.secret_names import (
+    KWARGS_EXPOSED,
+    is_secret_query_name,
+    looks_like_credential,
+    masked_url,
+    refuse_credential_url,
+    refuse_secret_arguments,
+)
 
 METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
 #: Methods that carry no body: their parameters go in ``request_params``.
@@ -44,14 +51,41 @@ def statuses(value: Any, argument: str) -> tuple[int, ...]:
     return tuple(sorted(set(items)))
 
 
+def validate_url(url: Any, *, relative_allowed: bool) -> None:
+    """Raise ConfigurationError unless ``url`` is http(s) (or relative when a connection gives the
+    base) and carries no credential."""
+    if not isinstance(url, str) or not url.strip():
+        raise ConfigurationError("endpoint_url", f"must be a non-empty string, got {url!r}")
+    parts = urlsplit(url)
+    if parts.scheme or parts.netloc:
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ConfigurationError("endpoint_url", f"must be an http:// or https:// URL, got {masked_url(url)!r}")
+    elif not relative_allowed:
+        raise ConfigurationError(
+            "endpoint_url",
+            f"{masked_url(url)!r} is relative: give an absolute http(s) URL, or http_conn_id for the base URL",
+        )
+    refuse_credential_url(url, "endpoint_url")
+
+
 def validate_headers(headers: Any) -> dict[str, str]:
-    """Return ``headers`` as a dict; raise ConfigurationError unless it maps names to single-line strings."""
+    """Return ``headers`` as a dict; raise ConfigurationError unless it maps names to single-line
+    strings, none of them a credential's name."""
     headers = headers or {}
     if not isinstance(headers, Mapping) or not all(
         isinstance(k, str) and isinstance(v, str) and "\n" not in k + v and "\r" not in k + v
         for k, v in headers.items()
     ):
         raise ConfigurationError("headers", f"must map header names to single-line strings, got {headers!r}")
+    for name in headers:
+        if looks_like_credential(name):
+            raise ConfigurationError(
+                "headers",
+                f"{name!r} looks like a credential: {KWARGS_EXPOSED}. Put it in an "
+                "Airflow HTTP connection and pass http_conn_id: a token as the password with "
+                "auth_type='bearer', a login/password with auth_type='basic', or any other header in "
+                "the connection's extra",
+            )
     return dict(headers)
 
 
@@ -75,10 +109,7 @@ def validate_body(method: str, data: Any, json_body: Any) -> Any:
             argument, f"{method} carries no body: use request_params for query parameters, or method='POST'"
         )
     if json_body is not None:
-        try:
-            jsonlib.dumps(json_body, allow_nan=False)
-        except (TypeError, ValueError) as error:
-            raise ConfigurationError("json", f"must be JSON (dicts, lists, text, numbers): {error}") from error
+        require_json("json", json_body)
         refuse_secret_arguments(json_body, "json")
         return None
     if isinstance(data, str):
@@ -87,6 +118,14 @@ def validate_body(method: str, data: Any, json_body: Any) -> Any:
         raise ConfigurationError("data", f"must be text or map field names to text or numbers, got {data!r:.100}")
     refuse_secret_arguments(data, "data")
     return {k: list(v) if isinstance(v, (list, tuple)) else v for k, v in data.items()}
+
+
+def require_json(argument: str, value: Any) -> None:
+    """Raise ConfigurationError naming ``argument`` unless ``value`` is JSON: the check travels as JSON."""
+    try:
+        jsonlib.dumps(value, allow_nan=False)
+    except (TypeError, ValueError) as error:
+        raise ConfigurationError(argument, f"must be JSON (dicts, lists, text, numbers): {error}") from error
 
 
 def validate_request_params(params: Any) -> dict[str, Any]:

@@ -14,7 +14,7 @@ import pytest
 from tests.support.http_server import Reply
 from triggers.cadence import Fixed
 from triggers.http import HttpCheck, HttpHealthTrigger, Unreachable
-from triggers.http.sessions import SESSIONS
+from triggers.http.exchange import SESSIONS
 from triggers.report import Report
 from triggers.shared_source import SOURCES
 

@@ -12,7 +12,7 @@ from tests.support.http_server import LoopbackServer, Reply
 from triggers.breaker import CircuitBreaker
 from triggers.cadence import Backoff, Fixed
 from triggers.http import HttpCheck, HttpHealthTrigger
-from triggers.http.sessions import MAX_CONNECTIONS, SESSIONS
+from triggers.http.exchange import MAX_CONNECTIONS, SESSIONS
 from triggers.poll_loop import PollLoop
 
 HEALTHY = {"status": "healthy", "version": "1.0"}
