@@ -16,7 +16,6 @@ from typing import Any, ClassVar
 
 from sensors.base import DEFAULT_ATTEMPT_TIMEOUT, DeferrableSensor
 from triggers.callable_path import callable_path
-from triggers.checks import Check
 from triggers.http import FieldExpectation, HttpCheck, HttpHealthTrigger, HttpResponse
 from triggers.http.check import DEFAULT_MAX_BODY_BYTES, DEFAULT_NOT_YET_STATUSES, DEFAULT_PERMANENT_STATUSES
 from triggers.http.credentials import AuthType
@@ -145,10 +144,7 @@ class APIHealthSensor(DeferrableSensor):
         self.share_probe = share_probe
         self.validate()
 
-    def build_check(self) -> Check:
-        return self.http_check()
-
-    def http_check(self) -> HttpCheck:
+    def build_check(self) -> HttpCheck:
         """Return the HttpCheck these arguments describe; raise ConfigurationError naming a bad one."""
         return HttpCheck(
             url=self.endpoint_url,

@@ -26,22 +26,6 @@ KWARGS_EXPOSED = (
 #: What replaces a secret in a masked URL.
 MASK = "***"
 
-#: Parts of a header, parameter or argument name that mark its value as a credential.
-_CREDENTIAL_HINTS = (
-    "auth",
-    "token",
-    "secret",
-    "password",
-    "passwd",
-    "apikey",
-    "api-key",
-    "api_key",
-    "cookie",
-    "session",
-    "signature",
-    "credential",
-    "private",
-)
 #: Parts of a query-parameter or argument name that mark a secret wherever they appear.
 _STRONG_HINTS = (
     "token",
@@ -59,6 +43,8 @@ _STRONG_HINTS = (
     "privatekey",
     "private_key",
 )
+#: Parts of a header name that mark its value as a credential: the strong ones, and any ``auth`` or ``private``.
+_CREDENTIAL_HINTS = ("auth", "private", *_STRONG_HINTS)
 #: Whole words of a name that mark a secret (``auth`` as a word, so ``author`` is not one).
 _SECRET_WORDS = frozenset({"auth", "pwd", "pass", "sig", "jwt", "sas", "hmac"})
 #: Words that make ``key`` a secret's name (``access_key``, ``subscription-key``, not ``sort_key``).

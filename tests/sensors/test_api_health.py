@@ -164,7 +164,7 @@ def test_bad_arguments_fail_at_construction_naming_the_argument(http_server, kwa
 
 
 def test_share_probe_travels_to_the_trigger_and_defaults_on(http_server) -> None:
-    assert sensor(http_server).http_check().share_probe is True
+    assert sensor(http_server).build_check().share_probe is True
     with pytest.raises(TaskDeferred) as deferred:
         sensor(http_server, share_probe=False).execute(context())
     assert deferred.value.trigger.serialize()[1]["check"]["share_probe"] is False

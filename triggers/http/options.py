@@ -114,10 +114,9 @@ def validate_body(method: str, data: Any, json_body: Any) -> Any:
         return None
     if isinstance(data, str):
         return data
-    if not isinstance(data, Mapping) or not all(isinstance(k, str) and _form_value(v) for k, v in data.items()):
-        raise ConfigurationError("data", f"must be text or map field names to text or numbers, got {data!r:.100}")
-    refuse_secret_arguments(data, "data")
-    return {k: list(v) if isinstance(v, (list, tuple)) else v for k, v in data.items()}
+    form = _form(data, "data", "be text or map field names")
+    refuse_secret_arguments(form, "data")
+    return form
 
 
 def require_json(argument: str, value: Any) -> None:
@@ -130,20 +129,15 @@ def require_json(argument: str, value: Any) -> None:
 
 def validate_request_params(params: Any) -> dict[str, Any]:
     """Return ``params`` as a dict (list values as lists); raise ConfigurationError on a bad or secret one."""
-    if params is None:
-        return {}
-    if not isinstance(params, Mapping) or not all(isinstance(k, str) and _form_value(v) for k, v in params.items()):
-        raise ConfigurationError(
-            "request_params", f"must map parameter names to text, numbers or lists of them, got {params!r:.100}"
-        )
-    for name in params:
+    form = _form({} if params is None else params, "request_params", "map parameter names")
+    for name in form:
         if is_secret_query_name(name):
             raise ConfigurationError(
                 "request_params",
                 f"{name!r} looks like a credential: {KWARGS_EXPOSED}; put it in an Airflow connection and pass "
                 "http_conn_id instead",
             )
-    return {k: list(v) if isinstance(v, (list, tuple)) else v for k, v in params.items()}
+    return form
 
 
 def validate_transport_options(options: Any, argument: str) -> dict[str, Any]:
@@ -199,10 +193,15 @@ def with_params(url: str, params: Mapping[str, Any]) -> str:
     return urlunsplit((parts.scheme, parts.netloc, parts.path, query, parts.fragment))
 
 
-def _form_value(value: Any) -> bool:
-    if isinstance(value, (list, tuple)):
-        return all(isinstance(v, Scalar) for v in value)
-    return isinstance(value, Scalar)
+def _form(value: Any, argument: str, wanted: str) -> dict[str, Any]:
+    """Return ``value`` as a dict (list values as lists); raise ConfigurationError unless it maps names
+    to text, numbers or lists of them."""
+    if not isinstance(value, Mapping) or not all(
+        isinstance(k, str) and all(isinstance(i, Scalar) for i in (v if isinstance(v, (list, tuple)) else [v]))
+        for k, v in value.items()
+    ):
+        raise ConfigurationError(argument, f"must {wanted} to text, numbers or lists of them, got {value!r:.100}")
+    return {k: list(v) if isinstance(v, (list, tuple)) else v for k, v in value.items()}
 
 
 def _text(value: Any) -> Any:

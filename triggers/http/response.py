@@ -70,7 +70,7 @@ class HttpResponse:
             )
         return self._parsed
 
-    def retry_after(self, now: datetime.datetime | None = None) -> float | None:
+    def retry_after(self) -> float | None:
         """Return the ``Retry-After`` header in seconds from now (seconds or an HTTP date), or None."""
         value = self.headers.get("Retry-After")
         if value is None:
@@ -82,10 +82,9 @@ class HttpResponse:
             when = email.utils.parsedate_to_datetime(value)
         except (TypeError, ValueError):
             return None
-        now = now or datetime.datetime.now(datetime.UTC)
         if when.tzinfo is None:
             when = when.replace(tzinfo=datetime.UTC)
-        return max(0.0, (when - now).total_seconds())
+        return max(0.0, (when - datetime.datetime.now(datetime.UTC)).total_seconds())
 
     def excerpt(self) -> str:
         """Return the start of the body, one line, masked (once per response: waits sharing it ask too)."""

@@ -12,12 +12,8 @@ from triggers.poll_trigger import PollTrigger
 class HttpHealthTrigger(PollTrigger):
     """Poll an HTTP endpoint until it answers as expected; yield one report event.
 
-    Takes PollTrigger's keyword arguments with ``check`` an ``HttpCheck.to_dict()``. Between
-    failed attempts the cadence backs off with jitter; a ``Retry-After`` on 429/503 stretches
-    the next delay; the circuit breaker (``failure_threshold``) pauses calls after repeated
-    errors. Every trigger in the process shares one keep-alive session per origin and identity,
-    and triggers sending the same request share one asking of it (``share_probe``).
-    The report's ``detail["last_response"]`` holds the last status, latency and a masked excerpt.
+    Takes PollTrigger's keyword arguments with ``check`` an ``HttpCheck.to_dict()``. The report's
+    ``detail["last_response"]`` holds the last status, latency and a masked excerpt.
     """
 
     accepts: ClassVar[tuple[type[Check], ...]] = (HttpCheck,)

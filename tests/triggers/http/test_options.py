@@ -79,7 +79,7 @@ def test_the_sensor_passes_the_options_to_its_check() -> None:
         request_params={"page": 2},
         extra_options={"verify": False},
     )
-    check = sensor.http_check()
+    check = sensor.build_check()
     assert (check.method, check.data, check.request_params, check.extra_options) == (
         "PUT",
         "raw text",
