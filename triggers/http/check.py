@@ -3,9 +3,8 @@
 Classification, in order: an expected status goes on to the body; a ``permanent_statuses``
 status fails now (401 and 403 by default: waiting will not fix credentials); a 5xx or a
 ``not_yet_statuses`` status is a transient "not yet" (``Retry-After`` honoured on 429 and 503);
-any other status fails, saying how to make it a "not yet". Refused connections, DNS failures,
-timeouts and dropped connections are transient. Only a connection id travels in the check;
-credentials are resolved when a wait starts (see :mod:`triggers.http.credentials`).
+any other status fails, saying how to make it a "not yet". Failing requests are typed in
+:mod:`triggers.http.exchange`; :mod:`triggers.http.credentials` resolves the connection id.
 """
 
 from __future__ import annotations
@@ -25,7 +24,7 @@ from triggers.callable_path import callable_path, load_callable
 from triggers.checks import Check, Probe
 from triggers.errors import ConfigurationError
 from triggers.http.credentials import AUTH_TYPES, AuthType, HttpTarget, resolve_http_target
-from triggers.http.exchange import SESSIONS, exchange
+from triggers.http.exchange import SESSIONS, HttpResponse, exchange
 from triggers.http.expectations import FieldExpectation, subset_mismatch
 from triggers.http.options import (
     require_json,
@@ -37,7 +36,6 @@ from triggers.http.options import (
     validate_transport_options,
     validate_url,
 )
-from triggers.http.response import HttpResponse
 from triggers.outcomes import Failed, Met, NotYet, Outcome
 from triggers.secret_names import masked_url
 from triggers.shared_source import shared_probe

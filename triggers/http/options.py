@@ -1,13 +1,9 @@
 """Request options named as the built-in HttpSensor / HttpHook name them, checked when the DAG is parsed.
 
-- ``method``: GET, HEAD, POST, PUT, PATCH, DELETE or OPTIONS.
-- ``data``: a form body (a mapping, sent as ``application/x-www-form-urlencoded``) or a raw text
-  body; ``json``: a JSON body. One of them, and only with a method that carries a body.
-- ``request_params``: query parameters, appended to those already in the URL.
-- ``extra_options`` and the connection's extra: ``verify`` (False, or a CA bundle path),
-  ``cert`` (a client certificate path, or ``[cert, key]`` paths), ``proxy`` (a URL) or
-  ``proxies`` (``{"http": url, "https": url}``). The connection's extra is read in the triggerer
-  (:mod:`triggers.http.credentials`); ``extra_options`` override it.
+``data`` (a form mapping, sent as ``application/x-www-form-urlencoded``, or text) or ``json`` goes
+only with a method that carries a body; ``request_params`` are appended to the URL's query;
+``extra_options`` (``verify``, ``cert``, ``proxy`` or ``proxies``, as requests names them) override
+the connection's extra, read in the triggerer (:mod:`triggers.http.credentials`).
 
 Every name in a body or in ``request_params`` that looks like a secret's is refused, like a
 credential header: these travel in trigger kwargs. A proxy's credentials belong in the connection.
