@@ -45,7 +45,7 @@ class APIHealthSensor(DeferrableSensor):
         basic when the connection has a login.
     :param response_check: a module-level function (or its dotted path) taking an
         :class:`~triggers.http.HttpResponse` and returning truthy when healthy; sync functions
-        run in a thread.
+        run in a thread, async ones on the loop.
     :param field_expectations: ``(path, op, value)`` comparisons on the JSON body, e.g.
         ``("catalog.version", ">", 100)``.
     :param not_yet_statuses: statuses that mean "not yet" (5xx always do).

@@ -78,23 +78,11 @@ class _Resolved:
 class HttpCheck(Check):
     """Request ``url`` once and judge the response.
 
-    :param url: an absolute http(s) URL, or a path joined to the base URL of ``http_conn_id``.
-    :param expected_status: the status, or statuses, that mean "up".
-    :param expected_json: must be a subset of the JSON body (objects by key, anything else by equality).
-    :param fields: :class:`FieldExpectation` s (or ``(path, op, value)`` tuples) the body must meet.
-    :param response_check: ``"package.module.function"`` taking an :class:`HttpResponse`, returning
-        truthy when up; sync functions run in a thread, async ones on the loop.
-    :param headers: extra request headers; credential-like names are refused (use the connection).
-    :param http_conn_id: an Airflow connection giving base URL, login/password and header extras.
-    :param auth_type: "basic" (login/password) or "bearer" (the password is the token); None
-        means basic when the connection has a login.
-    :param request_timeout: seconds for the whole request; ``connect_timeout`` for the TCP connect.
-    :param max_body_bytes: the most of a body ever read.
-    :param method, data, json, request_params, extra_options: as HttpSensor / HttpHook name them
-        (see :mod:`triggers.http.options`); TLS and proxy options also come from the connection's extra.
-    :param share_probe: share one request per look with every wait in the event loop that sends
-        the same request (see :mod:`triggers.shared_source`), and one ``response_check`` call per
-        response with the waits that name the same one; False sends this wait's own.
+    The parameters are :class:`sensors.api_health.APIHealthSensor`'s, which documents them, with
+    ``url`` for ``endpoint_url``, ``expected_json`` for ``expected_response``, ``fields`` for
+    ``field_expectations`` and ``response_check`` as a dotted path. With ``share_probe``, waits in
+    one event loop sending the same request share one request per look (see
+    :mod:`triggers.shared_source`) and one ``response_check`` call per response.
 
     Met's value is :meth:`HttpResponse.summary` (status, latency, the JSON body when small).
     """
@@ -136,10 +124,8 @@ class HttpCheck(Check):
         object.__setattr__(self, "headers", validate_headers(self.headers))
         expected = statuses(self.expected_status, "expected_status")
         permanent = statuses(self.permanent_statuses, "permanent_statuses")
-        if set(expected) & set(permanent):
-            raise ConfigurationError(
-                "permanent_statuses", f"overlaps expected_status: {set(expected) & set(permanent)}"
-            )
+        if overlap := set(expected) & set(permanent):
+            raise ConfigurationError("permanent_statuses", f"overlaps expected_status: {overlap}")
         object.__setattr__(self, "expected_status", expected)
         object.__setattr__(self, "permanent_statuses", permanent)
         object.__setattr__(self, "not_yet_statuses", statuses(self.not_yet_statuses, "not_yet_statuses"))
