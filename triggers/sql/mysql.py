@@ -19,7 +19,7 @@ import pymysql
 
 from triggers.errors import PermanentError, TransientError
 from triggers.shared import SharedPool
-from triggers.sql.targets import MysqlTarget
+from triggers.sql.targets import MysqlTarget, Rows
 
 CONNECT_TIMEOUT_SECONDS = 10
 POOL_MAX_SIZE = 4
@@ -46,8 +46,6 @@ TRANSIENT_CODES = frozenset(
 )
 #: Error numbers for credentials or a database that do not work.
 CREDENTIAL_CODES = frozenset({1044, 1045, 1049, 1698})
-
-Rows = tuple[list[str], list[tuple[Any, ...]]]
 
 
 def _code(error: BaseException) -> int | None:

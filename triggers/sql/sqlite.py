@@ -19,7 +19,7 @@ from typing import Any
 import aiosqlite
 
 from triggers.errors import PermanentError, TransientError
-from triggers.sql.targets import SqliteTarget
+from triggers.sql.targets import Rows, SqliteTarget
 
 # Primary result codes (sqlite3.h) that waiting can cure.
 SQLITE_BUSY = 5
@@ -35,8 +35,6 @@ TRANSIENT_CODES = frozenset(
 BUSY_TIMEOUT_SECONDS = 5.0
 # SQLite virtual machine steps between two looks at the clock.
 PROGRESS_STEPS = 1000
-
-Rows = tuple[list[str], list[tuple[Any, ...]]]
 
 
 def database_uri(path: str, *, read_only: bool) -> str:
