@@ -20,7 +20,8 @@ from airflow.triggers.base import BaseEventTrigger
 from triggers.checks import Check
 from triggers.events.base import DEFAULT_REMEMBER_AFTER, Change, EventWatcher, spec
 from triggers.orders.checks import JsonOrderCheck, OrderCheck, SqlOrderCheck
-from triggers.orders.records import OrderRow, jsonable, order_key
+from triggers.orders.records import OrderRow, order_key
+from triggers.sql.values import jsonable
 
 
 class OrderEventTrigger(EventWatcher, BaseEventTrigger):

@@ -69,18 +69,9 @@ class OrderCheck(Check):
         """Return where the orders are read, for messages."""
         raise NotImplementedError
 
-    def judge(self, rows: Rows) -> Outcome:
-        """Return the outcome for what a store found."""
-        return judge(
-            self.order_ids,
-            rows,
-            expected=self.expected_status,
-            failure_statuses=self.failure_statuses,
-            where=self.where(),
-        )
-
     async def _judged(self, rows: Rows) -> Outcome:
-        return self.judge(rows)
+        expected, failure_statuses = self.expected_status, self.failure_statuses
+        return judge(self.order_ids, rows, expected=expected, failure_statuses=failure_statuses, where=self.where())
 
     def describe(self) -> str:
         ids = ", ".join(str(order_id) for order_id in self.order_ids)
@@ -112,7 +103,7 @@ class JsonOrderCheck(OrderCheck):
         return orders_file(self.db_path)
 
     async def check(self) -> Outcome:
-        return self.judge(await self.rows())
+        return await self._judged(await self.rows())
 
     def opened(self) -> contextlib.AbstractAsyncContextManager[Probe]:
         """With ``share_probe``, waits on one file in the event loop share one read and parse per look."""
