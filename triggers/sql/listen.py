@@ -115,7 +115,6 @@ class _Index:
             self.by_column.pop(subscription.id_column, None)
 
     def concerned(self, parsed: Any) -> Collection[NotifySubscription]:
-        """Return the subscriptions a parsed payload concerns."""
         if not self.by_column:
             return self.unkeyed
         found = set(self.unkeyed)

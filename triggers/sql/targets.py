@@ -51,8 +51,6 @@ def validate_identifier(argument: str, value: Any, *, qualified: bool = False) -
 
 @dataclass(frozen=True)
 class SqliteTarget:
-    """A SQLite database file."""
-
     path: str
 
     def describe(self) -> str:
