@@ -74,9 +74,9 @@ class OrderQuery:
             answers = [await session.fetch(self.postgres(), [wanted], data_problem=problem)]
         orders: dict[str, OrderRow] = {}
         for names, rows in answers:
-            # columns 0 and 1 are id and status, the rest the record
+            record_names = names[2:]  # columns 0 and 1 are id and status, the rest the record
             for row in rows:
-                orders.setdefault(order_key(row[0]), OrderRow(row[1], dict(zip(names[2:], row[2:], strict=True))))
+                orders.setdefault(order_key(row[0]), OrderRow(row[1], dict(zip(record_names, row[2:], strict=True))))
         return orders
 
 
