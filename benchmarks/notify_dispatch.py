@@ -13,8 +13,7 @@ import argparse
 import asyncio
 import time
 
-from triggers.orders.listen import concerns
-from triggers.sql.listen import Listener
+from triggers.sql.listen import Listener, concerns
 from triggers.sql.targets import PostgresTarget
 
 

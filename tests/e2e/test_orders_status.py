@@ -23,7 +23,7 @@ from sandbox.ecommerce_db import set_status, setup_ecommerce_database, ship_orde
 from tests.support.postgres import PostgresDatabase, fresh_database
 from tests.triggers.orders.tables import wait_for_backends
 from triggers.orders import notify_trigger_sql
-from triggers.orders.listen import LISTEN_APPLICATION
+from triggers.sql.listen import LISTEN_APPLICATION
 
 pytestmark = pytest.mark.postgres
 

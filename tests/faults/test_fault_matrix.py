@@ -53,8 +53,8 @@ from triggers.files import FileCheck
 from triggers.http import HttpCheck
 from triggers.json_date import JsonDateCheck
 from triggers.orders import JsonOrderCheck
-from triggers.orders.postgres_store import QUERY_APPLICATION
 from triggers.report import Report
+from triggers.sql.postgres import QUERY_APPLICATION
 
 SHIPPED = {"id": 1, "customer_id": 101, "status": "shipped", "total": 299.99}
 PENDING = {**SHIPPED, "status": "pending"}

@@ -20,8 +20,8 @@ from airflow.triggers.base import BaseEventTrigger
 from triggers.checks import Check
 from triggers.events.base import DEFAULT_REMEMBER_AFTER, Change, EventWatcher, spec
 from triggers.orders.checks import JsonOrderCheck, OrderCheck, SqlOrderCheck
-from triggers.orders.records import OrderRow, jsonable, order_key
-from triggers.orders.session import TableSession
+from triggers.orders.records import OrderRow, order_key
+from triggers.sql.values import jsonable
 
 
 class OrderEventTrigger(EventWatcher, BaseEventTrigger):
@@ -75,8 +75,8 @@ class OrderEventTrigger(EventWatcher, BaseEventTrigger):
         async with contextlib.AsyncExitStack() as resources:
             fetch: Callable[[], Awaitable[Mapping[str, OrderRow]]]
             if isinstance(check, SqlOrderCheck):
-                session = TableSession(check.source(), resources)
-                fetch, wakeup = session.fetch, session.wakeup
+                session = check.session(resources)
+                fetch, wakeup = lambda: check.read(session), session.wakeup
             elif isinstance(check, JsonOrderCheck):
                 fetch, wakeup = check.rows, None
             else:

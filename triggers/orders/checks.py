@@ -8,9 +8,8 @@ same way (:func:`triggers.orders.records.judge`).
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import json
-from collections.abc import AsyncIterator, Hashable, Mapping
+from collections.abc import Hashable, Mapping
 from dataclasses import dataclass
 from typing import ClassVar
 
@@ -23,23 +22,23 @@ from triggers.orders.json_store import (
     orders_file,
     read_orders,
     validate_db_path,
-    validate_max_parse_failures,
 )
 from triggers.orders.records import (
     DEFAULT_FAILURE_STATUSES,
     OrderId,
     OrderRow,
     judge,
+    order_key,
     validate_failure_statuses,
     validate_order_ids,
     validate_text,
 )
-from triggers.orders.session import TableSession, TableSource
-from triggers.orders.sql import OrderQuery, validate_conn_id, validate_identifier
+from triggers.orders.sql import ORDER_TYPES, OrderQuery
 from triggers.outcomes import Failed, Outcome
 from triggers.shared_source import shared_probe
-from triggers.sql.session import listening_first
-from triggers.validation import require_bool
+from triggers.sql.session import DatabaseSession, session_probe
+from triggers.sql.targets import validate_conn_id, validate_identifier
+from triggers.validation import require_bool, require_whole
 
 Rows = Mapping[str, OrderRow]
 
@@ -70,18 +69,9 @@ class OrderCheck(Check):
         """Return where the orders are read, for messages."""
         raise NotImplementedError
 
-    def judge(self, rows: Rows) -> Outcome:
-        """Return the outcome for what a store found."""
-        return judge(
-            self.order_ids,
-            rows,
-            expected=self.expected_status,
-            failure_statuses=self.failure_statuses,
-            where=self.where(),
-        )
-
     async def _judged(self, rows: Rows) -> Outcome:
-        return self.judge(rows)
+        expected, failure_statuses = self.expected_status, self.failure_statuses
+        return judge(self.order_ids, rows, expected=expected, failure_statuses=failure_statuses, where=self.where())
 
     def describe(self) -> str:
         ids = ", ".join(str(order_id) for order_id in self.order_ids)
@@ -106,14 +96,14 @@ class JsonOrderCheck(OrderCheck):
     def __post_init__(self) -> None:
         super().__post_init__()
         validate_db_path(self.db_path)
-        validate_max_parse_failures(self.max_parse_failures)
+        require_whole("max_parse_failures", self.max_parse_failures)
         require_bool("share_probe", self.share_probe)
 
     def where(self) -> str:
         return orders_file(self.db_path)
 
     async def check(self) -> Outcome:
-        return self.judge(await self.rows())
+        return await self._judged(await self.rows())
 
     def opened(self) -> contextlib.AbstractAsyncContextManager[Probe]:
         """With ``share_probe``, waits on one file in the event loop share one read and parse per look."""
@@ -174,49 +164,37 @@ class SqlOrderCheck(OrderCheck):
     def where(self) -> str:
         return f"table {self.table} of connection {self.conn_id}"
 
-    def source(self) -> TableSource:
-        """Return what a session reads."""
+    def session(self, resources: contextlib.AsyncExitStack, listen: bool = True) -> DatabaseSession:
+        """Return a session on the table's database; ``listen``: woken by NOTIFYs about these orders."""
+        return DatabaseSession(
+            self.conn_id,
+            resources,
+            accepted=ORDER_TYPES,
+            channel=self.notify_channel if listen else None,
+            keys=frozenset(order_key(order_id) for order_id in self.order_ids),
+            id_column=self.id_column,
+            channel_argument="notify_channel",
+        )
+
+    async def read(self, session: DatabaseSession, order_ids: frozenset[Hashable] | None = None) -> Rows:
+        """Return the orders of ``order_ids`` (default: the watched ones) found through ``session``, by id."""
         query = OrderQuery(self.table, self.id_column, self.status_column, self.columns)
-        return TableSource(self.conn_id, query, self.order_ids, self.notify_channel)
+        return await query.fetch(session, self.order_ids if order_ids is None else order_ids)
 
     async def check(self) -> Outcome:
         async with self.opened() as probe:
             return await probe.check()
 
     def opened(self) -> contextlib.AbstractAsyncContextManager[Probe]:
-        """Hold the wait's database session; with ``share_probe``, waits on one table share each query."""
-        return self._shared_probe() if self.share_probe else self._own_probe()
+        """Hold the wait's database session; with ``share_probe``, waits on one table share each query.
+
+        A shared query asks about every sharing wait's orders at once.
+        """
+        key = self.source_key() if self.share_probe else None
+        interest = frozenset(self.order_ids)
+        return session_probe(self.session, self.read, self._judged, shared_key=key, interest=interest)
 
     def source_key(self) -> str:
         """Return what makes two checks read alike: connection, table, columns (the ids are interests)."""
         read = [self.conn_id, self.table, self.id_column, self.status_column, list(self.columns)]
         return "orders-sql " + json.dumps(read)
-
-    @contextlib.asynccontextmanager
-    async def _own_probe(self) -> AsyncIterator[Probe]:
-        async with contextlib.AsyncExitStack() as resources:
-            session = TableSession(self.source(), resources)
-
-            async def look() -> Outcome:
-                return self.judge(await session.fetch())
-
-            yield Probe(check=look, wakeup=session.wakeup)
-
-    @contextlib.asynccontextmanager
-    async def _shared_probe(self) -> AsyncIterator[Probe]:
-        """One query per look for every wait on the table, about all their orders; each wait keeps
-        its own NOTIFY subscription, subscribed before its first look."""
-        reading: list[TableSession] = []
-
-        async def read_all(resources: contextlib.AsyncExitStack, order_ids: frozenset[Hashable]) -> Rows:
-            if not reading:  # the source's own session: no channel, held on the source's stack
-                reading.append(TableSession(dataclasses.replace(self.source(), notify_channel=None), resources))
-            return await reading[0].fetch(order_ids)  # type: ignore[arg-type]  # interests are these checks' order ids
-
-        async with contextlib.AsyncExitStack() as resources:
-            listening = TableSession(self.source(), resources)
-            interest = frozenset(self.order_ids)
-            async with shared_probe(
-                self.source_key(), read_all, self._judged, interest=interest, wakeup=listening.wakeup
-            ) as shared:
-                yield listening_first(shared, listening.listen if listening.wakeup else None)

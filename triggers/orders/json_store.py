@@ -16,7 +16,6 @@ from typing import Any
 from triggers.errors import ConfigurationError, TransientError
 from triggers.json_file import read_json
 from triggers.orders.records import OrderRow, order_key
-from triggers.validation import require_whole
 
 ORDERS_FILE = "orders.json"
 DEFAULT_DB_PATH = "/tmp/mock-ecommerce-db"  # the seed's path
@@ -48,32 +47,18 @@ def validate_db_path(db_path: Any) -> str:
     return db_path
 
 
-def validate_max_parse_failures(value: Any) -> int:
-    """Return ``value``; raise ConfigurationError unless it is a whole number >= 1."""
-    return require_whole("max_parse_failures", value)
-
-
-def order_records(data: Any, path: str) -> list[dict[str, Any]]:
-    """Return the order records in either layout; raise InvalidLayoutError for any other shape."""
-    orders = data.get("orders") if isinstance(data, dict) else data
-    if not isinstance(orders, list) or not all(isinstance(order, dict) for order in orders):
-        raise InvalidLayoutError(f'{path} is neither a list of orders nor {{"orders": [...]}}')
-    return orders
-
-
-def index_orders(records: list[dict[str, Any]], id_column: str, status_column: str) -> dict[str, OrderRow]:
-    """Return the records by order id as text (the first of a repeated id wins; records without one are skipped)."""
-    rows: dict[str, OrderRow] = {}
-    for record in records:
-        if id_column in record:
-            rows.setdefault(order_key(record[id_column]), OrderRow(record.get(status_column), record))
-    return rows
-
-
 async def read_orders(path: str, *, id_column: str, status_column: str) -> Mapping[str, OrderRow]:
-    """Return the orders in ``path`` by id.
+    """Return the orders in ``path`` by id as text (the first of a repeated id wins; records without one are skipped).
 
     Raises MissingFileError, TornFileError or InvalidLayoutError (transient: a check that keeps
     meeting the last two fails, see :meth:`JsonOrderCheck.escalate`).
     """
-    return index_orders(order_records(await read_json(path), path), id_column, status_column)
+    data = await read_json(path)
+    orders = data.get("orders") if isinstance(data, dict) else data
+    if not isinstance(orders, list) or not all(isinstance(order, dict) for order in orders):
+        raise InvalidLayoutError(f'{path} is neither a list of orders nor {{"orders": [...]}}')
+    rows: dict[str, OrderRow] = {}
+    for record in orders:
+        if id_column in record:
+            rows.setdefault(order_key(record[id_column]), OrderRow(record.get(status_column), record))
+    return rows

@@ -17,8 +17,6 @@ from triggers.errors import ConfigurationError
 from triggers.outcomes import Failed, Met, NotYet, Outcome
 from triggers.sql.values import jsonable
 
-__all__ = ["DEFAULT_FAILURE_STATUSES", "OrderRow", "jsonable", "judge", "order_key"]
-
 OrderId = int | str
 
 #: Statuses an order never leaves: waiting on for "shipped" would only end at the timeout.

@@ -17,8 +17,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-import re
-from collections.abc import AsyncIterator, Callable, Hashable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
@@ -26,11 +25,10 @@ from triggers.callable_path import load_callable
 from triggers.checks import Check, Probe
 from triggers.errors import ConfigurationError
 from triggers.outcomes import Failed, Met, NotYet, Outcome
-from triggers.shared_source import shared_probe
 from triggers.sql.listen import EVERY_NOTIFICATION
 from triggers.sql.placeholders import bind, uses_pyformat, validate_parameters
-from triggers.sql.session import DatabaseSession, Rows, listening_first
-from triggers.sql.targets import MYSQL_TYPES, POSTGRES_TYPES, SQLITE_TYPES, validate_conn_id
+from triggers.sql.session import DatabaseSession, session_probe
+from triggers.sql.targets import IDENTIFIER, MYSQL_TYPES, POSTGRES_TYPES, SQLITE_TYPES, Rows, validate_conn_id
 from triggers.sql.values import jsonable
 from triggers.validation import require_bool, require_positive
 from triggers.value_cap import MAX_CONDITION_VALUE_CHARS, capped
@@ -41,14 +39,6 @@ SUPPORTED_TYPES = SQLITE_TYPES | POSTGRES_TYPES | MYSQL_TYPES
 SERVER_SHARE = 0.9
 # A row quoted in a reason is cut to this many characters.
 QUOTED_CHARS = 200
-_NAME = r"[A-Za-z_][A-Za-z0-9_]{0,62}"
-
-
-def validate_channel(value: Any) -> str | None:
-    """Return ``value``; raise ConfigurationError unless None or a plain PostgreSQL channel name."""
-    if value is not None and (not isinstance(value, str) or not re.fullmatch(_NAME, value)):
-        raise ConfigurationError("listen_channel", f"must be a plain channel name (letters, digits, _), got {value!r}")
-    return value
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -85,7 +75,11 @@ class SqlQueryCheck(Check):
         require_bool("read_only", self.read_only)
         if self.database is not None and (not isinstance(self.database, str) or not self.database):
             raise ConfigurationError("hook_params", f"the database must be a name, got {self.database!r}")
-        validate_channel(self.listen_channel)
+        channel = self.listen_channel
+        if channel is not None and (not isinstance(channel, str) or not IDENTIFIER.fullmatch(channel)):
+            raise ConfigurationError(
+                "listen_channel", f"must be a plain channel name (letters, digits, _), got {channel!r}"
+            )
         require_bool("share_probe", self.share_probe)
         if self.statement_timeout is not None:
             require_positive("attempt_timeout", self.statement_timeout)
@@ -99,10 +93,8 @@ class SqlQueryCheck(Check):
 
         Raises ConfigurationError when a path no longer imports.
         """
-        return {name: load_callable(path, name) if path else None for name, path in self._paths().items()}
-
-    def _paths(self) -> dict[str, str | None]:
-        return {"success": self.success, "failure": self.failure, "selector": self.selector}
+        paths = {"success": self.success, "failure": self.failure, "selector": self.selector}
+        return {name: load_callable(path, name) if path else None for name, path in paths.items()}
 
     def judge(
         self, names: Sequence[str], rows: Sequence[Sequence[Any]], functions: Mapping[str, Callable[..., Any] | None]
@@ -126,11 +118,7 @@ class SqlQueryCheck(Check):
         judged = f"{self.success}({shown}) returned {passed!r}" if success is not None else f"the first cell is {shown}"
         return NotYet(f"not met: {judged}", detail=detail)
 
-    async def look(self, session: DatabaseSession) -> Outcome:
-        """Run the query once through ``session`` and judge it; raises what the session raises."""
-        return await self._judged(await self._first_row(session))
-
-    async def _first_row(self, session: DatabaseSession) -> Rows:
+    async def _first_row(self, session: DatabaseSession, _interests: frozenset[Hashable] = frozenset()) -> Rows:
         timeout = None if self.statement_timeout is None else self.statement_timeout * SERVER_SHARE
         names, rows = await session.fetch(
             self.sql, self.parameters, read_only=self.read_only, statement_timeout=timeout
@@ -138,12 +126,9 @@ class SqlQueryCheck(Check):
         return names, rows[:1]
 
     async def _judged(self, answer: Rows) -> Outcome:
-        return await asyncio.to_thread(self._judge_in_thread, *answer)
+        return await asyncio.to_thread(lambda: self.judge(*answer, self.functions()))
 
-    def _judge_in_thread(self, names: Sequence[str], rows: Sequence[Sequence[Any]]) -> Outcome:
-        return self.judge(names, rows, self.functions())
-
-    def _session(self, resources: contextlib.AsyncExitStack, *, listen: bool = True) -> DatabaseSession:
+    def _session(self, resources: contextlib.AsyncExitStack, listen: bool) -> DatabaseSession:
         # A query's answer can depend on any row, so every notification on the channel wakes it.
         return DatabaseSession(
             self.conn_id,
@@ -155,45 +140,22 @@ class SqlQueryCheck(Check):
         )
 
     async def check(self) -> Outcome:
-        async with contextlib.AsyncExitStack() as resources:
-            return await self.look(self._session(resources))
+        async with session_probe(self._session, self._first_row, self._judged, shared_key=None) as probe:
+            return await probe.check()
 
     def opened(self) -> contextlib.AbstractAsyncContextManager[Probe]:
         """Hold the wait's session; with ``share_probe``, waits running the same read-only query share each run.
 
         A query with ``read_only=False`` may write, so it always runs for its own wait.
         """
-        return self._shared_probe() if self.share_probe and self.read_only else self._own_probe()
+        shared = self.share_probe and self.read_only
+        key = self.source_key() if shared else None
+        return session_probe(self._session, self._first_row, self._judged, shared_key=key)
 
     def source_key(self) -> str:
         """Return what makes two checks the same query: connection, database, SQL, parameters, timeout."""
         asked = [self.conn_id, self.database, self.sql, self.parameters, self.statement_timeout]
         return "sql " + json.dumps(asked, sort_keys=True, default=repr)
-
-    @contextlib.asynccontextmanager
-    async def _own_probe(self) -> AsyncIterator[Probe]:
-        async with contextlib.AsyncExitStack() as resources:
-            session = self._session(resources)
-
-            async def look() -> Outcome:
-                return await self.look(session)
-
-            yield Probe(check=look, wakeup=session.wakeup)
-
-    @contextlib.asynccontextmanager
-    async def _shared_probe(self) -> AsyncIterator[Probe]:
-        """One run of the query per look for every wait sharing it; each wait keeps its own LISTEN."""
-        reading: list[DatabaseSession] = []
-
-        async def run_query(resources: contextlib.AsyncExitStack, _interests: frozenset[Hashable]) -> Rows:
-            if not reading:  # the source's own session: no channel, held on the source's stack
-                reading.append(self._session(resources, listen=False))
-            return await self._first_row(reading[0])
-
-        async with contextlib.AsyncExitStack() as resources:
-            listening = self._session(resources)
-            async with shared_probe(self.source_key(), run_query, self._judged, wakeup=listening.wakeup) as shared:
-                yield listening_first(shared, listening.listen if listening.wakeup else None)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -204,7 +166,7 @@ class LocalSqlQueryCheck(SqlQueryCheck):
     local: Mapping[str, Callable[..., Any] | None] = field(default_factory=dict, hash=False, compare=False)
 
     def functions(self) -> dict[str, Callable[..., Any] | None]:
-        return {name: self.local.get(name) for name in self._paths()}
+        return {name: self.local.get(name) for name in ("success", "failure", "selector")}
 
     def to_dict(self) -> dict[str, Any]:
         raise TypeError(f"{self.describe()} runs in poke mode only and cannot be sent to the triggerer")

@@ -24,7 +24,7 @@ import asyncio
 import json
 import logging
 import random
-from collections.abc import Awaitable, Callable, Collection
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -35,37 +35,39 @@ from triggers.sql.postgres import connect_kwargs
 from triggers.sql.targets import PostgresTarget
 
 LISTEN_APPLICATION = "deferrable-sensors-listen"
+# A silently dropped network never closes the socket: the server is asked this often.
+KEEPALIVE_SECONDS = 30.0
 log = logging.getLogger(__name__)
 
-Connect = Callable[..., Awaitable[Any]]
-
-
-#: What :func:`parse_payload` returns when a notification concerns every wait on the channel.
-EVERYONE = None
 #: ``keys`` of a subscription that every notification on its channel concerns.
 EVERY_NOTIFICATION = None
 
 
 def parse_payload(payload: str) -> Any:
-    """Return a payload once parsed: its JSON value, its text when not JSON, or EVERYONE when empty."""
+    """Return a payload once parsed: its JSON value, its text when not JSON, or None (everyone) when empty."""
     text = payload.strip()
-    if not text:
-        return EVERYONE
     try:
-        return json.loads(text)
+        return json.loads(text) if text else None
     except ValueError:
         return text  # plain text: the key itself
 
 
 def notified_key(parsed: Any, id_column: str) -> str | None:
     """Return the key a parsed payload names for waits keyed on ``id_column``, or None (everyone)."""
-    if parsed is EVERYONE:
-        return None
     if isinstance(parsed, dict):
         return str(parsed[id_column]) if id_column in parsed else None
     if isinstance(parsed, (str, int)) and not isinstance(parsed, bool):
         return str(parsed)
     return None
+
+
+def concerns(payload: str, keys: Collection[str], id_column: str) -> bool:
+    """Return True when a notification with ``payload`` may concern one of ``keys``: one wait's own parse.
+
+    The listener dispatches through its index instead; this is the per-wait reading it replaced.
+    """
+    key = notified_key(parse_payload(payload), id_column)
+    return key is None or key in keys
 
 
 @dataclass(eq=False)
@@ -113,7 +115,6 @@ class _Index:
             self.by_column.pop(subscription.id_column, None)
 
     def concerned(self, parsed: Any) -> Collection[NotifySubscription]:
-        """Return the subscriptions a parsed payload concerns."""
         if not self.by_column:
             return self.unkeyed
         found = set(self.unkeyed)
@@ -128,22 +129,10 @@ class _Index:
 class Listener:
     """Holds one LISTEN connection to ``target`` and fans notifications out to subscriptions."""
 
-    def __init__(
-        self,
-        target: PostgresTarget,
-        *,
-        connect: Connect = asyncpg.connect,
-        keepalive: float = 30.0,
-        reconnect_base: float = 0.5,
-        reconnect_cap: float = 30.0,
-        rng: random.Random | None = None,
-    ) -> None:
+    def __init__(self, target: PostgresTarget, *, reconnect_base: float = 0.5, reconnect_cap: float = 30.0) -> None:
         self.target = target
-        self._connect = connect
-        self._keepalive = keepalive
         self._reconnect_base = reconnect_base
         self._reconnect_cap = reconnect_cap
-        self._rng = rng or random.Random()
         self._subscriptions: dict[str, _Index] = {}
         self._connection: Any = None
         self._listening: set[str] = set()
@@ -207,14 +196,9 @@ class Listener:
         for subscription in tuple(index.concerned(parse_payload(payload))):
             subscription.event.set()
 
-    def _wake_all(self) -> None:
-        for index in self._subscriptions.values():
-            for subscription in index.everyone:
-                subscription.event.set()
-
     def _delay(self, failures: int) -> float:
         delay: float = min(self._reconnect_cap, self._reconnect_base * 2.0 ** min(failures - 1, 32))
-        return delay * (1.0 - 0.2 * self._rng.random())  # jitter: listeners do not reconnect in step
+        return delay * (1.0 - 0.2 * random.random())  # jitter: listeners do not reconnect in step
 
     async def _run(self) -> None:
         failures = 0
@@ -237,7 +221,7 @@ class Listener:
             log.log(level, "LISTEN connection to %s lost or refused (%s); retrying", self.target.describe(), why)
 
     async def _listen_until_lost(self) -> None:
-        connection = await self._connect(**connect_kwargs(self.target, LISTEN_APPLICATION))
+        connection = await asyncpg.connect(**connect_kwargs(self.target, LISTEN_APPLICATION))
         lost = asyncio.Event()
         connection.add_termination_listener(lambda _connection: lost.set())
         try:
@@ -249,14 +233,15 @@ class Listener:
             self.connections += 1
             self.ready.set()
             log.info("Listening on %s for %s", self.target.describe(), ", ".join(sorted(self._listening)) or "-")
-            self._wake_all()  # anything sent before LISTEN took effect was missed
+            for index in self._subscriptions.values():  # anything sent before LISTEN took effect was missed
+                for subscription in index.everyone:
+                    subscription.event.set()
             while not connection.is_closed():
                 try:
-                    await asyncio.wait_for(lost.wait(), self._keepalive)
+                    await asyncio.wait_for(lost.wait(), KEEPALIVE_SECONDS)
                 except TimeoutError:
-                    # A silently dropped network never closes the socket: ask the server.
                     async with self._lock:
-                        await connection.execute("SELECT 1", timeout=self._keepalive)
+                        await connection.execute("SELECT 1", timeout=KEEPALIVE_SECONDS)
         finally:
             self.ready.clear()
             self._connection = None
@@ -268,9 +253,5 @@ async def _open_listener(target: PostgresTarget) -> Listener:
     return Listener(target).start()
 
 
-async def _close_listener(listener: Listener) -> None:
-    await listener.close()
-
-
 #: One listener per database per event loop, shared by every wait with a notify channel.
-LISTENERS: SharedPool[PostgresTarget, Listener] = SharedPool(_open_listener, _close_listener)
+LISTENERS: SharedPool[PostgresTarget, Listener] = SharedPool(_open_listener, Listener.close)

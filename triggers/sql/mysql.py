@@ -19,7 +19,7 @@ import pymysql
 
 from triggers.errors import PermanentError, TransientError
 from triggers.shared import SharedPool
-from triggers.sql.targets import MysqlTarget
+from triggers.sql.targets import MysqlTarget, Rows
 
 CONNECT_TIMEOUT_SECONDS = 10
 POOL_MAX_SIZE = 4
@@ -47,18 +47,11 @@ TRANSIENT_CODES = frozenset(
 #: Error numbers for credentials or a database that do not work.
 CREDENTIAL_CODES = frozenset({1044, 1045, 1049, 1698})
 
-Rows = tuple[list[str], list[tuple[Any, ...]]]
-
-
-def _code(error: BaseException) -> int | None:
-    code = error.args[0] if error.args else None
-    return code if isinstance(code, int) else None
-
 
 def classify(error: BaseException, target: MysqlTarget) -> Exception:
     """Return the TransientError or PermanentError that ``error`` means (for ``raise ... from error``)."""
     where = target.describe()
-    code = _code(error)
+    code = error.args[0] if error.args and isinstance(error.args[0], int) else None
     if isinstance(error, (OSError, TimeoutError, pymysql.err.InterfaceError)) or (
         isinstance(error, pymysql.err.MySQLError) and code in TRANSIENT_CODES
     ):
@@ -97,19 +90,15 @@ async def _close_pool(pool: aiomysql.Pool) -> None:
 QUERY_POOLS: SharedPool[MysqlTarget, aiomysql.Pool] = SharedPool(_open_pool, _close_pool)
 
 
-async def _timeout_statement(cursor: Any, connection: Any, statement_timeout: float | None) -> None:
-    # Session variables, set on every use: a pooled connection keeps what the last wait set.
-    if "mariadb" in connection.get_server_info().lower():
-        await cursor.execute("SET SESSION max_statement_time = %s", (statement_timeout or 0,))
-    else:
-        await cursor.execute("SET SESSION max_execution_time = %s", (int((statement_timeout or 0) * 1000),))
-
-
 async def _run(
     connection: Any, sql: str, arguments: Sequence[Any] | None, read_only: bool, statement_timeout: float | None
 ) -> Rows:
     async with connection.cursor() as cursor:
-        await _timeout_statement(cursor, connection, statement_timeout)
+        # Session variables, set on every use: a pooled connection keeps what the last wait set.
+        if "mariadb" in connection.get_server_info().lower():
+            await cursor.execute("SET SESSION max_statement_time = %s", (statement_timeout or 0,))
+        else:
+            await cursor.execute("SET SESSION max_execution_time = %s", (int((statement_timeout or 0) * 1000),))
         await cursor.execute("START TRANSACTION READ ONLY" if read_only else "START TRANSACTION")
         # On an error the caller closes the connection, which ends the transaction with it.
         await cursor.execute(sql, arguments)

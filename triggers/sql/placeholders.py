@@ -76,7 +76,11 @@ def bind(sql: str, parameters: Parameters, dialect: Dialect) -> Bound:
     if not uses_pyformat(sql):
         if dialect == "mysql" and parameters:
             raise ConfigurationError("sql", "has no %s or %(name)s placeholder for its parameters")
-        return Bound(sql, parameters if dialect == "sqlite" else _positional(parameters, "$n"))
+        if dialect == "sqlite":
+            return Bound(sql, parameters)
+        if isinstance(parameters, Mapping):
+            raise ConfigurationError("parameters", "a dict needs %(name)s placeholders in the SQL ($n is positional)")
+        return Bound(sql, list(parameters))
     named = isinstance(parameters, Mapping)
     pieces: list[str] = []
     values: list[Any] = []
@@ -125,9 +129,3 @@ def _placeholder(dialect: Dialect, key: str | None, numbers: dict[str, int], val
         return f"${len(values)}"
     values.append(value)
     return "%s" if dialect == "mysql" else "?"
-
-
-def _positional(parameters: Sequence[Any] | Mapping[str, Any], style: str) -> Sequence[Any]:
-    if isinstance(parameters, Mapping):
-        raise ConfigurationError("parameters", f"a dict needs %(name)s placeholders in the SQL ({style} is positional)")
-    return list(parameters)

@@ -20,8 +20,8 @@ import asyncpg.exceptions as pg
 
 from triggers.errors import PermanentError, TransientError
 from triggers.shared import SharedPool
-from triggers.sql.coerce import coerce_arguments
-from triggers.sql.targets import PostgresTarget
+from triggers.sql.targets import PostgresTarget, Rows
+from triggers.sql.values import coerce_arguments
 
 QUERY_APPLICATION = "deferrable-sensors-query"
 CONNECT_TIMEOUT_SECONDS = 10.0
@@ -44,8 +44,6 @@ CREDENTIAL_ERRORS: tuple[type[BaseException], ...] = (
     pg.InvalidAuthorizationSpecificationError,  # 28xxx, with InvalidPasswordError
     pg.InvalidCatalogNameError,  # 3D000: no such database
 )
-
-Rows = tuple[list[str], list[tuple[Any, ...]]]
 
 
 def connect_kwargs(target: PostgresTarget, application: str) -> dict[str, Any]:

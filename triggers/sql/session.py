@@ -3,25 +3,27 @@
 Nothing here touches the network until the first query, so a database that is down at the start
 of a wait is a transient "not yet" of that query, not a crash of the trigger. Pools and the
 listener are leased from per-loop SharedPools and released when the wait ends (the exit stack
-the caller passes in). Both the order sensor and the SQL query sensor read through a session.
+the caller passes in). Both the order sensor and the SQL query sensor read through a session,
+held for a wait by :func:`session_probe`.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Awaitable, Callable, Collection
-from typing import Any
+from collections.abc import AsyncIterator, Awaitable, Callable, Collection, Hashable
+from typing import Any, TypeVar
 
 from triggers.checks import Probe
 from triggers.errors import ConfigurationError, PermanentError
 from triggers.outcomes import Outcome
+from triggers.shared_source import shared_probe
 from triggers.sql import mysql, postgres, sqlite
 from triggers.sql.listen import EVERY_NOTIFICATION, LISTENERS
 from triggers.sql.placeholders import Bound, Dialect, Parameters, bind
-from triggers.sql.targets import MysqlTarget, PostgresTarget, SqliteTarget, SqlTarget, resolve_sql_target
+from triggers.sql.targets import MysqlTarget, PostgresTarget, Rows, SqliteTarget, SqlTarget, resolve_sql_target
 
-Rows = tuple[list[str], list[tuple[Any, ...]]]
+T = TypeVar("T")
 
 
 class DatabaseSession:
@@ -92,12 +94,18 @@ class DatabaseSession:
             await self.pool(target)  # subscribes before it returns
 
     async def fetch(
-        self, sql: str, parameters: Parameters, *, read_only: bool = True, statement_timeout: float | None = None
+        self,
+        sql: str,
+        parameters: Parameters,
+        *,
+        read_only: bool = True,
+        statement_timeout: float | None = None,
+        data_problem: str = "a bound value does not fit its type",
     ) -> Rows:
         """Return the column names and rows of ``sql`` with ``parameters`` bound (see :mod:`placeholders`).
 
         Raises TransientError or PermanentError; a placeholder mismatch only this database's
-        style reveals is permanent.
+        style reveals is permanent. ``data_problem`` says what a value PostgreSQL cannot take means.
         """
         target = await self.target()
         options: dict[str, Any] = {"read_only": read_only, "statement_timeout": statement_timeout}
@@ -107,30 +115,59 @@ class DatabaseSession:
         pool = await self.pool(target)
         if isinstance(target, PostgresTarget):
             bound = _bound(sql, parameters, "postgres")
-            return await postgres.fetch_rows(pool, target, bound.sql, list(bound.arguments or ()), **options)
+            positional = list(bound.arguments or ())
+            return await postgres.fetch_rows(pool, target, bound.sql, positional, data_problem=data_problem, **options)
         bound = _bound(sql, parameters, "mysql")
         arguments = None if bound.arguments is None else list(bound.arguments)  # a list: %s only
         return await mysql.fetch_rows(pool, target, bound.sql, arguments, **options)
 
 
-def listening_first(probe: Probe, listen: Callable[[], Awaitable[None]] | None) -> Probe:
-    """Return ``probe`` whose first check calls ``listen`` (a NOTIFY subscription) before it looks.
+@contextlib.asynccontextmanager
+async def session_probe(
+    session: Callable[[contextlib.AsyncExitStack, bool], DatabaseSession],
+    read: Callable[[DatabaseSession, frozenset[Hashable]], Awaitable[T]],
+    judge: Callable[[T], Awaitable[Outcome]],
+    *,
+    shared_key: str | None,
+    interest: frozenset[Hashable] = frozenset(),
+) -> AsyncIterator[Probe]:
+    """Yield a probe that judges what ``read`` finds about ``interest`` through ``session(stack, listen)``.
 
-    For a wait whose queries a shared source runs. In the first check, not on entry: a database
-    that is down is then a "not yet" of that check.
+    Without ``shared_key`` the wait reads through its own session. With it, one read per look
+    (about every wait's interests) serves every wait sharing the key, through the source's own
+    session without a channel; each wait keeps its own NOTIFY subscription, subscribed in its
+    first check, not on entry: a database that is down is then a "not yet" of that check.
     """
-    if listen is None:
-        return probe
-    listened = False
+    async with contextlib.AsyncExitStack() as resources:
+        own = session(resources, True)
+        if shared_key is None:
 
-    async def check() -> Outcome:
-        nonlocal listened
-        if not listened:
-            await listen()
-            listened = True
-        return await probe.check()
+            async def look() -> Outcome:
+                return await judge(await read(own, interest))
 
-    return Probe(check=check, wakeup=probe.wakeup)
+            yield Probe(check=look, wakeup=own.wakeup)
+            return
+        reading: list[DatabaseSession] = []
+
+        async def ask(source_resources: contextlib.AsyncExitStack, interests: frozenset[Hashable]) -> T:
+            if not reading:  # the source's own session: held on the source's stack
+                reading.append(session(source_resources, False))
+            return await read(reading[0], interests)
+
+        async with shared_probe(shared_key, ask, judge, interest=interest, wakeup=own.wakeup) as shared:
+            if own.wakeup is None:
+                yield shared
+                return
+            listened = False
+
+            async def check() -> Outcome:
+                nonlocal listened
+                if not listened:
+                    await own.listen()
+                    listened = True
+                return await shared.check()
+
+            yield Probe(check=check, wakeup=shared.wakeup)
 
 
 def _bound(sql: str, parameters: Parameters, dialect: Dialect) -> Bound:

@@ -19,34 +19,14 @@ from typing import Any
 import aiosqlite
 
 from triggers.errors import PermanentError, TransientError
-from triggers.sql.targets import SqliteTarget
+from triggers.sql.targets import Rows, SqliteTarget
 
-# Primary result codes (sqlite3.h) that waiting can cure.
-SQLITE_BUSY = 5
-SQLITE_LOCKED = 6
-SQLITE_INTERRUPT = 9
-SQLITE_IOERR = 10
-SQLITE_CANTOPEN = 14
-SQLITE_PROTOCOL = 15
-TRANSIENT_CODES = frozenset(
-    {SQLITE_BUSY, SQLITE_LOCKED, SQLITE_INTERRUPT, SQLITE_IOERR, SQLITE_CANTOPEN, SQLITE_PROTOCOL}
-)
+#: Primary result codes (sqlite3.h) that waiting can cure: BUSY, LOCKED, INTERRUPT, IOERR, CANTOPEN, PROTOCOL.
+TRANSIENT_CODES = frozenset({5, 6, 9, 10, 14, 15})
 # How long one statement waits on a writer's lock before SQLite gives up with SQLITE_BUSY.
 BUSY_TIMEOUT_SECONDS = 5.0
 # SQLite virtual machine steps between two looks at the clock.
 PROGRESS_STEPS = 1000
-
-Rows = tuple[list[str], list[tuple[Any, ...]]]
-
-
-def database_uri(path: str, *, read_only: bool) -> str:
-    """Return a URI that opens ``path`` read-only (or read-write) and never creates it."""
-    return f"file:{urllib.parse.quote(path)}?mode={'ro' if read_only else 'rw'}"
-
-
-def _past(deadline: float) -> int:
-    # Runs in aiosqlite's thread; a non-zero answer interrupts the statement (SQLITE_INTERRUPT).
-    return 1 if time.monotonic() > deadline else 0
 
 
 async def fetch_rows(
@@ -63,11 +43,13 @@ async def fetch_rows(
     ``statement_timeout`` seconds; PermanentError for any other SQLite error.
     """
     try:
-        uri = database_uri(target.path, read_only=read_only)
+        # mode ro or rw: the file is never created
+        uri = f"file:{urllib.parse.quote(target.path)}?mode={'ro' if read_only else 'rw'}"
         async with aiosqlite.connect(uri, uri=True, timeout=BUSY_TIMEOUT_SECONDS) as db:
             if statement_timeout is not None:
                 deadline = time.monotonic() + statement_timeout
-                await db.set_progress_handler(lambda: _past(deadline), PROGRESS_STEPS)
+                # Runs in aiosqlite's thread; a non-zero answer interrupts the statement (SQLITE_INTERRUPT).
+                await db.set_progress_handler(lambda: int(time.monotonic() > deadline), PROGRESS_STEPS)
             cursor = await db.execute(sql, arguments)
             rows = await cursor.fetchall()
             names = [column[0] for column in cursor.description or ()]

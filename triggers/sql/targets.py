@@ -1,4 +1,4 @@
-"""Where an Airflow connection points: a SQLite file, a PostgreSQL or a MySQL/MariaDB database.
+"""Where an Airflow connection points (a SQLite file, a PostgreSQL or a MySQL/MariaDB database), and SQL names.
 
 Trigger kwargs carry only the connection id; the connection (with its password) is resolved in
 the triggerer with ``aget_connection`` (triggers.compat) and the password is registered with Airflow's
@@ -21,6 +21,11 @@ SQLITE_TYPES = frozenset({"sqlite"})
 POSTGRES_TYPES = frozenset({"postgres", "postgresql"})
 MYSQL_TYPES = frozenset({"mysql", "mariadb"})
 SSL_MODES = frozenset({"disable", "allow", "prefer", "require", "verify-ca", "verify-full"})
+# PostgreSQL's limit is 63 bytes; plain ASCII names only, so nothing needs quoting.
+IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,62}")
+
+#: What a query returned: the column names and the rows.
+Rows = tuple[list[str], list[tuple[Any, ...]]]
 
 
 def validate_conn_id(value: Any) -> str:
@@ -30,10 +35,22 @@ def validate_conn_id(value: Any) -> str:
     return value
 
 
+def validate_identifier(argument: str, value: Any, *, qualified: bool = False) -> str:
+    """Return ``value``; raise ConfigurationError unless it is a plain SQL name (``schema.name`` if qualified).
+
+    Names cannot be bound as parameters: a name that passes is written into SQL unquoted.
+    """
+    parts = value.split(".") if isinstance(value, str) and qualified else [value]
+    if len(parts) > 2 or not all(isinstance(part, str) and IDENTIFIER.fullmatch(part) for part in parts):
+        shape = "name or schema.name" if qualified else "name"
+        raise ConfigurationError(
+            argument, f"must be a plain SQL {shape} (letters, digits and _, not starting with a digit), got {value!r}"
+        )
+    return str(value)
+
+
 @dataclass(frozen=True)
 class SqliteTarget:
-    """A SQLite database file."""
-
     path: str
 
     def describe(self) -> str:

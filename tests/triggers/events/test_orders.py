@@ -16,7 +16,7 @@ from tests.triggers.orders.tables import CHANNEL, create_orders, set_status
 from triggers.events import OrderEventTrigger
 from triggers.events.memory import STATE_KEY
 from triggers.orders import JsonOrderCheck, SqlOrderCheck
-from triggers.orders.listen import LISTEN_APPLICATION
+from triggers.sql.listen import LISTEN_APPLICATION
 
 
 def write_orders(db: Path, *orders: dict[str, Any]) -> None:

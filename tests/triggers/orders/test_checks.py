@@ -9,7 +9,8 @@ import pytest
 from tests.triggers.orders import tables
 from triggers.checks import Check
 from triggers.errors import ConfigurationError
-from triggers.orders import JsonOrderCheck, SqlOrderCheck, listen, notify_trigger_sql
+from triggers.orders import JsonOrderCheck, SqlOrderCheck, notify_trigger_sql
+from triggers.orders import sql as orders_sql
 from triggers.orders.sql import OrderQuery
 
 
@@ -108,4 +109,4 @@ def test_the_notify_trigger_sql_rejects_bad_identifiers() -> None:
 def test_the_documented_notify_trigger_is_the_one_notify_trigger_sql_gives() -> None:
     docs = (Path(__file__).parents[3] / "docs" / "orders.md").read_text()
     assert notify_trigger_sql("orders", "order_status").strip() in docs
-    assert textwrap.indent(notify_trigger_sql("orders", "order_status").strip(), "    ") in (listen.__doc__ or "")
+    assert textwrap.indent(notify_trigger_sql("orders", "order_status").strip(), "    ") in (orders_sql.__doc__ or "")

@@ -17,8 +17,8 @@ from tests.triggers.orders.tables import (
 )
 from triggers.cadence import Fixed
 from triggers.orders import DbPollTrigger, SqlOrderCheck
-from triggers.orders.listen import LISTEN_APPLICATION, Listener, concerns
 from triggers.report import Report
+from triggers.sql.listen import LISTEN_APPLICATION, Listener, concerns
 from triggers.sql.targets import PostgresTarget
 
 # Far beyond every wait here: a wait that ends met was woken by a notification, not by polling.

@@ -17,8 +17,8 @@ from tests.triggers.orders.tables import (
 )
 from triggers.cadence import Fixed
 from triggers.orders import DbPollTrigger, SqlOrderCheck
-from triggers.orders.postgres_store import QUERY_APPLICATION
 from triggers.outcomes import Failed, NotYet
+from triggers.sql.postgres import QUERY_APPLICATION
 
 pytestmark = pytest.mark.postgres
 

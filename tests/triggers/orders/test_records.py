@@ -4,8 +4,9 @@ from decimal import Decimal
 import pytest
 
 from triggers.errors import ConfigurationError
-from triggers.orders.records import OrderRow, jsonable, judge, validate_failure_statuses, validate_order_ids
+from triggers.orders.records import OrderRow, judge, validate_failure_statuses, validate_order_ids
 from triggers.outcomes import Failed, Met, NotYet
+from triggers.sql.values import jsonable
 
 
 def rows(**statuses):

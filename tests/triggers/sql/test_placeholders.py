@@ -6,8 +6,8 @@ from decimal import Decimal
 import pytest
 
 from triggers.errors import ConfigurationError, PermanentError
-from triggers.sql.coerce import coerce_arguments
 from triggers.sql.placeholders import bind, validate_parameters
+from triggers.sql.values import coerce_arguments
 
 SQL_IN_A_VALUE = "x'; DROP TABLE t; --"
 
