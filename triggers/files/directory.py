@@ -249,7 +249,9 @@ class SharedDirectory:
                 waiter.observer(ended, outcome)
             return
         if waiter.observer is not None:
-            waiter.last = outcome
+            # re-told without its detail: the observer (the progress publisher) reads kind, reason
+            # and error, and a detail's pending and unreadable lists are 3 GC-tracked objects a wait
+            waiter.last = replace(outcome, detail={}) if outcome.detail else outcome
             self._tell(waiter, outcome)
 
     def _tell(self, waiter: Waiter, outcome: Outcome) -> None:

@@ -33,7 +33,7 @@ class Waiter:
     #: epoch seconds when a pending file will have been stable for ``stable_for``
     recheck_at: float | None = None
     said: AnswerKey | None = None
-    #: the last outcome, kept only for an observer (it is told each listing)
+    #: the last outcome without its detail, kept only for an observer (it is told each listing)
     last: Outcome | None = None
     #: the wait's own context: Airflow's triggerer routes a log line to the task log its context
     #: names (``trigger_id``), so what is said of this wait is said in it, not in the directory's
