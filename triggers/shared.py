@@ -4,8 +4,8 @@ The triggerer runs thousands of triggers on one loop: each opening its own HTTP 
 connection or inotify instance would exhaust sockets and the kernel's 128 inotify instances per
 user. A :class:`SharedPool` keeps one *owner task* per key (the model of Airflow 3.3's shared
 streams): the owner opens the resource, holds it, and closes it in its ``finally`` when it is
-cancelled. Leases hold nothing that must be closed: a lease counts itself in and out, and the
-last one leaving cancels the owner. So a lease cancelled at any moment, even in the loop
+cancelled. Leases hold nothing that must be closed: a lease (or an acquire/release pair) counts
+itself in and out, and the last one leaving cancels the owner. So a lease cancelled at any moment, even in the loop
 iteration in which the opening finished, cannot leak what was opened. Pools are per event loop
 because asyncio resources cannot cross loops (each ``poke()`` runs its own short loop).
 """
@@ -85,6 +85,48 @@ class SharedPool(Generic[K, R]):
         """
         return Lease(self, key)
 
+    async def acquire(self, key: K) -> R:
+        """Count one holder of ``key`` in and return its resource, opening it if nobody holds it.
+
+        Raises what opening raised, the holder then counted out again. Each acquire that returned
+        needs one :meth:`release` (in a ``finally``): what :meth:`lease` does, without an object
+        per holder.
+        """
+        entries = self._entries()
+        entry = entries.get(key)
+        if entry is None:
+            entry = self._start(entries, key)
+        entry.users += 1
+        if entry.ready.done() and not entry.ready.cancelled() and entry.ready.exception() is None:
+            return entry.ready.result()  # open already: no shield, no extra future per holder
+        try:
+            # shield: one holder being cancelled must not cancel the opening others wait on
+            return await asyncio.shield(entry.ready)
+        except BaseException:
+            owner = self._leave(entries, key, entry)
+            if owner is not None:  # it closes in the background: this holder is being cancelled or failed
+                _CLOSING.add(owner)
+                owner.add_done_callback(_consume_outcome)
+            raise
+
+    async def release(self, key: K) -> None:
+        """Count one holder of ``key`` out; the last one closes the resource and waits for it.
+
+        Raises what closing raised. If the caller is cancelled while it waits, the cancellation
+        propagates and the resource closes in the background.
+        """
+        entries = self._entries()
+        # a held entry stays under its key: only the last release or a failed opening removes it
+        owner = self._leave(entries, key, entries[key])
+        if owner is None:
+            return
+        # wait for the close, so a holder that ends leaves nothing running
+        _CLOSING.add(owner)
+        owner.add_done_callback(_consume_outcome)
+        await asyncio.wait((owner,))
+        if not owner.cancelled():
+            owner.result()  # raise what closing raised
+
     def _start(self, entries: dict[K, _Entry[R]], key: K) -> _Entry[R]:
         entry: _Entry[R] = _Entry(asyncio.get_running_loop().create_future())
         entry.owner = asyncio.ensure_future(self._own(entries, key, entry))
@@ -123,43 +165,18 @@ class SharedPool(Generic[K, R]):
 
 
 class Lease(Generic[K, R]):
-    """One holder's lease of a pooled resource (a class, not a generator-based context manager:
-    thousands of waiting triggers each hold one, and a suspended async generator costs several
-    GC-tracked objects more)."""
+    """One holder's lease of a pooled resource: :meth:`SharedPool.acquire` on entering,
+    :meth:`SharedPool.release` on leaving (a class, not a generator-based context manager: a
+    suspended async generator costs several GC-tracked objects more)."""
 
-    __slots__ = ("_entries", "_entry", "_key", "_pool")
+    __slots__ = ("_key", "_pool")
 
     def __init__(self, pool: SharedPool[K, R], key: K) -> None:
         self._pool = pool
         self._key = key
 
     async def __aenter__(self) -> R:
-        entries = self._entries = self._pool._entries()
-        entry = entries.get(self._key)
-        if entry is None:
-            entry = self._pool._start(entries, self._key)
-        entry.users += 1
-        self._entry = entry
-        if entry.ready.done() and not entry.ready.cancelled() and entry.ready.exception() is None:
-            return entry.ready.result()  # open already: no shield, no extra future per lease
-        try:
-            # shield: one leaseholder being cancelled must not cancel the opening others wait on
-            return await asyncio.shield(entry.ready)
-        except BaseException:
-            owner = self._pool._leave(entries, self._key, entry)
-            if owner is not None:  # it closes in the background: this lease is being cancelled or failed
-                _CLOSING.add(owner)
-                owner.add_done_callback(_consume_outcome)
-            raise
+        return await self._pool.acquire(self._key)
 
     async def __aexit__(self, *exc_info: object) -> None:
-        owner = self._pool._leave(self._entries, self._key, self._entry)
-        if owner is None:
-            return
-        # Wait for the close, so a trigger that ends leaves nothing running; if this task is
-        # cancelled meanwhile, the cancellation propagates and the owner closes in the background.
-        _CLOSING.add(owner)
-        owner.add_done_callback(_consume_outcome)
-        await asyncio.wait((owner,))
-        if not owner.cancelled():
-            owner.result()  # raise what closing raised
+        await self._pool.release(self._key)

@@ -10,6 +10,7 @@ why the sensor lists "failed" only when the task has none left to make.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from types import MappingProxyType
 from typing import Any
 
 from airflow.triggers.base import TaskFailedEvent, TaskSkippedEvent, TaskSuccessEvent, TriggerEvent
@@ -18,11 +19,18 @@ from triggers.report import REPORT_XCOM_KEY, Report
 
 _EVENTS = {"success": TaskSuccessEvent, "skipped": TaskSkippedEvent, "failed": TaskFailedEvent}
 OUTCOMES = ("met", "failed", "timeout")
+#: What most triggers have: one read-only empty mapping for all, not an empty dict (64 bytes) each.
+NO_END_STATES: Mapping[str, str] = MappingProxyType({})
 
 
-def validate_end_states(end_states: Mapping[str, str] | None) -> dict[str, str]:
-    """Return ``end_states`` as a dict; raise TypeError (what a trigger constructor may raise) when malformed."""
-    checked = dict(end_states or {})
+def validate_end_states(end_states: Mapping[str, str] | None) -> Mapping[str, str]:
+    """Return a copy of ``end_states`` (:data:`NO_END_STATES` when empty).
+
+    Raises TypeError (what a trigger constructor may raise) when malformed.
+    """
+    if not end_states:
+        return NO_END_STATES
+    checked = dict(end_states)
     for outcome, state in checked.items():
         if outcome not in OUTCOMES or state not in _EVENTS or (outcome == "met") != (state == "success"):
             raise TypeError(f"end_states: cannot end a {outcome!r} wait as {state!r}")

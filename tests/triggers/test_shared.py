@@ -124,3 +124,47 @@ async def test_no_task_is_left_behind_when_every_lease_ends() -> None:
     async with pool.lease("a"), pool.lease("a"):
         pass
     assert asyncio.all_tasks() == before
+
+
+async def test_acquire_and_release_share_one_resource_closed_by_the_last_release_in_any_order() -> None:
+    pool, log = pool_with_log()
+    first, second = await asyncio.gather(pool.acquire("k"), pool.acquire("k"))
+    assert first is second
+    assert log == ["open k"]
+    await pool.release("k")
+    assert not first.closed
+    async with pool.lease("k") as third:  # a lease and an acquire of one key hold the same resource
+        assert third is first
+    assert not first.closed
+    await pool.release("k")
+    assert first.closed
+    assert log == ["open k", "close k"]
+    assert pool.live() == 0
+
+
+async def test_an_acquire_cancelled_while_opening_counts_itself_out_and_the_opening_stops() -> None:
+    pool, log = pool_with_log()
+    before = asyncio.all_tasks()
+    holder = asyncio.ensure_future(pool.acquire("k"))
+    await asyncio.sleep(0)
+    holder.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await holder
+    for _ in range(5):
+        await asyncio.sleep(0.01)  # the last holder gone, the owner is cancelled mid-opening
+    assert log == ["open k"]  # nothing was opened, so nothing to close
+    assert pool.live() == 0
+    assert asyncio.all_tasks() == before
+
+
+async def test_a_failed_acquire_needs_no_release() -> None:
+    async def open_(key: str) -> str:
+        raise ConnectionRefusedError("down")
+
+    async def close(resource: str) -> None:
+        return None
+
+    pool: SharedPool[str, str] = SharedPool(open_, close)
+    with pytest.raises(ConnectionRefusedError):
+        await pool.acquire("db")
+    assert pool.live() == 0

@@ -82,3 +82,15 @@ def test_malformed_end_states_build_a_trigger_that_fails_naming_them(end_states:
     made = trigger(NeverCheck().to_dict(), end_states)
     assert made.problem is not None
     assert "argument 'end_states'" in made.problem
+
+
+def test_triggers_without_end_states_share_one_empty_mapping_and_serialise_without_it() -> None:
+    check = NeverCheck().to_dict()
+    first, second = trigger(check, None), trigger(check, {})
+    assert first.end_states == {}
+    assert first.end_states is second.end_states  # one read-only empty mapping, not a dict per trigger
+    assert "end_states" not in first.serialize()[1]
+    ends = {"met": "success"}
+    told = trigger(check, ends)
+    assert told.end_states == ends
+    assert told.end_states is not ends

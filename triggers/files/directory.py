@@ -36,7 +36,7 @@ from triggers.files.check import DEBOUNCE_SECONDS, FileCheck, Steadiness
 from triggers.files.listing import Interest, Listing, list_directory, scan_for
 from triggers.files.pattern import FileStat
 from triggers.files.subscription import subscribe
-from triggers.files.waiter import SeenBy, Waiter
+from triggers.files.waiter import NameIndex, SeenBy, Waiter
 from triggers.history import Attempt
 from triggers.metrics import emit_attempt
 from triggers.outcomes import Failed, Met, NotYet, Outcome
@@ -60,9 +60,8 @@ class SharedDirectory:
         self.joining: set[Waiter] = set()
         self.timed: set[Waiter] = set()
         self.watched: set[Waiter] = set()  # waiters with an observer
-        # lists, not sets: most names have one wait, and an empty set alone is 216 bytes
-        self.by_name: dict[str, list[Waiter]] = {}
-        self.by_part: dict[str, list[Waiter]] = {}
+        self.by_name = NameIndex()
+        self.by_part = NameIndex()
         self.cadences: collections.Counter[Cadence] = collections.Counter()
         self.timeouts: collections.Counter[float | None] = collections.Counter()
         self.records: list[Attempt] = []
@@ -87,11 +86,8 @@ class SharedDirectory:
             self.watched.add(waiter)
         for name in waiter.check.watched_names():
             index = self.by_part if glob.has_magic(name) else self.by_name
-            waiting = index.get(name)
-            if waiting is None:
-                index[name] = waiting = []
+            if index.add(name, waiter):
                 self._interest = None  # a name nobody waited for: the next listing must stat it
-            waiting.append(waiter)
         self.cadences[waiter.cadence] += 1
         self.timeouts[waiter.attempt_timeout] += 1
         self.limit = max(self.limit, max_records)
@@ -103,13 +99,9 @@ class SharedDirectory:
             found.discard(waiter)
         for name in waiter.check.watched_names():
             index = self.by_part if glob.has_magic(name) else self.by_name
-            waiting = index.get(name)
-            if waiting is not None and waiter in waiting:
-                waiting.remove(waiter)
-                if not waiting:
-                    # the interest keeps the name until the next join rebuilds it: a few stats too
-                    # many, against recompiling every glob of the directory on each leave
-                    del index[name]
+            # the interest keeps a name nobody watches now until the next join rebuilds it: a few
+            # stats too many, against recompiling every glob of the directory on each leave
+            index.remove(name, waiter)
         _drop_one(self.cadences, waiter.cadence)
         _drop_one(self.timeouts, waiter.attempt_timeout)
 
@@ -166,7 +158,7 @@ class SharedDirectory:
 
     def interest(self) -> Interest:
         if self._interest is None:
-            self._interest = Interest(frozenset(self.by_name), frozenset(self.by_part))
+            self._interest = Interest(frozenset(self.by_name.names()), frozenset(self.by_part.names()))
         return self._interest
 
     async def _look(self) -> None:
@@ -221,9 +213,9 @@ class SharedDirectory:
         found: set[Waiter] = set()
         interest = self.interest()  # its prefix index finds a name's globs without trying them all
         for name in names:
-            found.update(self.by_name.get(name, ()))
+            found.update(self.by_name.get(name))
             for part in interest.globs_matching(name):
-                found.update(self.by_part.get(part, ()))
+                found.update(self.by_part.get(part))
         return found
 
     def answer(self, waiter: Waiter, listing: Listing, now: float) -> tuple[Outcome, float | None]:
@@ -257,7 +249,9 @@ class SharedDirectory:
                 waiter.observer(ended, outcome)
             return
         if waiter.observer is not None:
-            waiter.last = outcome
+            # re-told without its detail: the observer (the progress publisher) reads kind, reason
+            # and error, and a detail's pending and unreadable lists are 3 GC-tracked objects a wait
+            waiter.last = replace(outcome, detail={}) if outcome.detail else outcome
             self._tell(waiter, outcome)
 
     def _tell(self, waiter: Waiter, outcome: Outcome) -> None:

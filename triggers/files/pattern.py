@@ -19,6 +19,7 @@ import glob
 import os
 import re
 import stat
+import sys
 from dataclasses import dataclass
 from fnmatch import translate
 from functools import lru_cache
@@ -90,7 +91,8 @@ class FilePattern:
         fixed = 0
         while fixed < len(components) - 1 and MAGIC.search(components[fixed]) is None:
             fixed += 1
-        root = os.sep + os.sep.join(components[:fixed])
+        # interned: the waits on files in one directory share one root string, not one each
+        root = sys.intern(os.sep + os.sep.join(components[:fixed]))
         return cls(text=text, root=root, parts=tuple(components[fixed:]))
 
     @property

@@ -51,7 +51,10 @@ class FileWatchTrigger(PollTrigger):
         self.progress = publisher_for(self, None)
         started = time.time()
         loop = asyncio.get_running_loop()
-        async with DIRECTORIES.lease((check.pattern.root, check.watch)) as directory:
+        # acquire and release, not a lease: no lease object and bound __aexit__ held by each wait
+        key = (check.pattern.root, check.watch)
+        directory = await DIRECTORIES.acquire(key)
+        try:
             # the class's logger, not one per wait: a line reaches the task's log through the
             # wait's context (Airflow binds trigger_id there), whichever logger says it
             log = type(self).logger()
@@ -67,6 +70,8 @@ class FileWatchTrigger(PollTrigger):
                 if timer is not None:
                     timer.cancel()
             return _report(directory, waiter, outcome, started)
+        finally:
+            await DIRECTORIES.release(key)
 
 
 def _expire(done: asyncio.Future[Met | Failed | None]) -> None:

@@ -21,6 +21,13 @@ def test_a_pattern_splits_into_its_wildcard_free_root_and_the_parts_below(text, 
     assert (pattern.root, pattern.parts) == (root, parts)
 
 
+def test_patterns_in_one_directory_share_one_root_string() -> None:
+    exact = FilePattern.parse("/data/partner-7/drop.csv")
+    globbed = FilePattern.parse("/data/partner-7/drop-*.csv")
+    assert exact.root == "/data/partner-7"
+    assert exact.root is globbed.root  # interned: thousands of waits on one directory hold it once
+
+
 @pytest.mark.parametrize(
     "text",
     [

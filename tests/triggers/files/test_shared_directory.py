@@ -303,3 +303,25 @@ async def test_a_shared_wait_publishes_its_progress_until_it_ends(tmp_path, monk
     assert (await asyncio.wait_for(task, 5)).outcome == "met"
     await asyncio.sleep(0.1)
     assert [call[0] for call in sink.calls] == ["put", "delete"]
+
+
+async def test_an_observer_is_told_every_listing_and_the_wait_keeps_no_detail_between(tmp_path, monkeypatch) -> None:
+    told: list[tuple[float | None, object]] = []
+    monkeypatch.setattr(
+        "triggers.files.trigger.publisher_for", lambda trigger, breaker: lambda a, o: told.append((a.interval, o))
+    )
+    waiting = start(trigger(FileCheck(str(tmp_path / "a.csv"), watch=False), poll=0.05))
+    async with DIRECTORIES.lease((str(tmp_path), False)) as directory:
+        await asyncio.sleep(0.4)
+        (waiter,) = directory.waiters
+        assert waiter.last is not None
+        assert waiter.last.detail == {}
+        assert len(told) >= 3
+        first, *again = (outcome for _, outcome in told)
+        assert first.detail == {"pending": [], "unreadable": []}  # the judgement itself, whole
+        assert all(o.kind == "not_yet" and o.reason == first.reason and o.detail == {} for o in again)
+        (tmp_path / "a.csv").write_text("x")
+        report = await asyncio.wait_for(waiting[0], 5)
+    assert report.outcome == "met"
+    assert told[-1][0] is None
+    assert told[-1][1].kind == "met"
