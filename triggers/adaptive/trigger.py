@@ -29,6 +29,8 @@ from triggers.settle import DEFAULT_SETTLE
 from triggers.unusable import argument, tolerating
 from triggers.validation import require_positive
 
+OWN_KWARGS = ("interval_override", "override_variable", "wait_started", "history_key")
+
 
 class AdaptiveIntervalTrigger(PollTrigger):
     """Poll ``check`` at an adaptive ``cadence`` under a manual override; yield one report event.
@@ -87,20 +89,13 @@ class AdaptiveIntervalTrigger(PollTrigger):
             history_key=history_key,
         )
         with tolerating(self):
-            with argument("interval_override"):
-                if interval_override is not None:
-                    require_positive("interval_override", interval_override)
-            with argument("override_variable"):
-                if override_variable is not None and (not isinstance(override_variable, str) or not override_variable):
-                    raise ConfigurationError(
-                        "override_variable", f"must be a Variable key or None, got {override_variable!r}"
-                    )
-            with argument("wait_started"):
-                if wait_started is not None:
-                    require_positive("wait_started", wait_started)
-            with argument("history_key"):
-                if history_key is not None and (not isinstance(history_key, str) or not history_key):
-                    raise ConfigurationError("history_key", f"must be a Variable key or None, got {history_key!r}")
+            for name in OWN_KWARGS:
+                value = self.given[name]
+                with argument(name):
+                    if value is not None and name in ("interval_override", "wait_started"):
+                        require_positive(name, value)
+                    elif value is not None and (not isinstance(value, str) or not value):
+                        raise ConfigurationError(name, f"must be a Variable key or None, got {value!r}")
         self.interval_override = interval_override
         self.override_variable = override_variable
         self.wait_started = wait_started
@@ -110,13 +105,7 @@ class AdaptiveIntervalTrigger(PollTrigger):
         classpath, kwargs = super().serialize()
         if self.problem is not None:
             return classpath, kwargs  # the kwargs as given, ours included
-        return classpath, {
-            **kwargs,
-            "interval_override": self.interval_override,
-            "override_variable": self.override_variable,
-            "wait_started": self.wait_started,
-            "history_key": self.history_key,
-        }
+        return classpath, {**kwargs, **{name: getattr(self, name) for name in OWN_KWARGS}}
 
     async def wait(self) -> Report:
         """Run the wait under the live override; return its report with performance."""
