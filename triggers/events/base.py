@@ -172,10 +172,6 @@ class EventWatcher:
         """Return what changed in ``observation`` for this watcher (the memory filters repeats)."""
         raise NotImplementedError
 
-    def seen(self, key: str) -> bool:
-        """Return True when this watcher already emitted ``key`` (for :meth:`changes`)."""
-        return self.memory.seen(key)
-
     def state_store(self) -> StateStore:
         """Return the asset state store the triggerer injected (if any), falling back to a Variable per watcher."""
         digest = hashlib.sha256(json.dumps(self.serialize(), sort_keys=True, default=str).encode()).hexdigest()
