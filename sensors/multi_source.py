@@ -47,16 +47,16 @@ def condition_check(name: str, condition: Condition, *, deferrable: bool, share_
     """
     if isinstance(condition, Check):
         return condition
-    if isinstance(condition, str) or (callable(condition) and deferrable):
+    if not isinstance(condition, str) and not callable(condition):
+        raise ConfigurationError(
+            f"conditions[{name!r}]", f"must be a function, a dotted path or a Check, got {type(condition).__name__}"
+        )
+    try:
         return dataclasses.replace(CallableCheck.of(condition, name=name), share_probe=share_probe)
-    if callable(condition):
-        try:
-            return dataclasses.replace(CallableCheck.of(condition, name=name), share_probe=share_probe)
-        except ConfigurationError:
-            return InProcessCallable(condition)  # poke mode: it never leaves this worker
-    raise ConfigurationError(
-        f"conditions[{name!r}]", f"must be a function, a dotted path or a Check, got {type(condition).__name__}"
-    )
+    except ConfigurationError:
+        if isinstance(condition, str) or deferrable:
+            raise
+        return InProcessCallable(condition)  # poke mode: it never leaves this worker
 
 
 def _worker_only(conditions: Any) -> list[str]:

@@ -44,8 +44,7 @@ class Opening:
         self._task = asyncio.ensure_future(self._hold(opener, on_wakeup))
 
     @property
-    def broken(self) -> bool:
-        """True when opening failed: the next attempt must open again."""
+    def broken(self) -> bool:  # opening failed: the next attempt must open again
         return self.probe.done() and (self.probe.cancelled() or self.probe.exception() is not None)
 
     async def check(self) -> Outcome:
@@ -89,15 +88,7 @@ class Opening:
 class Gathering:
     """The running state of one opened gather; ``round()`` is its probe's check."""
 
-    def __init__(
-        self,
-        gather: Gather,
-        openers: Mapping[str, Opener],
-        ledger: Ledger,
-        *,
-        log: Log,
-        prefix: str = "",
-    ) -> None:
+    def __init__(self, gather: Gather, openers: Mapping[str, Opener], ledger: Ledger, *, log: Log, prefix: str) -> None:
         self.gather, self.openers, self.ledger, self.log, self.prefix = gather, openers, ledger, log, prefix
         self.wakeup = asyncio.Event()
         if ledger.started is None:
@@ -209,17 +200,12 @@ class Gathering:
                 for s in self.statuses
                 if not s.open
             )
-            total = len(self.statuses)
-            why = (
-                closed
-                if need == total
-                else f"only {still} of {total} conditions can still be ready, need {need}: {closed}"
-            )
-            return Failed(why, detail=detail)
+            if need < len(self.statuses):
+                closed = f"only {still} of {len(self.statuses)} conditions can still be ready, need {need}: {closed}"
+            return Failed(closed, detail=detail)
         waiting = [s for s in self.statuses if s.state == "pending"]
-        reason = (
-            f"{len(ready)} of {len(self.statuses)} ready, need {need}; waiting for {', '.join(s.name for s in waiting)}"
-        )
+        names = ", ".join(s.name for s in waiting)
+        reason = f"{len(ready)} of {len(self.statuses)} ready, need {need}; waiting for {names}"
         answered = [s for s in waiting if s.attempts]
         # Back off the whole gather only when every condition it waits on is erroring.
         erroring = answered and len(answered) == len(waiting) and all(s.error for s in answered)
