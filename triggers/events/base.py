@@ -244,8 +244,7 @@ def _raise_if_cancelling() -> None:
     then never stop (the triggerer could not cancel it).
     """
     task = asyncio.current_task()
-    cancelling = getattr(task, "cancelling", None)  # Python 3.11+
-    if cancelling is not None and cancelling():
+    if task is not None and task.cancelling():
         raise asyncio.CancelledError
 
 
