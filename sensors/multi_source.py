@@ -133,14 +133,6 @@ class MultiSourceReadinessSensor(DeferrableSensor):
         self._ledger: Ledger | None = None
         self.validate()
 
-    def check_arguments(self) -> None:
-        """Check the timeouts' shape here: they may be templated, so not in ``__init__``."""
-        if not isinstance(self.condition_timeouts, Mapping):
-            raise ConfigurationError(
-                "condition_timeouts", f"must be a dict of name -> seconds, got {self.condition_timeouts!r}"
-            )
-        super().check_arguments()
-
     def render_nested(self, context: Any, jinja_env: Any) -> None:
         """Render the templates in each Check condition's arguments (Airflow leaves frozen checks alone)."""
         self.conditions = {
@@ -154,7 +146,8 @@ class MultiSourceReadinessSensor(DeferrableSensor):
             name: condition_check(name, c, deferrable=self.deferrable, share_probe=self.share_probe)
             for name, c in self.conditions.items()
         }
-        options: dict[str, Any] = {"timeouts": dict(self.condition_timeouts), "latch": self.latch}
+        # The gather checks the timeouts' shape (they may be templated, so not in ``__init__``).
+        options: dict[str, Any] = {"timeouts": self.condition_timeouts, "latch": self.latch}
         if self.min_ready is not None:
             gather: Gather = AtLeast(self.min_ready, checks, **options)
         elif self.require_all:
