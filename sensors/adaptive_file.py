@@ -102,15 +102,13 @@ class AdaptiveFileSensor(FileArrivalSensor):
         self._anchor: float | None = None
         self._wait_started: float | None = None
         self._live: LiveOverride | None = None
-        self._validate_adaptive()  # before the base turns initial_interval into poke_interval
-        super().__init__(filepath=filepath, poke_interval=initial_interval, max_attempt_records=history_size, **kwargs)
-
-    def _validate_adaptive(self) -> None:
-        if self.cadence not in CADENCES:
-            raise ConfigurationError("cadence", f"must be one of {CADENCES}, got {self.cadence!r}")
-        if self.interval_override is not None:
-            require_positive("interval_override", self.interval_override)
+        # Validated before the base turns initial_interval into poke_interval.
+        if cadence not in CADENCES:
+            raise ConfigurationError("cadence", f"must be one of {CADENCES}, got {cadence!r}")
+        if interval_override is not None:
+            require_positive("interval_override", interval_override)
         self.build_cadence()
+        super().__init__(filepath=filepath, poke_interval=initial_interval, max_attempt_records=history_size, **kwargs)
 
     def check_arguments(self) -> None:
         """Check the Variable keys too (they may be templated, so not before the base's __init__)."""

@@ -47,16 +47,16 @@ def condition_check(name: str, condition: Condition, *, deferrable: bool, share_
     """
     if isinstance(condition, Check):
         return condition
-    if isinstance(condition, str) or (callable(condition) and deferrable):
+    if not isinstance(condition, str) and not callable(condition):
+        raise ConfigurationError(
+            f"conditions[{name!r}]", f"must be a function, a dotted path or a Check, got {type(condition).__name__}"
+        )
+    try:
         return dataclasses.replace(CallableCheck.of(condition, name=name), share_probe=share_probe)
-    if callable(condition):
-        try:
-            return dataclasses.replace(CallableCheck.of(condition, name=name), share_probe=share_probe)
-        except ConfigurationError:
-            return InProcessCallable(condition)  # poke mode: it never leaves this worker
-    raise ConfigurationError(
-        f"conditions[{name!r}]", f"must be a function, a dotted path or a Check, got {type(condition).__name__}"
-    )
+    except ConfigurationError:
+        if isinstance(condition, str) or deferrable:
+            raise
+        return InProcessCallable(condition)  # poke mode: it never leaves this worker
 
 
 def _worker_only(conditions: Any) -> list[str]:
@@ -133,14 +133,6 @@ class MultiSourceReadinessSensor(DeferrableSensor):
         self._ledger: Ledger | None = None
         self.validate()
 
-    def check_arguments(self) -> None:
-        """Check the timeouts' shape here: they may be templated, so not in ``__init__``."""
-        if not isinstance(self.condition_timeouts, Mapping):
-            raise ConfigurationError(
-                "condition_timeouts", f"must be a dict of name -> seconds, got {self.condition_timeouts!r}"
-            )
-        super().check_arguments()
-
     def render_nested(self, context: Any, jinja_env: Any) -> None:
         """Render the templates in each Check condition's arguments (Airflow leaves frozen checks alone)."""
         self.conditions = {
@@ -154,7 +146,8 @@ class MultiSourceReadinessSensor(DeferrableSensor):
             name: condition_check(name, c, deferrable=self.deferrable, share_probe=self.share_probe)
             for name, c in self.conditions.items()
         }
-        options: dict[str, Any] = {"timeouts": dict(self.condition_timeouts), "latch": self.latch}
+        # The gather checks the timeouts' shape (they may be templated, so not in ``__init__``).
+        options: dict[str, Any] = {"timeouts": self.condition_timeouts, "latch": self.latch}
         if self.min_ready is not None:
             gather: Gather = AtLeast(self.min_ready, checks, **options)
         elif self.require_all:

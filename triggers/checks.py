@@ -14,7 +14,7 @@ import contextlib
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import ClassVar, Protocol
+from typing import ClassVar
 
 from triggers.errors import PermanentError, TransientError, is_transient
 from triggers.outcomes import Failed, NotYet, Outcome
@@ -48,8 +48,15 @@ class Check(Spec):
     registry: ClassVar[dict[str, type[Spec]]] = {}
 
     async def check(self) -> Outcome:
-        """Look once. Return an outcome, or raise: transient errors mean "not yet"."""
-        raise NotImplementedError
+        """Look once. Return an outcome, or raise: transient errors mean "not yet".
+
+        By default a check that overrides :meth:`opened` opens, looks once through its probe
+        and releases what it held.
+        """
+        if type(self).opened is Check.opened:
+            raise NotImplementedError
+        async with self.opened() as probe:
+            return await probe.check()
 
     def describe(self) -> str:
         """Return a short, secret-free description for log lines."""
@@ -72,42 +79,33 @@ class Check(Spec):
         return contextlib.nullcontext(Probe(check=self.check))
 
     # Composition: ``(a & b) | ~c`` waits for "a and b, or not c". The gather layer builds the
-    # composites and installs itself here (install_composer): this base layer never imports it.
+    # composites and installs them here (install_composer): this base layer never imports it.
 
     def __and__(self, other: Check) -> Check:
         """Return a check met when both are (an AllOf)."""
-        return _installed().all_of(self, other) if isinstance(other, Check) else NotImplemented
+        return _composed("all_of", self, other) if isinstance(other, Check) else NotImplemented
 
     def __or__(self, other: Check) -> Check:
         """Return a check met when either is (an AnyOf)."""
-        return _installed().any_of(self, other) if isinstance(other, Check) else NotImplemented
+        return _composed("any_of", self, other) if isinstance(other, Check) else NotImplemented
 
     def __invert__(self) -> Check:
         """Return a check met while this one is not (a Not)."""
-        return _installed().negated(self)
+        return _composed("negated", self)
 
 
-class Composer(Protocol):
-    """Builds the composites behind ``&``, ``|`` and ``~`` (triggers.gather provides it)."""
-
-    def all_of(self, left: Check, right: Check) -> Check: ...
-    def any_of(self, left: Check, right: Check) -> Check: ...
-    def negated(self, check: Check) -> Check: ...
+_composers: dict[str, Callable[..., Check]] = {}
 
 
-_composer: Composer | None = None
+def install_composer(**composers: Callable[..., Check]) -> None:
+    """Make ``&`` (``all_of``), ``|`` (``any_of``) and ``~`` (``negated``) on checks build these composites."""
+    _composers.update(composers)
 
 
-def install_composer(composer: Composer) -> None:
-    """Make ``&``, ``|`` and ``~`` on checks build ``composer``'s composites."""
-    global _composer
-    _composer = composer
-
-
-def _installed() -> Composer:
-    if _composer is None:  # importing the triggers package installs it: only a partial import gets here
+def _composed(how: str, *checks: Check) -> Check:
+    if how not in _composers:  # importing the triggers package installs it: only a partial import gets here
         raise TypeError("check composition needs triggers.gather: import it first")
-    return _composer
+    return _composers[how](*checks)
 
 
 async def outcome_of(probe: Probe, timeout: float | None, *, deadline_bound: bool = False) -> Outcome:

@@ -114,15 +114,10 @@ class Overridden(Cadence):
         self.fixed = fixed
         self.live = live
 
-    def current(self) -> float | None:
-        """Return the override in effect, or None when the cadence decides."""
+    def next_delay(self, history: Sequence[Attempt], rng: random.Random) -> float:
         if self.live is not None and self.live.value is not None:
             return self.live.value
-        return self.fixed
-
-    def next_delay(self, history: Sequence[Attempt], rng: random.Random) -> float:
-        override = self.current()
-        return self.inner.next_delay(history, rng) if override is None else override
+        return self.inner.next_delay(history, rng) if self.fixed is None else self.fixed
 
 
 def refreshing(pause: Pause, live: LiveOverride) -> Pause:

@@ -75,24 +75,13 @@ class Adaptive(Cadence):
         """Return ``interval`` limited to ``[min_interval, max_interval]``."""
         return min(self.max_interval, max(self.min_interval, interval))
 
-    def window(self, history: Sequence[Attempt]) -> Sequence[Attempt]:
-        """Return the attempts the rule looks at: the last ``history_size``."""
-        return history[-self.history_size :]
-
-    def starting_interval(self, history: Sequence[Attempt]) -> float:
-        """Return the interval the rule adjusts: the last one used (clamped), else ``initial_interval``."""
+    def next_delay(self, history: Sequence[Attempt], rng: random.Random) -> float:
+        window = history[-self.history_size :]
+        successes = sum(1 for a in window if a.succeeded)
         used = last_interval(history)
-        return self.initial_interval if used is None else self.clamp(used)
-
-    def adjust(self, interval: float, successes: int, attempts: int) -> float:
-        """Return ``interval`` after the rule for ``successes`` out of ``attempts``, clamped."""
-        if attempts > 0 and successes * HIGH_RATE[1] > HIGH_RATE[0] * attempts:
+        interval = self.initial_interval if used is None else self.clamp(used)
+        if window and successes * HIGH_RATE[1] > HIGH_RATE[0] * len(window):
             interval *= GROW
-        elif attempts > 0 and successes * LOW_RATE[1] < LOW_RATE[0] * attempts:
+        elif window and successes * LOW_RATE[1] < LOW_RATE[0] * len(window):
             interval *= SHRINK
         return self.clamp(interval)
-
-    def next_delay(self, history: Sequence[Attempt], rng: random.Random) -> float:
-        window = self.window(history)
-        successes = sum(1 for a in window if a.succeeded)
-        return self.adjust(self.starting_interval(history), successes, len(window))

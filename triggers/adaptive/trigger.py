@@ -12,22 +12,28 @@ kwargs, the original history and ``wait_started`` included, with the same result
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from typing import Any
 
-from triggers.adaptive.checkpoint import Checkpoint
 from triggers.adaptive.learned import Learned
 from triggers.adaptive.override import LiveOverride, Overridden, refreshing
 from triggers.adaptive.performance import summarize
-from triggers.adaptive.store import HistoryStore
+from triggers.adaptive.store import HistoryStore, SensorHistory
+from triggers.compat import call_sdk
 from triggers.errors import ConfigurationError
+from triggers.history import Attempt
+from triggers.outcomes import Outcome
 from triggers.poll_loop import PollLoop
 from triggers.poll_trigger import PollTrigger
 from triggers.report import Report
 from triggers.settle import DEFAULT_SETTLE
+from triggers.shared import cancel_and_wait
 from triggers.unusable import argument, tolerating
 from triggers.validation import require_positive
+
+OWN_KWARGS = ("interval_override", "override_variable", "wait_started", "history_key")
 
 
 class AdaptiveIntervalTrigger(PollTrigger):
@@ -41,7 +47,7 @@ class AdaptiveIntervalTrigger(PollTrigger):
     :param wait_started: epoch seconds when the sensor's wait began (its first check in the
         worker), for ``time_to_detection``; None uses the trigger's own start.
     :param history_key: the history Variable; when given, each attempt is saved to it as it
-        happens (:mod:`triggers.adaptive.checkpoint`), so a killed triggerer loses none.
+        happens (:class:`Checkpoint`), so a killed triggerer loses none.
 
     Yields one ``TriggerEvent`` with ``Report.to_event()``; ``detail["performance"]`` holds
     :class:`~triggers.adaptive.performance.Performance`, and ``detail["arrival_window"]`` the
@@ -87,20 +93,13 @@ class AdaptiveIntervalTrigger(PollTrigger):
             history_key=history_key,
         )
         with tolerating(self):
-            with argument("interval_override"):
-                if interval_override is not None:
-                    require_positive("interval_override", interval_override)
-            with argument("override_variable"):
-                if override_variable is not None and (not isinstance(override_variable, str) or not override_variable):
-                    raise ConfigurationError(
-                        "override_variable", f"must be a Variable key or None, got {override_variable!r}"
-                    )
-            with argument("wait_started"):
-                if wait_started is not None:
-                    require_positive("wait_started", wait_started)
-            with argument("history_key"):
-                if history_key is not None and (not isinstance(history_key, str) or not history_key):
-                    raise ConfigurationError("history_key", f"must be a Variable key or None, got {history_key!r}")
+            for name in OWN_KWARGS:
+                value = self.given[name]
+                with argument(name):
+                    if value is not None and name in ("interval_override", "wait_started"):
+                        require_positive(name, value)
+                    elif value is not None and (not isinstance(value, str) or not value):
+                        raise ConfigurationError(name, f"must be a Variable key or None, got {value!r}")
         self.interval_override = interval_override
         self.override_variable = override_variable
         self.wait_started = wait_started
@@ -110,13 +109,7 @@ class AdaptiveIntervalTrigger(PollTrigger):
         classpath, kwargs = super().serialize()
         if self.problem is not None:
             return classpath, kwargs  # the kwargs as given, ours included
-        return classpath, {
-            **kwargs,
-            "interval_override": self.interval_override,
-            "override_variable": self.override_variable,
-            "wait_started": self.wait_started,
-            "history_key": self.history_key,
-        }
+        return classpath, {**kwargs, **{name: getattr(self, name) for name in OWN_KWARGS}}
 
     async def wait(self) -> Report:
         """Run the wait under the live override; return its report with performance."""
@@ -154,3 +147,45 @@ class AdaptiveIntervalTrigger(PollTrigger):
         if isinstance(self.cadence, Learned) and (window := self.cadence.describe_window()) is not None:
             detail["arrival_window"] = dict(window)
         return replace(report, detail=detail)
+
+
+class Checkpoint:
+    """An observer for the poll loop that saves each attempt to the history Variable as it happens.
+
+    Without it, a triggerer killed mid-wait takes every "not yet" attempt of that wait with it:
+    the worker saves the history only from the final report, which the second triggerer writes
+    from the original kwargs. Saving is a read-merge-write in which equal records collapse, so a
+    rebuilt trigger saving the same attempts again changes nothing (a trigger may run twice).
+    Attempts are queued and saved one write at a time.
+    """
+
+    def __init__(self, store: HistoryStore) -> None:
+        self.store = store
+        self._queued: list[Attempt] = []
+        self._saving: asyncio.Task[None] | None = None
+
+    def __call__(self, record: Attempt, outcome: Outcome) -> None:
+        self._queued.append(record)
+        if self._saving is None or self._saving.done():
+            self._saving = asyncio.get_running_loop().create_task(self._save_queued())
+
+    async def _save_queued(self) -> None:
+        while self._queued:
+            batch, self._queued = tuple(self._queued), []
+            # Variable I/O goes through the triggerer's supervisor: off the loop, never failing the wait
+            await call_sdk(self.store.save, SensorHistory(attempts=batch))
+
+    async def drain(self) -> None:
+        """Wait for the queued attempts to be written."""
+        if self._saving is not None:
+            await self._saving
+
+    async def abandon(self) -> None:
+        """Stop saving (the trigger was cancelled) and wait until the saving task has ended.
+
+        A write already under way in its thread cannot be stopped and completes on its own;
+        attempts still queued are not saved (the worker saves the history of a wait that ends).
+        """
+        self._queued.clear()
+        if self._saving is not None:
+            await cancel_and_wait(self._saving)

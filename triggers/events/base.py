@@ -172,10 +172,6 @@ class EventWatcher:
         """Return what changed in ``observation`` for this watcher (the memory filters repeats)."""
         raise NotImplementedError
 
-    def seen(self, key: str) -> bool:
-        """Return True when this watcher already emitted ``key`` (for :meth:`changes`)."""
-        return self.memory.seen(key)
-
     def state_store(self) -> StateStore:
         """Return the asset state store the triggerer injected (if any), falling back to a Variable per watcher."""
         digest = hashlib.sha256(json.dumps(self.serialize(), sort_keys=True, default=str).encode()).hexdigest()
@@ -248,8 +244,7 @@ def _raise_if_cancelling() -> None:
     then never stop (the triggerer could not cancel it).
     """
     task = asyncio.current_task()
-    cancelling = getattr(task, "cancelling", None)  # Python 3.11+
-    if cancelling is not None and cancelling():
+    if task is not None and task.cancelling():
         raise asyncio.CancelledError
 
 

@@ -16,7 +16,7 @@ from typing import Any
 from airflow.triggers.base import BaseEventTrigger
 
 from triggers.checks import Check
-from triggers.events.base import DEFAULT_REMEMBER_AFTER, Change, EventWatcher, spec
+from triggers.events.base import DEFAULT_REMEMBER_AFTER, Change, EventWatcher
 from triggers.files.check import FileCheck, Steadiness
 
 
@@ -38,7 +38,7 @@ class FileEventTrigger(EventWatcher, BaseEventTrigger):
         super().__init__({"check": check, "interval": interval, "remember_after": remember_after})
 
     def build(self) -> None:
-        check = FileCheck.from_dict(spec(self.kwargs["check"]))
+        check = FileCheck.from_dict(self.kwargs["check"])
         if not isinstance(check, FileCheck):
             raise TypeError(f"check must be a file check, got {check.kind!r}")
         self.check = check

@@ -18,7 +18,7 @@ from typing import Any
 from airflow.triggers.base import BaseEventTrigger
 
 from triggers.checks import Check, outcome_of
-from triggers.events.base import DEFAULT_REMEMBER_AFTER, Change, EventWatcher, spec
+from triggers.events.base import DEFAULT_REMEMBER_AFTER, Change, EventWatcher
 from triggers.http.check import HttpCheck
 from triggers.outcomes import Met
 from triggers.validation import require_positive, require_whole
@@ -58,7 +58,7 @@ class HealthEventTrigger(EventWatcher, BaseEventTrigger):
         )
 
     def build(self) -> None:
-        self.check = HttpCheck.from_dict(spec(self.kwargs["check"]))
+        self.check = HttpCheck.from_dict(self.kwargs["check"])
         self.kwargs["check"] = self.check.to_dict()
         self.confirmations = require_whole("confirmations", self.kwargs["confirmations"])
         require_positive("attempt_timeout", self.kwargs["attempt_timeout"])

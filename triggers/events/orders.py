@@ -18,7 +18,7 @@ from typing import Any
 from airflow.triggers.base import BaseEventTrigger
 
 from triggers.checks import Check
-from triggers.events.base import DEFAULT_REMEMBER_AFTER, Change, EventWatcher, spec
+from triggers.events.base import DEFAULT_REMEMBER_AFTER, Change, EventWatcher
 from triggers.orders.checks import JsonOrderCheck, OrderCheck, SqlOrderCheck
 from triggers.orders.records import OrderRow, order_key
 from triggers.sql.values import jsonable
@@ -57,7 +57,7 @@ class OrderEventTrigger(EventWatcher, BaseEventTrigger):
         )
 
     def build(self) -> None:
-        self.check = OrderCheck.from_dict(spec(self.kwargs["check"]))
+        self.check = OrderCheck.from_dict(self.kwargs["check"])
         self.kwargs["check"] = self.check.to_dict()
         statuses = self.kwargs["statuses"]
         if not isinstance(statuses, list) or not all(isinstance(s, str) and s for s in statuses):

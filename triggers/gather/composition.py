@@ -94,9 +94,6 @@ class Gather(Check):
         given = (named, timeouts, started_at, latch, attempt_timeout, round_wait)
         for name, value in zip(("conditions", "timeouts", *OPTIONS), given, strict=True):
             object.__setattr__(self, name, value)
-        self._validate()
-
-    def _validate(self) -> None:
         if not self.conditions:
             raise ConfigurationError("conditions", "give at least one condition")
         if not isinstance(self.timeouts, Mapping):
@@ -142,18 +139,8 @@ class Gather(Check):
     def describe(self) -> str:
         return f"{self.mode} of ({', '.join(self.conditions)})"
 
-    def defaults_only(self) -> bool:
-        """True when nothing but the conditions was given: such a gather may be extended."""
-        options = (self.started_at, self.attempt_timeout, self.round_wait)
-        return not self.timeouts and self.latch is True and options == (None, None, None)
-
-    async def check(self) -> Outcome:
-        """One round with a fresh ledger (what a one-off look gives)."""
-        async with self.opened() as probe:
-            return await probe.check()
-
     def opened(self) -> contextlib.AbstractAsyncContextManager[Probe]:
-        return self.session(Ledger())
+        return self.session(Ledger())  # a one-off look: one round with a fresh ledger
 
     @contextlib.asynccontextmanager
     async def session(self, ledger: Ledger, *, log: Log = LOG, prefix: str = "") -> AsyncIterator[Probe]:
@@ -192,10 +179,7 @@ class AnyOf(Gather):
 
     kind: ClassVar[str] = "any_of"
     mode: ClassVar[str] = "any"
-
-    @property
-    def need(self) -> int:
-        return 1
+    need: ClassVar[int] = 1
 
 
 @dataclass(frozen=True, init=False)
@@ -245,10 +229,6 @@ class Not(Check):
     def __invert__(self) -> Check:
         return self.condition
 
-    async def check(self) -> Outcome:
-        async with self.opened() as probe:
-            return await probe.check()
-
     @contextlib.asynccontextmanager
     async def opened(self) -> AsyncIterator[Probe]:
         async with self.condition.opened() as inner:
@@ -268,26 +248,11 @@ def negate(outcome: Outcome, what: str) -> Outcome:
     return outcome
 
 
-class _Composer:
-    """What ``&``, ``|`` and ``~`` on any check build (installed into triggers.checks on import).
-
-    ``a & b & c`` extends a plain AllOf on the left into one AllOf of three.
-    """
-
-    @staticmethod
-    def _joined(kind: type[Gather], left: Check, right: Check) -> Gather:
-        if type(left) is kind and isinstance(left, Gather) and left.defaults_only():
-            return kind(left.conditions, right)
-        return kind(left, right)
-
-    def all_of(self, left: Check, right: Check) -> Check:
-        return self._joined(AllOf, left, right)
-
-    def any_of(self, left: Check, right: Check) -> Check:
-        return self._joined(AnyOf, left, right)
-
-    def negated(self, check: Check) -> Check:
-        return Not(check)
+def _joined(kind: type[Gather], left: Check, right: Check) -> Gather:
+    """Return ``kind(left, right)``; ``a & b & c`` extends a plain AllOf on the left into one AllOf of three."""
+    if type(left) is kind and isinstance(left, Gather) and left == kind(left.conditions):  # nothing else set
+        return kind(left.conditions, right)
+    return kind(left, right)
 
 
-install_composer(_Composer())
+install_composer(all_of=functools.partial(_joined, AllOf), any_of=functools.partial(_joined, AnyOf), negated=Not)

@@ -44,8 +44,7 @@ class Opening:
         self._task = asyncio.ensure_future(self._hold(opener, on_wakeup))
 
     @property
-    def broken(self) -> bool:
-        """True when opening failed: the next attempt must open again."""
+    def broken(self) -> bool:  # opening failed: the next attempt must open again
         return self.probe.done() and (self.probe.cancelled() or self.probe.exception() is not None)
 
     async def check(self) -> Outcome:
@@ -89,22 +88,11 @@ class Opening:
 class Gathering:
     """The running state of one opened gather; ``round()`` is its probe's check."""
 
-    def __init__(
-        self,
-        gather: Gather,
-        openers: Mapping[str, Opener],
-        ledger: Ledger,
-        *,
-        log: Log,
-        prefix: str = "",
-        clock: Callable[[], float] = time.time,
-        monotonic: Callable[[], float] = time.monotonic,
-    ) -> None:
+    def __init__(self, gather: Gather, openers: Mapping[str, Opener], ledger: Ledger, *, log: Log, prefix: str) -> None:
         self.gather, self.openers, self.ledger, self.log, self.prefix = gather, openers, ledger, log, prefix
-        self.clock, self.monotonic = clock, monotonic
         self.wakeup = asyncio.Event()
         if ledger.started is None:
-            ledger.started = gather.started_at if gather.started_at is not None else clock()
+            ledger.started = gather.started_at if gather.started_at is not None else time.time()
         for name, check in gather.conditions.items():
             status = ledger.statuses.setdefault(name, ConditionStatus(name=name, what=check.describe()))
             timeout = gather.timeouts.get(name)
@@ -126,17 +114,17 @@ class Gathering:
     async def round(self) -> Outcome:
         """Run one round; return Met, Failed or NotYet with every condition's status as detail."""
         self._collect()
-        ends = None if self.gather.round_wait is None else self.monotonic() + self.gather.round_wait
+        ends = None if self.gather.round_wait is None else time.monotonic() + self.gather.round_wait
         if not self._decided():
             for status in self.statuses:
                 if status.name not in self._running and self._asked(status):
                     self._start(status)
         while self._running and not self._decided():
-            if ends is not None and ends <= self.monotonic():
+            if ends is not None and ends <= time.monotonic():
                 break  # the round is over: what still runs is carried into the next one
-            limits = [] if ends is None else [ends - self.monotonic()]
+            limits = [] if ends is None else [ends - time.monotonic()]
             if (deadline := self._next_deadline()) is not None:
-                limits.append(deadline - self.clock())
+                limits.append(deadline - time.time())
             limit = min(limits, default=None)
             if limit is None or limit > 0:  # else a deadline passed: _collect times it out
                 await asyncio.wait(self._running.values(), timeout=limit, return_when=asyncio.FIRST_COMPLETED)
@@ -144,7 +132,7 @@ class Gathering:
         if self._timer is not None:
             self._timer.cancel()
         if (deadline := self._next_deadline()) is not None:
-            self._timer = asyncio.get_running_loop().call_later(max(0.0, deadline - self.clock()), self.wakeup.set)
+            self._timer = asyncio.get_running_loop().call_later(max(0.0, deadline - time.time()), self.wakeup.set)
         return self._verdict()
 
     def _asked(self, status: ConditionStatus) -> bool:
@@ -156,13 +144,13 @@ class Gathering:
         opening = self._openings.get(name)
         if opening is None or opening.broken:
             opening = self._openings[name] = Opening(self.openers[name], lambda: self._woken(status))
-        status.checking_since = round(self.clock(), 3)
+        status.checking_since = round(time.time(), 3)
         self._running[name] = asyncio.ensure_future(self._answer(opening))
 
     async def _answer(self, opening: Opening) -> Answer:
-        begun = self.monotonic()
+        begun = time.monotonic()
         outcome = await outcome_of(Probe(check=opening.check), self.gather.attempt_timeout)
-        return outcome, self.monotonic() - begun
+        return outcome, time.monotonic() - begun
 
     def _woken(self, status: ConditionStatus) -> None:
         if self._asked(status):
@@ -179,9 +167,9 @@ class Gathering:
                     outcome, run_of(outcome.error, status.error, status.repeats)
                 )
                 before = status.key()
-                status.settle(outcome, at=round(self.clock(), 3), duration=duration)
+                status.settle(outcome, at=round(time.time(), 3), duration=duration)
                 status.log_change(self.log, before, f"{self.prefix}{name}")
-        now = self.clock()
+        now = time.time()
         for status in self.statuses:
             if status.state == "pending" and status.deadline is not None and now >= status.deadline:
                 if (running := self._running.pop(status.name, None)) is not None:
@@ -199,7 +187,9 @@ class Gathering:
         return ready >= self.gather.need or sum(s.open for s in self.statuses) < self.gather.need
 
     def _verdict(self) -> Outcome:
-        need, detail = self.gather.need, self.detail()
+        gather, need = self.gather, self.gather.need
+        detail: dict[str, Any] = {"mode": gather.mode, "need": need, "latch": gather.latch}
+        detail.update(started_at=self.ledger.started, conditions={s.name: s.to_dict() for s in self.statuses})
         ready = [s for s in self.statuses if s.state == "ready"]
         if len(ready) >= need:
             return Met({s.name: s.value for s in ready}, detail=detail)
@@ -210,29 +200,13 @@ class Gathering:
                 for s in self.statuses
                 if not s.open
             )
-            total = len(self.statuses)
-            why = (
-                closed
-                if need == total
-                else f"only {still} of {total} conditions can still be ready, need {need}: {closed}"
-            )
-            return Failed(why, detail=detail)
+            if need < len(self.statuses):
+                closed = f"only {still} of {len(self.statuses)} conditions can still be ready, need {need}: {closed}"
+            return Failed(closed, detail=detail)
         waiting = [s for s in self.statuses if s.state == "pending"]
-        reason = (
-            f"{len(ready)} of {len(self.statuses)} ready, need {need}; waiting for {', '.join(s.name for s in waiting)}"
-        )
+        names = ", ".join(s.name for s in waiting)
+        reason = f"{len(ready)} of {len(self.statuses)} ready, need {need}; waiting for {names}"
         answered = [s for s in waiting if s.attempts]
         # Back off the whole gather only when every condition it waits on is erroring.
         erroring = answered and len(answered) == len(waiting) and all(s.error for s in answered)
         return NotYet(reason, error=answered[0].error if erroring else None, detail=detail)
-
-    def detail(self) -> dict[str, Any]:
-        """Return the per-condition status as the report shows it."""
-        gather = self.gather
-        return {
-            "mode": gather.mode,
-            "need": gather.need,
-            "latch": gather.latch,
-            "started_at": self.ledger.started,
-            "conditions": {s.name: s.to_dict() for s in self.statuses},
-        }

@@ -38,12 +38,10 @@ class ConditionStatus:
     repeats: int = 0
 
     @property
-    def open(self) -> bool:
-        """True while the condition may still become (or stay) ready."""
+    def open(self) -> bool:  # may still become (or stay) ready
         return self.state in ("pending", "ready")
 
     def settle(self, outcome: Outcome, *, at: float, duration: float) -> None:
-        """Record one finished attempt."""
         self.attempts += 1
         self.checked_at, self.duration, self.checking_since = at, round(duration, 6), None
         self.repeats, self.error = run_of(outcome.error, self.error, self.repeats), outcome.error
@@ -59,7 +57,6 @@ class ConditionStatus:
         self.value, self.reason, self.state = capped(value, MAX_CONDITION_VALUE_CHARS), reason, state
 
     def time_out(self, timeout: float) -> None:
-        """Mark the condition as not ready within ``timeout`` seconds."""
         last = f"; last answer: {self.reason}" if self.reason else ""
         self.state, self.timed_out, self.checking_since = "timed_out", True, None
         self.reason = f"not ready within {timeout:g}s{last}"
@@ -69,8 +66,8 @@ class ConditionStatus:
         return (self.state, self.reason, self.error)
 
     def to_dict(self) -> dict[str, Any]:
-        """Return the status as JSON-native data; values are shared, not deep-copied (the report
-        is serialised at once, and ``asdict`` dominated a round's cost)."""
+        # Values are shared, not deep-copied: the report is serialised at once, and ``asdict``
+        # dominated a round's cost.
         return {f.name: getattr(self, f.name) for f in FIELDS}
 
     def log_change(self, log: Log, before: tuple[str, str, str | None], label: str) -> None:
@@ -108,11 +105,9 @@ class Ledger:
     started: float | None = None
 
     def child(self, name: str) -> Ledger:
-        """Return the ledger of the nested gather named ``name``."""
         return self.nested.setdefault(name, Ledger())
 
     def to_json(self) -> dict[str, Any]:
-        """Return the ledger as JSON-native data."""
         statuses = {name: status.to_dict() for name, status in self.statuses.items()}
         return {
             "started": self.started,

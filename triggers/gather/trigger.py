@@ -1,10 +1,4 @@
-"""GatherTrigger: the PollTrigger whose check is an AllOf / AnyOf / AtLeast gather of conditions.
-
-Each round runs the pending conditions concurrently, each under its own attempt timeout; the
-report's ``detail`` carries every condition's status. Condition timeouts count from the gather's
-``started_at``, which the sensor stamps when the wait starts: a trigger rebuilt after a
-triggerer restart keeps its deadlines, and asks every condition again.
-"""
+"""GatherTrigger: the PollTrigger whose check is an AllOf / AnyOf / AtLeast gather of conditions."""
 
 from __future__ import annotations
 
@@ -33,10 +27,8 @@ class GatherTrigger(PollTrigger):
         loop = super().make_loop()
         gather = self.check
         assert isinstance(gather, Gather)  # guaranteed by ``accepts``
-        round_wait = gather.round_wait
-        if round_wait is None:
-            round_wait = self.cadence.next_delay((), random.Random(self.seed))
-        timeout = gather.attempt_timeout if gather.attempt_timeout is not None else self.attempt_timeout
+        round_wait = gather.round_wait or self.cadence.next_delay((), random.Random(self.seed))
+        timeout = gather.attempt_timeout or self.attempt_timeout
         loop.check = dataclasses.replace(gather, attempt_timeout=timeout, round_wait=round_wait)
         loop.attempt_timeout, loop.attempt_grace = None, round_wait
         return loop

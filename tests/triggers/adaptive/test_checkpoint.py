@@ -5,8 +5,8 @@ import threading
 from tests.support.checks import script
 from tests.support.fake_time import FakeTime
 from tests.support.variables import Variables
-from triggers.adaptive.checkpoint import Checkpoint
 from triggers.adaptive.store import HistoryStore, SensorHistory
+from triggers.adaptive.trigger import Checkpoint
 from triggers.cadence import Fixed
 from triggers.history import Attempt
 from triggers.outcomes import Met, NotYet
