@@ -123,7 +123,8 @@ class SharedSource(Generic[R]):
             if self._asking is asking:  # a wait with new interests may have asked meanwhile
                 self._asking = None
         answer = self.latest = Answer(self.latest.seq + 1, value, error, covers, begun)
-        _wake(list(self.wakeups))
+        if self.wakeups:  # a lone wait's own wakeup is out of the set while it asks
+            _wake(list(self.wakeups))
         asking.set_result(answer)
         return answer
 
