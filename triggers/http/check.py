@@ -14,7 +14,7 @@ import contextlib
 import inspect
 import json
 import time
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Awaitable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
@@ -170,22 +170,27 @@ class HttpCheck(Check):
 
             yield Probe(check=check)
 
-    async def _ask(self, held: list[_Resolved], stack: contextlib.AsyncExitStack) -> HttpResponse:
-        """Send the request through the connection resolved in ``held`` and a session leased on ``stack``.
+    def _ask(self, held: list[_Resolved], stack: contextlib.AsyncExitStack) -> Awaitable[HttpResponse]:
+        """Return the sending of the request through the connection resolved in ``held`` and a session
+        leased on ``stack``.
 
         The first call resolves the connection; a connection is read again after RESOLVE_EVERY
         seconds, and a changed origin or identity leases its own session (the old one is released
-        with ``stack``).
+        with ``stack``). A connection still good is asked directly: no coroutine of its own per request.
         """
+        if held and (self.http_conn_id is None or time.monotonic() - held[0].at <= RESOLVE_EVERY):
+            return exchange(self, held[0].session, held[0].target)
+        return self._resolve_and_ask(held, stack)
+
+    async def _resolve_and_ask(self, held: list[_Resolved], stack: contextlib.AsyncExitStack) -> HttpResponse:
         now = time.monotonic()
-        if not held or (self.http_conn_id is not None and now - held[0].at > RESOLVE_EVERY):
-            target = await resolve_http_target(self)
-            if held and (held[0].target.origin, held[0].target.identity) == (target.origin, target.identity):
-                session = held[0].session
-            else:
-                session = await stack.enter_async_context(SESSIONS.lease((target.origin, target.identity)))
-            held[:] = [_Resolved(target, session, now)]
-        return await exchange(self, held[0].session, held[0].target)
+        target = await resolve_http_target(self)
+        if held and (held[0].target.origin, held[0].target.identity) == (target.origin, target.identity):
+            session = held[0].session
+        else:
+            session = await stack.enter_async_context(SESSIONS.lease((target.origin, target.identity)))
+        held[:] = [_Resolved(target, session, now)]
+        return await exchange(self, session, target)
 
     def source_key(self) -> str:
         """Return what makes two checks send the same request (their expectations aside)."""
