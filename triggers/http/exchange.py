@@ -155,13 +155,16 @@ class HttpResponse:
 
     @_cached
     def _excerpt(self) -> str:
-        text = " ".join(self.text[: EXCERPT_CHARS * 2].split())
+        # the first n characters of UTF-8 lie in its first 4n bytes: a 1 MB body is not decoded whole
+        head = self.body[: EXCERPT_CHARS * 8].decode("utf-8", errors="replace")
+        text = " ".join(head[: EXCERPT_CHARS * 2].split())
         text = text if len(text) <= EXCERPT_CHARS else text[: EXCERPT_CHARS - 3] + "..."
         return str(redact(text))
 
     def summary(self) -> dict[str, Any]:
         """Return a masked JSON summary: status, latency, size, and the parsed body when it is small."""
-        small = self.is_json and len(self.body) <= SUMMARY_JSON_BYTES
+        parsed = self._parsed
+        small = parsed is not _NOT_JSON and len(self.body) <= SUMMARY_JSON_BYTES
         return {
             "url": masked_url(self.url),
             "status": self.status,
@@ -170,7 +173,7 @@ class HttpResponse:
             "bytes": len(self.body),
             "truncated": self.truncated,
             "redirects": self.redirects,
-            "json": redact(self._parsed) if small else None,
+            "json": redact(parsed) if small else None,
         }
 
     def brief(self) -> dict[str, Any]:
@@ -179,7 +182,7 @@ class HttpResponse:
             "url": masked_url(self.url),
             "status": self.status,
             "latency_ms": round(self.latency * 1000, 1),
-            "excerpt": self.excerpt(),
+            "excerpt": self._excerpt,
         }
 
 
