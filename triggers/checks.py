@@ -118,14 +118,17 @@ async def outcome_of(probe: Probe, timeout: float | None, *, deadline_bound: boo
     On the timeout the check's await is abandoned (cancelled); a sync function it runs in a
     thread cannot be killed and runs on to its end in that thread.
     """
-    limit = asyncio.timeout(None if timeout is None else max(0.0, timeout))
+    # no limit, no timer: asyncio.timeout(None) would still cost five calls per check
+    limit = None if timeout is None else asyncio.timeout(max(0.0, timeout))
     try:
+        if limit is None:
+            return await probe.check()
         async with limit:
             return await probe.check()
     except asyncio.CancelledError:
         raise
     except Exception as error:
-        if limit.expired() and not isinstance(error, (TransientError, PermanentError)):
+        if limit is not None and limit.expired() and not isinstance(error, (TransientError, PermanentError)):
             said = f"no answer before the deadline ({timeout:.3g}s left)" if deadline_bound else ""
             return NotYet(said or f"no answer within {timeout:.3g}s", error="TimeoutError")
         return outcome_for(error)

@@ -107,9 +107,7 @@ class PollLoop:
                     return self._finish(outcome)
                 delay = self.state.pace(outcome, self.cadence, self.rng)
                 self._observe(outcome)
-                self.log.debug(
-                    "%s: attempt %d not yet; next in %.2fs", self.check.describe(), self.state.attempts, delay
-                )
+                self.log.debug("%s: attempt %d not yet; next in %.2fs", self._prober.what, self.state.attempts, delay)
                 ended = await self._rest(delay, probe)
                 if ended is not None:  # another wait's asking brought the answer that ends this one
                     self._last = self._prober.took(ended)

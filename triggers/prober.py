@@ -5,6 +5,7 @@ The sensor keeps a Prober across pokes (poke mode); the poll loop keeps one acro
 
 from __future__ import annotations
 
+import functools
 import logging
 import time
 from collections.abc import Callable
@@ -54,6 +55,11 @@ class Prober:
     transitions: list[dict[str, Any]] = field(default_factory=list)
     _last_key: AnswerKey | None = field(default=None, repr=False)
 
+    @functools.cached_property
+    def what(self) -> str:
+        """Return the check's description for log lines, built once: a frozen check's never changes."""
+        return self.check.describe()
+
     def blocked_for(self) -> float | None:
         """Return seconds until the open breaker allows a call, or None when a call may go now."""
         if self.breaker is None or self.breaker.allows(self.clock()):
@@ -98,9 +104,7 @@ class Prober:
         """
         wait = self.blocked_for()
         if wait is not None:
-            self.log.info(
-                "%s: circuit breaker open, skipping this check (%.0fs to a probe)", self.check.describe(), wait
-            )
+            self.log.info("%s: circuit breaker open, skipping this check (%.0fs to a probe)", self.what, wait)
             return BREAKER_OPEN
         async with (opened or self.check.opened)() as probe:
             outcome, _ = await self.measured(probe)
@@ -117,14 +121,14 @@ class Prober:
             self.log.log(
                 logging.WARNING if after == "open" else logging.INFO,
                 "%s: circuit breaker %s -> %s after %d consecutive errors",
-                self.check.describe(),
+                self.what,
                 before,
                 after,
                 self.breaker.failures,
             )
 
     def _log_outcome(self, outcome: Outcome) -> None:
-        self._last_key = log_outcome(self.log, self.check.describe(), self.count, outcome, self._last_key)
+        self._last_key = log_outcome(self.log, self.what, self.count, outcome, self._last_key)
 
 
 #: What makes two outcomes "the same answer" for logging (see :func:`log_outcome`).

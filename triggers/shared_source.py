@@ -63,6 +63,10 @@ class Answer(Generic[R]):
     at: float = 0.0
 
 
+async def _given(answer: Answer[R]) -> Answer[R]:
+    return answer
+
+
 class _Abandoned(Exception):
     """The wait that was asking was cancelled before the answer came: another wait asks."""
 
@@ -83,27 +87,40 @@ class SharedSource(Generic[R]):
         self._asking_covers: frozenset[Hashable] = frozenset()
         self._stack = contextlib.AsyncExitStack()
 
-    async def answer_after(
+    def answer_after(
         self,
         seen: int,
         needs: frozenset[Hashable] = frozenset(),
         fresh_for: float = 0.0,
         clock: Callable[[], float] = time.monotonic,
-    ) -> Answer[R]:
+    ) -> Awaitable[Answer[R]]:
         """Return the newest answer if it is about ``needs`` and newer than answer ``seen`` or than
-        ``fresh_for`` seconds on ``clock``; else ask (or await an asking about them) for one."""
-        while True:
-            latest = self.latest
-            if needs <= latest.covers and (latest.seq > seen or (latest.seq and clock() - latest.at < fresh_for)):
-                return latest
-            asking = self._asking
-            if asking is None or not needs <= self._asking_covers:
-                return await self._ask_here(clock)
-            try:
-                # shield: a wait timing out or cancelled while it waits must not cancel the asking
-                return await asyncio.shield(asking)
-            except _Abandoned:
-                continue  # the asker was cancelled: ask again, or await whoever asks first
+        ``fresh_for`` seconds on ``clock``; else ask (or await an asking about them) for one.
+
+        Not a coroutine itself: the caller awaits the asking directly, one frame less per answer.
+        """
+        latest = self.latest
+        if needs <= latest.covers and (latest.seq > seen or (latest.seq and clock() - latest.at < fresh_for)):
+            return _given(latest)
+        asking = self._asking
+        if asking is None or not needs <= self._asking_covers:
+            return self._ask_here(clock)
+        return self._join(asking, seen, needs, fresh_for, clock)
+
+    async def _join(
+        self,
+        asking: asyncio.Future[Answer[R]],
+        seen: int,
+        needs: frozenset[Hashable],
+        fresh_for: float,
+        clock: Callable[[], float],
+    ) -> Answer[R]:
+        """Await the asking in flight; when its asker was cancelled, ask again (or join whoever asks first)."""
+        try:
+            # shield: a wait timing out or cancelled while it waits must not cancel the asking
+            return await asyncio.shield(asking)
+        except _Abandoned:
+            return await self.answer_after(seen, needs, fresh_for, clock)
 
     async def _ask_here(self, clock: Callable[[], float]) -> Answer[R]:
         """Ask in the calling wait's own task (no task per asking: a lone wait pays nothing extra)."""
@@ -123,7 +140,8 @@ class SharedSource(Generic[R]):
             if self._asking is asking:  # a wait with new interests may have asked meanwhile
                 self._asking = None
         answer = self.latest = Answer(self.latest.seq + 1, value, error, covers, begun)
-        _wake(list(self.wakeups))
+        if self.wakeups:  # a lone wait's own wakeup is out of the set while it asks
+            _wake(list(self.wakeups))
         asking.set_result(answer)
         return answer
 
@@ -239,8 +257,13 @@ async def shared_probe(
             except Exception as error:  # what a look would make of it (cancellation propagates)
                 return outcome_for(error)
 
-        async def settle(answer: Answer[R]) -> Outcome:
-            """Return ``judge`` of the answer's value, or raise its error (a copy)."""
+        def settle(answer: Answer[R]) -> Awaitable[Outcome]:
+            """Return ``judge`` of the answer's value, or what raises its error (a copy)."""
+            if answer.error is None:  # most answers: judged with no frame of settle's own
+                return judge(answer.value)  # type: ignore[arg-type]  # value is set when error is not
+            return settle_error(answer)
+
+        async def settle_error(answer: Answer[R]) -> Outcome:
             if answer.error is not None and interest and answer.covers != interest and _lasting(answer.error):
                 # a lasting error of an asking about other waits' interests too may be theirs (an id
                 # that does not fit the column): ask about this wait's own before failing it

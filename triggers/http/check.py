@@ -14,7 +14,7 @@ import contextlib
 import inspect
 import json
 import time
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Awaitable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
@@ -170,22 +170,27 @@ class HttpCheck(Check):
 
             yield Probe(check=check)
 
-    async def _ask(self, held: list[_Resolved], stack: contextlib.AsyncExitStack) -> HttpResponse:
-        """Send the request through the connection resolved in ``held`` and a session leased on ``stack``.
+    def _ask(self, held: list[_Resolved], stack: contextlib.AsyncExitStack) -> Awaitable[HttpResponse]:
+        """Return the sending of the request through the connection resolved in ``held`` and a session
+        leased on ``stack``.
 
         The first call resolves the connection; a connection is read again after RESOLVE_EVERY
         seconds, and a changed origin or identity leases its own session (the old one is released
-        with ``stack``).
+        with ``stack``). A connection still good is asked directly: no coroutine of its own per request.
         """
+        if held and (self.http_conn_id is None or time.monotonic() - held[0].at <= RESOLVE_EVERY):
+            return exchange(self, held[0].session, held[0].target)
+        return self._resolve_and_ask(held, stack)
+
+    async def _resolve_and_ask(self, held: list[_Resolved], stack: contextlib.AsyncExitStack) -> HttpResponse:
         now = time.monotonic()
-        if not held or (self.http_conn_id is not None and now - held[0].at > RESOLVE_EVERY):
-            target = await resolve_http_target(self)
-            if held and (held[0].target.origin, held[0].target.identity) == (target.origin, target.identity):
-                session = held[0].session
-            else:
-                session = await stack.enter_async_context(SESSIONS.lease((target.origin, target.identity)))
-            held[:] = [_Resolved(target, session, now)]
-        return await exchange(self, held[0].session, held[0].target)
+        target = await resolve_http_target(self)
+        if held and (held[0].target.origin, held[0].target.identity) == (target.origin, target.identity):
+            session = held[0].session
+        else:
+            session = await stack.enter_async_context(SESSIONS.lease((target.origin, target.identity)))
+        held[:] = [_Resolved(target, session, now)]
+        return await exchange(self, session, target)
 
     def source_key(self) -> str:
         """Return what makes two checks send the same request (their expectations aside)."""
@@ -195,9 +200,9 @@ class HttpCheck(Check):
     async def judge(self, response: HttpResponse) -> Outcome:
         """Return what ``response`` means: by status first, then by body for an expected status."""
         detail = {"last_response": response.brief()}
-        said = f"HTTP {response.status} {response.reason}".rstrip()
         if response.status in self.expected_status:
-            return await self._judge_body(response, said, detail)
+            return await self._judge_body(response, detail)
+        said = _said(response)
         if response.status in self.permanent_statuses:
             return Failed(f"{said} is permanent (permanent_statuses): {response.excerpt()}", "HttpStatus", detail)
         if response.status >= 500 or response.status in self.not_yet_statuses:
@@ -210,18 +215,20 @@ class HttpCheck(Check):
             detail,
         )
 
-    async def _judge_body(self, response: HttpResponse, said: str, detail: dict[str, Any]) -> Outcome:
+    async def _judge_body(self, response: HttpResponse, detail: dict[str, Any]) -> Outcome:
         wants_json = self.expected_json is not None or bool(self.fields)
         if response.truncated and (wants_json or self.response_check is not None):
             return Failed(
-                f"{said}: the body is larger than max_body_bytes={self.max_body_bytes}; raise max_body_bytes "
-                "or check a smaller endpoint",
+                f"{_said(response)}: the body is larger than max_body_bytes={self.max_body_bytes}; "
+                "raise max_body_bytes or check a smaller endpoint",
                 "BodyTooLarge",
                 detail,
             )
         if wants_json:
             if not response.is_json:
-                return NotYet(f"{said} but the body is not JSON: {response.excerpt()}", "InvalidJSON", detail=detail)
+                return NotYet(
+                    f"{_said(response)} but the body is not JSON: {response.excerpt()}", "InvalidJSON", detail=detail
+                )
             body = response.json()
             mismatch = None if self.expected_json is None else subset_mismatch(self.expected_json, body)
             if mismatch is not None:
@@ -251,3 +258,8 @@ class HttpCheck(Check):
             return bool(await function(response))
         # a sync callable may block (I/O, heavy parsing): keep it off the triggerer's loop
         return bool(await asyncio.to_thread(function, response))
+
+
+def _said(response: HttpResponse) -> str:
+    """Return the status line a reason starts with (only a reason needs it: a met check never builds it)."""
+    return f"HTTP {response.status} {response.reason}".rstrip()

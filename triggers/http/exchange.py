@@ -18,13 +18,13 @@ from __future__ import annotations
 import asyncio
 import datetime
 import email.utils
+import functools
 import json
 import logging
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from functools import cached_property
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 import aiohttp
 from airflow.sdk._shared.secrets_masker import redact  # what airflow.sdk.log uses; not re-exported there
@@ -76,6 +76,21 @@ EXCERPT_CHARS = 200
 
 _NOT_JSON = object()
 
+T = TypeVar("T")
+
+
+class _cached(Generic[T]):
+    """``functools.cached_property`` without the lock Python 3.11 takes on each first read (per response here)."""
+
+    def __init__(self, compute: Callable[[Any], T]) -> None:
+        self._compute = compute
+        self._name = compute.__name__
+
+    def __get__(self, instance: Any, owner: type | None = None) -> T:
+        value: T = self._compute(instance)
+        instance.__dict__[self._name] = value  # read from the instance from now on: this is a non-data descriptor
+        return value
+
 
 @dataclass(frozen=True)
 class HttpResponse:
@@ -97,7 +112,7 @@ class HttpResponse:
         """The body decoded as UTF-8 (undecodable bytes replaced)."""
         return self.body.decode("utf-8", errors="replace")
 
-    @cached_property
+    @_cached
     def _parsed(self) -> Any:
         if self.truncated:
             return _NOT_JSON
@@ -138,15 +153,18 @@ class HttpResponse:
         """Return the start of the body, one line, masked (once per response: waits sharing it ask too)."""
         return self._excerpt
 
-    @cached_property
+    @_cached
     def _excerpt(self) -> str:
-        text = " ".join(self.text[: EXCERPT_CHARS * 2].split())
+        # the first n characters of UTF-8 lie in its first 4n bytes: a 1 MB body is not decoded whole
+        head = self.body[: EXCERPT_CHARS * 8].decode("utf-8", errors="replace")
+        text = " ".join(head[: EXCERPT_CHARS * 2].split())
         text = text if len(text) <= EXCERPT_CHARS else text[: EXCERPT_CHARS - 3] + "..."
         return str(redact(text))
 
     def summary(self) -> dict[str, Any]:
         """Return a masked JSON summary: status, latency, size, and the parsed body when it is small."""
-        small = self.is_json and len(self.body) <= SUMMARY_JSON_BYTES
+        parsed = self._parsed
+        small = parsed is not _NOT_JSON and len(self.body) <= SUMMARY_JSON_BYTES
         return {
             "url": masked_url(self.url),
             "status": self.status,
@@ -155,7 +173,7 @@ class HttpResponse:
             "bytes": len(self.body),
             "truncated": self.truncated,
             "redirects": self.redirects,
-            "json": redact(self._parsed) if small else None,
+            "json": redact(parsed) if small else None,
         }
 
     def brief(self) -> dict[str, Any]:
@@ -164,15 +182,20 @@ class HttpResponse:
             "url": masked_url(self.url),
             "status": self.status,
             "latency_ms": round(self.latency * 1000, 1),
-            "excerpt": self.excerpt(),
+            "excerpt": self._excerpt,
         }
+
+
+@functools.lru_cache(maxsize=256)  # a pure function of two numbers, asked on every request
+def _timeout(total: float, connect: float | None) -> aiohttp.ClientTimeout:
+    return aiohttp.ClientTimeout(total=total, sock_connect=connect)
 
 
 async def exchange(request: HttpCheck, session: aiohttp.ClientSession, target: HttpTarget) -> HttpResponse:
     """Send the request and read the capped body; raise typed transient or permanent errors."""
-    timeout = aiohttp.ClientTimeout(total=request.request_timeout, sock_connect=request.connect_timeout)
+    timeout = _timeout(request.request_timeout, request.connect_timeout)
     headers, payload = target.headers, request.data
-    if isinstance(payload, Mapping):
+    if isinstance(payload, dict):  # validate_body made every form a dict (an ABC check costs more)
         headers = {**headers, "Content-Type": "application/x-www-form-urlencoded"}
         payload = form_encoded(payload)
     if target.proxy_headers and target.url.startswith("http:"):
@@ -235,8 +258,13 @@ async def exchange(request: HttpCheck, session: aiohttp.ClientSession, target: H
 
 async def read_capped(response: aiohttp.ClientResponse, max_bytes: int) -> tuple[bytes, bool]:
     """Return at most ``max_bytes`` of the body and whether more was there; never reads past the cap."""
-    if response.content_length is not None and response.content_length > max_bytes:
-        return b"", True
+    length = response.content_length
+    if length is not None:
+        if length > max_bytes:
+            return b"", True
+        if "Content-Encoding" not in response.headers:
+            # the parser stops at Content-Length (a decoded body could be longer than it): one read
+            return await response.read(), False
     chunks: list[bytes] = []
     size = 0
     async for chunk in response.content.iter_chunked(64 * 1024):

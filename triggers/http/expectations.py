@@ -14,6 +14,8 @@ from triggers.errors import ConfigurationError
 from triggers.spec import Spec
 
 _MISSING = object()
+#: JSON's leaf types: never mappings
+_LEAVES = frozenset({str, int, float, bool, type(None)})
 
 _COMPARISONS: dict[str, Callable[[Any, Any], Any]] = {
     "==": operator.eq,
@@ -42,8 +44,9 @@ def lookup(body: Any, path: str) -> Any:
 
 def subset_mismatch(expected: Any, actual: Any, where: str = "") -> str | None:
     """Return why ``expected`` is not a subset of ``actual`` (dicts by key, the rest by equality), or None."""
-    if isinstance(expected, Mapping):
-        if not isinstance(actual, Mapping):
+    # dict first: JSON gives dicts, and an ABC check of every leaf value would cost more than the comparison
+    if type(expected) not in _LEAVES and isinstance(expected, (dict, Mapping)):
+        if not isinstance(actual, (dict, Mapping)):
             return f"{where or 'body'}: expected an object, got {_short(actual)}"
         for key, value in expected.items():
             path = f"{where}.{key}" if where else str(key)
