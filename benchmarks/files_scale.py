@@ -27,7 +27,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from benchmarks.files_setup import fired_at, make_trigger, quiet_logs, ratio, table
+from benchmarks.files_setup import fired_at, quiet_logs, ratio, stored, table
 from benchmarks.measure import PORTAL, Lag, loop_lag, rss_bytes, settle
 from triggers.files.watcher import kernel_usage
 
@@ -60,14 +60,13 @@ def workload(root: Path, size: int, dirs: int, others: int) -> tuple[list[str], 
 async def child(kind: str, poll: float, size: int, dirs: int, window: float, others: int = 0) -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix="files-scale-") as tmp:
         patterns, files = workload(Path(tmp), size, dirs, others)
+        base, portal = kind.removesuffix(PORTAL), kind.endswith(PORTAL)
+        # built before RSS is read, and kept: growth counts what the waits hold, not their kwargs
+        kwargs = [stored(base, p, poll, seed=i) for i, p in enumerate(patterns)]
         gc.collect()
         before = rss_bytes()
-        began = time.monotonic()
-        base, portal = kind.removesuffix(PORTAL), kind.endswith(PORTAL)
-        waiting = [
-            asyncio.ensure_future(fired_at(make_trigger(base, p, poll, seed=i), portal=portal))
-            for i, p in enumerate(patterns)
-        ]
+        began = time.monotonic()  # from the stored kwargs, as a triggerer starts (see files_setup.stored)
+        waiting = [asyncio.ensure_future(fired_at(cls(**given), portal=portal)) for cls, given in kwargs]
         await settle(at_least=1.0, at_most=max(10.0, size / 500))  # every trigger made its first check
         started = time.monotonic() - began
         gc.collect()  # count what the waits hold, not garbage not yet collected

@@ -15,6 +15,7 @@ errors so no growth); FileTrigger at its fixed ``poke_interval``. No completion 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 from airflow.providers.standard.triggers.file import FileTrigger
 from airflow.triggers.base import BaseTrigger
@@ -24,7 +25,7 @@ from triggers.cadence import Backoff
 from triggers.files import FileCheck, FileWatchTrigger
 
 KINDS = ("inotify", "polling", "airflow")
-__all__ = ["KINDS", "fired_at", "make_trigger", "percentile", "quiet_logs", "ratio", "table"]
+__all__ = ["KINDS", "fired_at", "make_trigger", "percentile", "quiet_logs", "ratio", "stored", "table"]
 
 
 def make_trigger(kind: str, path: str, poll: float, *, seed: int | None = 0) -> BaseTrigger:
@@ -34,6 +35,16 @@ def make_trigger(kind: str, path: str, poll: float, *, seed: int | None = 0) -> 
     check = FileCheck(path, watch=kind == "inotify")
     cadence = Backoff(base=poll, factor=2, cap=max(300.0, poll), jitter=0.1)
     return FileWatchTrigger(check=check.to_dict(), cadence=cadence.to_dict(), seed=seed)
+
+
+def stored(kind: str, path: str, poll: float, *, seed: int | None = 0) -> tuple[type[BaseTrigger], dict[str, Any]]:
+    """Return the class and kwargs a triggerer rebuilds a ``kind`` trigger from (its ``serialize()``).
+
+    Start-up is timed from these, as a triggerer has them from its database: building the check
+    and cadence that the kwargs come from is the sensor's work on the worker, not the triggerer's.
+    """
+    trigger = make_trigger(kind, path, poll, seed=seed)
+    return type(trigger), trigger.serialize()[1]
 
 
 def table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
