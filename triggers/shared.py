@@ -59,8 +59,19 @@ def _consume_outcome(task: asyncio.Task[None]) -> None:
 class SharedPool(Generic[K, R]):
     """Lease resources by key; ``open_`` makes one, ``close`` releases it."""
 
-    def __init__(self, open_: Callable[[K], Awaitable[R]], close: Callable[[R], Awaitable[None]]) -> None:
+    def __init__(
+        self,
+        open_: Callable[[K], Awaitable[R]] | None,
+        close: Callable[[R], Awaitable[None]],
+        *,
+        make: Callable[[K], R] | None = None,
+    ) -> None:
+        """``open_`` opens a resource in its owner task; or ``make`` makes it at once, in the first
+        acquire, so no holder waits for it (it is closed when the last holder leaves)."""
+        if (open_ is None) == (make is None):
+            raise TypeError("SharedPool takes open_ or make, not both or neither")
         self._open = open_
+        self._make = make
         self._close = close
         self._by_loop: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[K, _Entry[R]]] = (
             weakref.WeakKeyDictionary()
@@ -129,12 +140,18 @@ class SharedPool(Generic[K, R]):
 
     def _start(self, entries: dict[K, _Entry[R]], key: K) -> _Entry[R]:
         entry: _Entry[R] = _Entry(asyncio.get_running_loop().create_future())
-        entry.owner = asyncio.ensure_future(self._own(entries, key, entry))
+        if self._make is not None:
+            # made at once: 10,000 waits starting together then each skip a shield and a
+            # suspended acquire, objects the garbage collector would otherwise promote and scan
+            entry.ready.set_result(self._make(key))  # raises what making raised; nothing is stored
+        else:
+            entry.owner = asyncio.ensure_future(self._own(entries, key, entry))
         entries[key] = entry
         return entry
 
     async def _own(self, entries: dict[K, _Entry[R]], key: K, entry: _Entry[R]) -> None:
         """Open the resource, hand it to the leases, hold it until cancelled, then close it."""
+        assert self._open is not None  # an owner task is started only for a pool that opens
         try:
             resource = await self._open(key)
         except asyncio.CancelledError:
@@ -152,14 +169,16 @@ class SharedPool(Generic[K, R]):
             await self._close(resource)
 
     def _leave(self, entries: dict[K, _Entry[R]], key: K, entry: _Entry[R]) -> asyncio.Task[None] | None:
-        """Count one lease out; return the owner task when this was the last one (it is cancelled)."""
+        """Count one lease out; when this was the last one, return the task that closes the resource
+        (the owner, cancelled; or, for a made resource, a new task closing it)."""
         entry.users -= 1
         if entry.users > 0:
             return None
         if entries.get(key) is entry:
             del entries[key]
         owner = entry.owner
-        assert owner is not None  # set by _start before any lease can leave
+        if owner is None:  # made at once: no owner holds it, so the last holder's leaving closes it
+            return asyncio.ensure_future(self._close(entry.ready.result()))
         owner.cancel()
         return owner
 

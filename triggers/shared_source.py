@@ -198,15 +198,11 @@ class SourceKey:
     ask: Ask[Any] = field(compare=False, hash=False)
 
 
-async def _open(key: SourceKey) -> SharedSource[Any]:
-    return SharedSource(key.ask)
-
-
 async def _close(source: SharedSource[Any]) -> None:
     await source.close()
 
 
-SOURCES: SharedPool[SourceKey, SharedSource[Any]] = SharedPool(_open, _close)
+SOURCES: SharedPool[SourceKey, SharedSource[Any]] = SharedPool(None, _close, make=lambda key: SharedSource(key.ask))
 
 
 @contextlib.asynccontextmanager

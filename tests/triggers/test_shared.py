@@ -168,3 +168,85 @@ async def test_a_failed_acquire_needs_no_release() -> None:
     with pytest.raises(ConnectionRefusedError):
         await pool.acquire("db")
     assert pool.live() == 0
+
+
+def made_pool() -> tuple[SharedPool[str, Opened], list[str]]:
+    log: list[str] = []
+
+    def make(key: str) -> Opened:
+        if key == "broken":
+            raise ValueError("cannot make it")
+        log.append(f"make {key}")
+        return Opened(key)
+
+    async def close(resource: Opened) -> None:
+        log.append(f"close {resource.key}")
+        await asyncio.sleep(0.01)
+        resource.closed = True
+
+    return SharedPool(None, close, make=make), log
+
+
+def test_a_pool_takes_an_opener_or_a_maker() -> None:
+    async def close(resource: str) -> None:
+        return None
+
+    async def open_(key: str) -> str:
+        return key
+
+    with pytest.raises(TypeError, match="open_ or make"):
+        SharedPool(None, close)
+    with pytest.raises(TypeError, match="open_ or make"):
+        SharedPool(open_, close, make=str)
+
+
+async def test_a_made_resource_is_ready_in_the_first_acquire_and_closed_by_the_last_release() -> None:
+    pool, log = made_pool()
+    # no holder waits: each acquire completes without the loop running (one send, no suspension)
+    acquiring = [pool.acquire("dir") for _ in range(3)]
+    got = []
+    for coroutine in acquiring:
+        with pytest.raises(StopIteration) as stopped:
+            coroutine.send(None)
+        got.append(stopped.value.value)
+    assert len({id(r) for r in got}) == 1
+    assert pool.live() == 1
+    for _ in range(2):
+        await pool.release("dir")
+    assert log == ["make dir"]
+    await pool.release("dir")
+    assert log == ["make dir", "close dir"]
+    assert got[0].closed
+    assert pool.live() == 0
+
+
+async def test_a_made_resource_released_before_the_loop_runs_again_is_still_closed() -> None:
+    pool, log = made_pool()
+    async with pool.lease("dir") as resource:
+        pass
+    assert resource.closed
+    assert log == ["make dir", "close dir"]
+
+
+async def test_a_release_cancelled_while_a_made_resource_closes_lets_it_close() -> None:
+    pool, log = made_pool()
+    resource = await pool.acquire("dir")
+    releasing = asyncio.ensure_future(pool.release("dir"))
+    await asyncio.sleep(0)
+    releasing.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await releasing
+    assert pool.live() == 0
+    await asyncio.sleep(0.05)
+    assert resource.closed
+    assert log == ["make dir", "close dir"]
+
+
+async def test_a_maker_that_raises_stores_nothing_and_the_next_acquire_makes_again() -> None:
+    pool, log = made_pool()
+    with pytest.raises(ValueError, match="cannot make it"):
+        await pool.acquire("broken")
+    assert pool.live() == 0
+    async with pool.lease("dir"), pool.lease("dir"):
+        assert pool.live() == 1
+    assert log == ["make dir", "close dir"]

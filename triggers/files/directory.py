@@ -265,13 +265,11 @@ def _drop_one(counter: collections.Counter[K], key: K) -> None:
         del counter[key]
 
 
-async def _open(key: tuple[str, bool]) -> SharedDirectory:
-    return SharedDirectory(*key)
-
-
 async def _close(directory: SharedDirectory) -> None:
     await directory.close()
 
 
 #: The directories of each event loop, leased by the waits on files in them.
-DIRECTORIES: SharedPool[tuple[str, bool], SharedDirectory] = SharedPool(_open, _close)
+DIRECTORIES: SharedPool[tuple[str, bool], SharedDirectory] = SharedPool(
+    None, _close, make=lambda key: SharedDirectory(*key)
+)

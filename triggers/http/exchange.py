@@ -47,14 +47,16 @@ MAX_CONNECTIONS = 16
 KEEPALIVE_SECONDS = 30.0
 
 
-async def _open_session(key: tuple[str, str]) -> aiohttp.ClientSession:
+def _make_session(key: tuple[str, str]) -> aiohttp.ClientSession:
     connector = aiohttp.TCPConnector(limit=MAX_CONNECTIONS, keepalive_timeout=KEEPALIVE_SECONDS)
     # trust_env off (aiohttp's default, said aloud): no proxy or .netrc credentials from the triggerer's environment
     return aiohttp.ClientSession(connector=connector, raise_for_status=False, trust_env=False)
 
 
 #: (origin, credentials fingerprint) -> the session, closed when its last user leaves.
-SESSIONS: SharedPool[tuple[str, str], aiohttp.ClientSession] = SharedPool(_open_session, aiohttp.ClientSession.close)
+SESSIONS: SharedPool[tuple[str, str], aiohttp.ClientSession] = SharedPool(
+    None, aiohttp.ClientSession.close, make=_make_session
+)
 
 
 class HostNotFound(TransientError):
