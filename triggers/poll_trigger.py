@@ -18,7 +18,6 @@ resolve them in the triggerer.
 
 from __future__ import annotations
 
-import contextlib
 import random
 import time
 from collections.abc import AsyncIterator, Mapping, Sequence
@@ -77,6 +76,8 @@ class PollTrigger(BaseTrigger):
     accepts: ClassVar[tuple[type[Check], ...]] = (Check,)
     #: Publishes what this wait is doing now (set by ``make_loop`` in a triggerer).
     progress: ProgressPublisher | None = None
+    #: the kwargs exactly as given; set only on a trigger that cannot use them (``problem``)
+    given: dict[str, Any]
 
     def __init__(
         self,
@@ -95,8 +96,9 @@ class PollTrigger(BaseTrigger):
         end_states: Mapping[str, str] | None = None,
     ) -> None:
         super().__init__()  # type: ignore[no-untyped-call]  # BaseTrigger.__init__ is untyped
-        #: the kwargs exactly as given, serialised back when this trigger cannot use them
-        self.given: dict[str, Any] = {
+        # the kwargs exactly as given, kept (as ``self.given``) only when this trigger cannot use
+        # them, to serialise them back: a usable trigger waiting for days holds what it parsed
+        given: dict[str, Any] = {
             "check": check,
             "cadence": cadence,
             "deadline": deadline,
@@ -142,6 +144,9 @@ class PollTrigger(BaseTrigger):
                     require_number("deferred_at", deferred_at, "[0, inf)")
             with argument("end_states"):
                 self.end_states = validate_end_states(end_states)
+            self.check_more_arguments()
+        if self.problem is not None:
+            self.given = {**given, **self.more_given()}
         self.deadline = deadline
         self.attempt_timeout = attempt_timeout
         self.failure_threshold = failure_threshold
@@ -150,6 +155,13 @@ class PollTrigger(BaseTrigger):
         self.seed = seed
         self.deferred_at = deferred_at
         self.settle = settle
+
+    def check_more_arguments(self) -> None:
+        """Check a subclass's own arguments (set before this constructor ran); raise what ``argument()`` wraps."""
+
+    def more_given(self) -> dict[str, Any]:
+        """Return a subclass's own arguments as given, for the kwargs of an unusable trigger."""
+        return {}
 
     def serialize(self) -> tuple[str, dict[str, Any]]:
         """Return the classpath and the JSON-native kwargs that rebuild this trigger (as given, when unusable)."""
@@ -202,11 +214,6 @@ class PollTrigger(BaseTrigger):
             now = time.time()
             yield TriggerEvent(Report("failed", reason=self.problem, started_at=now, finished_at=now).to_event())
             return
-        # the kwargs as given are serialised only for an unusable trigger: a usable one waiting for
-        # days need not hold them (with the dicts they reference) beside what it parsed
-        # (del, not __dict__.pop: reading __dict__ would give every waiting trigger a dict of its own)
-        with contextlib.suppress(AttributeError):
-            del self.given
         report = await self.wait()
         event = event_for(report, self.end_states, self.log)
         if not isinstance(event, BaseTaskEndEvent):

@@ -30,7 +30,7 @@ from triggers.poll_trigger import PollTrigger
 from triggers.report import Report
 from triggers.settle import DEFAULT_SETTLE
 from triggers.shared import cancel_and_wait
-from triggers.unusable import argument, tolerating
+from triggers.unusable import argument
 from triggers.validation import require_positive
 
 OWN_KWARGS = ("interval_override", "override_variable", "wait_started", "history_key")
@@ -73,6 +73,11 @@ class AdaptiveIntervalTrigger(PollTrigger):
         deferred_at: float | None = None,
         settle: float = DEFAULT_SETTLE,
     ) -> None:
+        # set first: the base constructor checks them (check_more_arguments) in its tolerating block
+        self.interval_override = interval_override
+        self.override_variable = override_variable
+        self.wait_started = wait_started
+        self.history_key = history_key
         super().__init__(
             check=check,
             cadence=cadence,
@@ -86,30 +91,23 @@ class AdaptiveIntervalTrigger(PollTrigger):
             deferred_at=deferred_at,
             settle=settle,
         )
-        self.given.update(
-            interval_override=interval_override,
-            override_variable=override_variable,
-            wait_started=wait_started,
-            history_key=history_key,
-        )
-        with tolerating(self):
-            for name in OWN_KWARGS:
-                value = self.given[name]
-                with argument(name):
-                    if value is not None and name in ("interval_override", "wait_started"):
-                        require_positive(name, value)
-                    elif value is not None and (not isinstance(value, str) or not value):
-                        raise ConfigurationError(name, f"must be a Variable key or None, got {value!r}")
-        self.interval_override = interval_override
-        self.override_variable = override_variable
-        self.wait_started = wait_started
-        self.history_key = history_key
+
+    def check_more_arguments(self) -> None:
+        for name, value in self.more_given().items():
+            with argument(name):
+                if value is not None and name in ("interval_override", "wait_started"):
+                    require_positive(name, value)
+                elif value is not None and (not isinstance(value, str) or not value):
+                    raise ConfigurationError(name, f"must be a Variable key or None, got {value!r}")
+
+    def more_given(self) -> dict[str, Any]:
+        return {name: getattr(self, name) for name in OWN_KWARGS}
 
     def serialize(self) -> tuple[str, dict[str, Any]]:
         classpath, kwargs = super().serialize()
         if self.problem is not None:
             return classpath, kwargs  # the kwargs as given, ours included
-        return classpath, {**kwargs, **{name: getattr(self, name) for name in OWN_KWARGS}}
+        return classpath, {**kwargs, **self.more_given()}
 
     async def wait(self) -> Report:
         """Run the wait under the live override; return its report with performance."""
