@@ -6,8 +6,10 @@ user. A :class:`SharedPool` keeps one *owner task* per key (the model of Airflow
 streams): the owner opens the resource, holds it, and closes it in its ``finally`` when it is
 cancelled. Leases hold nothing that must be closed: a lease (or an acquire/release pair) counts
 itself in and out, and the last one leaving cancels the owner. So a lease cancelled at any moment, even in the loop
-iteration in which the opening finished, cannot leak what was opened. Pools are per event loop
-because asyncio resources cannot cross loops (each ``poke()`` runs its own short loop).
+iteration in which the opening finished, cannot leak what was opened. A resource that opens with
+nothing to await (a directory's listing state, an HTTP session) is instead *made* in the first
+acquire (``make=``), so no holder waits, and closed by the last holder's leaving. Pools are per event loop
+because asyncio resources cannot cross loops (pokes run on a worker's own loop: sensors.worker_loop).
 """
 
 from __future__ import annotations
