@@ -82,9 +82,8 @@ class SharedSource(Generic[R]):
         #: how many subscribed waits have each interest
         self.interests: collections.Counter[Hashable] = collections.Counter()
         self.asked = 0
-        #: the answer being asked for, which waits looking meanwhile await, and what it covers
+        #: the answer being asked for, which waits looking meanwhile await
         self._asking: asyncio.Future[Answer[R]] | None = None
-        self._asking_covers: frozenset[Hashable] = frozenset()
         self._stack = contextlib.AsyncExitStack()
 
     def answer_after(
@@ -103,11 +102,11 @@ class SharedSource(Generic[R]):
         if needs <= latest.covers and (latest.seq > seen or (latest.seq and clock() - latest.at < fresh_for)):
             return _given(latest)
         asking = self._asking
-        if asking is None or not needs <= self._asking_covers:
+        if asking is None:
             return self._ask_here(clock)
-        return self._join(asking, seen, needs, fresh_for, clock)
+        return self._await(asking, seen, needs, fresh_for, clock)
 
-    async def _join(
+    async def _await(
         self,
         asking: asyncio.Future[Answer[R]],
         seen: int,
@@ -115,17 +114,24 @@ class SharedSource(Generic[R]):
         fresh_for: float,
         clock: Callable[[], float],
     ) -> Answer[R]:
-        """Await the asking in flight; when its asker was cancelled, ask again (or join whoever asks first)."""
-        try:
+        """Await the asking in flight; return its answer if it covers ``needs``, else look again once it ended.
+
+        A wait whose needs the asking leaves out (it subscribed after the asking began) waits for it
+        too instead of asking at once: 1,000 order waits starting together made 1,000 queries, each
+        about every order so far. Now the first of them asks after it for every wait subscribed by
+        then, and the others join that. Looking again also follows an asking whose asker was cancelled.
+        """
+        with contextlib.suppress(_Abandoned):
             # shield: a wait timing out or cancelled while it waits must not cancel the asking
-            return await asyncio.shield(asking)
-        except _Abandoned:
-            return await self.answer_after(seen, needs, fresh_for, clock)
+            answer = await asyncio.shield(asking)
+            if needs <= answer.covers:
+                return answer
+        return await self.answer_after(seen, needs, fresh_for, clock)
 
     async def _ask_here(self, clock: Callable[[], float]) -> Answer[R]:
         """Ask in the calling wait's own task (no task per asking: a lone wait pays nothing extra)."""
         asking = self._asking = asyncio.get_running_loop().create_future()
-        covers = self._asking_covers = frozenset(self.interests)
+        covers = frozenset(self.interests)
         self.asked += 1
         begun = clock()
         try:

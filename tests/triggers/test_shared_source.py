@@ -51,3 +51,30 @@ async def test_an_answer_wakes_the_waits_in_batches_one_loop_iteration_apart() -
             await asyncio.sleep(0)
             woken.append(sum(p.wakeup.is_set() for p in probes))
     assert woken == [WAKE_BATCH, 2 * WAKE_BATCH, 249, 249]
+
+
+async def test_waits_joining_while_an_asking_is_in_flight_share_one_follow_up_asking() -> None:
+    # 1,000 order waits on one table starting together (a triggerer's start) each joined an asking
+    # that left its order out and so asked at once: 1,000 askings, each about every order so far
+    asked: list[frozenset] = []
+
+    async def ask(_resources, interests: frozenset) -> frozenset:
+        asked.append(interests)
+        await asyncio.sleep(0.02)
+        return interests
+
+    async def judge(value: frozenset) -> Met:
+        return Met(sorted(value))
+
+    async with contextlib.AsyncExitStack() as stack:
+        looks = []
+        for order in range(100):
+            probe = await stack.enter_async_context(
+                shared_probe("test follow-up", ask, judge, interest=frozenset({order}))
+            )
+            looks.append(asyncio.ensure_future(probe.check()))
+            await asyncio.sleep(0)  # its first look starts before the next wait joins
+        answers = await asyncio.gather(*looks)
+    assert asked == [frozenset({0}), frozenset(range(100))]
+    assert all(order in answer.value for order, answer in enumerate(answers))
+    assert SOURCES.live() == 0
