@@ -3,7 +3,8 @@
     python -m benchmarks.orders_shared [--waits 1000] [--poll 1] [--seconds 10]
 
 A SQLite file with orders 1..N, all pending, behind an Airflow connection; N DbPollTriggers (one
-order each, Fixed(poll)), each ``run()`` one asyncio task. Once every wait has looked, counts for
+order each, Fixed(poll)), each ``run()`` one asyncio task, started together (a triggerer's start).
+Counts the queries until every wait has its first answer; then, once the loop has settled, counts for
 ``seconds`` the queries of the table's shared source and the looks of all waits (what they would
 query alone, with ``share_probe=False``), and the loop lag meanwhile.
 """
@@ -16,11 +17,12 @@ import logging
 import os
 import sqlite3
 import tempfile
+import time
 import urllib.parse
 from dataclasses import dataclass
 from pathlib import Path
 
-from benchmarks.measure import Lag, loop_lag, quiet_logs
+from benchmarks.measure import Lag, loop_lag, quiet_logs, settle
 from triggers.cadence import Fixed
 from triggers.orders import DbPollTrigger, SqlOrderCheck
 from triggers.poll_loop import PollLoop
@@ -39,6 +41,9 @@ class SharedOrders:
     queries: int
     looks: int
     lag: Lag
+    #: queries, and seconds, from the waits' start until every wait had its first answer
+    start_queries: int = 0
+    start_seconds: float = 0.0
 
     @property
     def queries_per_poll(self) -> float:
@@ -65,18 +70,21 @@ async def _measure(waits: int, poll: float, seconds: float) -> SharedOrders:
     first = checks[0]
     # held beside the waits, with the first check's own ask, to read how often the source is asked
     async with first.opened(), SOURCES.lease(SourceKey(first.source_key(), _never_asked)) as source:
+        began = time.monotonic()
         tasks = [asyncio.ensure_future(loop.run()) for loop in loops]
         for _ in range(600):  # every wait has looked once (bounded: a minute)
             if all(getattr(loop, "state", None) is not None and loop.state.attempts for loop in loops):
                 break
             await asyncio.sleep(0.1)
+        start_queries, start_seconds = source.asked, time.monotonic() - began
+        await settle(at_least=1.0, at_most=10.0)  # the lag of waiting, not of starting (as files_scale)
         queries, looks = source.asked, sum(loop.state.attempts for loop in loops)
         lags = await loop_lag(seconds)
         queries, looks = source.asked - queries, sum(loop.state.attempts for loop in loops) - looks
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
-    return SharedOrders(waits, poll, seconds, queries, looks, Lag.of(lags))
+    return SharedOrders(waits, poll, seconds, queries, looks, Lag.of(lags), start_queries, start_seconds)
 
 
 def run(waits: int = 1000, poll: float = 1.0, seconds: float = 10.0) -> SharedOrders:
@@ -99,7 +107,8 @@ def main() -> None:
     print(
         f"{result.waits:,} waits, poll {result.poll:g} s, {result.seconds:g} s: {result.queries} queries"
         f" ({result.queries_per_poll:.2f} per poll interval), {result.looks:,} looks (queries alone),"
-        f" loop lag ms {result.lag.ms()}"
+        f" loop lag ms {result.lag.ms()}; started together, {result.start_queries} queries in"
+        f" {result.start_seconds:.1f} s until each had its first answer"
     )
 
 

@@ -183,7 +183,8 @@ def http(args: argparse.Namespace) -> tuple[str, dict[str, Any]]:
         f"{n} waits of each kind, poll {args.http_poll:g} s, on one server (tests.support.http_server, its own"
         " process) that counts requests and distinct client ports. Ours shares one probe per request (the"
         " default) or, with share_probe=False, sends each wait's own. Client CPU per minute covers all waits;"
-        f" CPU per check over {args.checks} sequential healthy checks. Recovery: {n} waits started at uniform"
+        f" CPU per check: the best of {http_load.CPU_ROUNDS} interleaved runs of {args.checks} sequential healthy"
+        f" checks each, after a warm-up. Recovery: {n} waits started at uniform"
         f" phases over one poll, the API answering 503 for {args.outage:g} s, then healthy. Logging is off."
     )
     headers = ["measure", "HttpHealthTrigger", "share_probe=False", "HttpSensorTrigger", "ratio"]
@@ -255,6 +256,8 @@ def orders(args: argparse.Namespace) -> tuple[str, orders_shared.SharedOrders]:
     result = orders_shared.run(args.order_waits, args.order_poll, args.order_seconds)
     rows: list[list[object]] = [
         ["waits (one order each) on one table", f"{result.waits:,}"],
+        ["started together: queries until each had its first answer", result.start_queries],
+        ["started together: seconds until each had its first answer", f"{result.start_seconds:.1f}"],
         [f"queries in {result.seconds:g} s, poll {result.poll:g} s", result.queries],
         ["queries per poll interval", f"{result.queries_per_poll:.2f}"],
         ["looks (the queries they would send alone, share_probe=False)", f"{result.looks:,}"],
