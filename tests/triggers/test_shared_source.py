@@ -57,10 +57,12 @@ async def test_waits_joining_while_an_asking_is_in_flight_share_one_follow_up_as
     # 1,000 order waits on one table starting together (a triggerer's start) each joined an asking
     # that left its order out and so asked at once: 1,000 askings, each about every order so far
     asked: list[frozenset] = []
+    first_answered = asyncio.Event()
 
     async def ask(_resources, interests: frozenset) -> frozenset:
         asked.append(interests)
-        await asyncio.sleep(0.02)
+        if len(asked) == 1:
+            await first_answered.wait()  # in flight until every wait has started its first look
         return interests
 
     async def judge(value: frozenset) -> Met:
@@ -74,6 +76,7 @@ async def test_waits_joining_while_an_asking_is_in_flight_share_one_follow_up_as
             )
             looks.append(asyncio.ensure_future(probe.check()))
             await asyncio.sleep(0)  # its first look starts before the next wait joins
+        first_answered.set()
         answers = await asyncio.gather(*looks)
     assert asked == [frozenset({0}), frozenset(range(100))]
     assert all(order in answer.value for order, answer in enumerate(answers))
