@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import random
 import time
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Awaitable, Mapping, Sequence
 from typing import Any, ClassVar
 
 from airflow.triggers.base import BaseTaskEndEvent, BaseTrigger, TriggerEvent
@@ -221,9 +221,9 @@ class PollTrigger(BaseTrigger):
             await hold_until_settled(self.deferred_at, self.settle, not_after=self.deadline)
         yield event
 
-    async def wait(self) -> Report:
-        """Run the wait to its end and return its report; concrete triggers may add to it."""
-        return await self.make_loop().run()
+    def wait(self) -> Awaitable[Report]:
+        """Return the wait, run to its end by awaiting it, and its report; concrete triggers may add to it."""
+        return self.make_loop().run()
 
     async def cleanup(self) -> None:
         """Delete this wait's progress Variable (the dashboard's "now"); never raises."""

@@ -131,8 +131,11 @@ class Prober:
         self._last_key = log_outcome(self.log, self.what, self.count, outcome, self._last_key)
 
 
-#: What makes two outcomes "the same answer" for logging (see :func:`log_outcome`).
-AnswerKey = tuple[str, str | None, str]
+#: What makes two outcomes "the same answer" for logging (see :func:`log_outcome`): the hash of
+#: (kind, error, reason). A hash, not the tuple: 10,000 waiting file sensors each kept their last
+#: reason string and a tuple (190 bytes a wait) for this; a collision (odds 2**-64) would only
+#: log one line at debug.
+AnswerKey = int
 
 
 def log_outcome(log: Log, what: str, count: int, outcome: Outcome, last_key: AnswerKey | None) -> AnswerKey:
@@ -143,7 +146,7 @@ def log_outcome(log: Log, what: str, count: int, outcome: Outcome, last_key: Ans
     one WARNING per fault, not per tick.
     """
     reason = "" if isinstance(outcome, Met) else outcome.reason
-    key = (outcome.kind, outcome.error, "" if outcome.error is not None else reason)
+    key = hash((outcome.kind, outcome.error, "" if outcome.error is not None else reason))
     if key == last_key:
         log.debug("%s: attempt %d: %s %s", what, count, outcome.kind, reason)
     elif isinstance(outcome, Met):

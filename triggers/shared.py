@@ -116,11 +116,26 @@ class SharedPool(Generic[K, R]):
             # shield: one holder being cancelled must not cancel the opening others wait on
             return await asyncio.shield(entry.ready)
         except BaseException:
-            owner = self._leave(entries, key, entry)
-            if owner is not None:  # it closes in the background: this holder is being cancelled or failed
-                _CLOSING.add(owner)
-                owner.add_done_callback(_consume_outcome)
+            self._leave(entries, key, entry)  # closes in the background: this holder is cancelled or failed
             raise
+
+    def hold(self, key: K) -> R:
+        """Count one holder of ``key`` in and return its resource, made now if nobody holds it; no await.
+
+        For pools that ``make`` (TypeError otherwise); raises what making raised. Each hold needs one
+        :meth:`let_go`.
+        """
+        if self._make is None:
+            raise TypeError("hold() is for a pool that makes its resources (make=)")
+        entries = self._entries()
+        entry = entries.get(key) or self._start(entries, key)
+        entry.users += 1
+        return entry.ready.result()
+
+    def let_go(self, key: K) -> None:
+        """Count one holder of ``key`` out, waiting for nothing: the last one's close runs in the background."""
+        entries = self._entries()
+        self._leave(entries, key, entries[key])
 
     async def release(self, key: K) -> None:
         """Count one holder of ``key`` out; the last one closes the resource and waits for it.
@@ -133,10 +148,7 @@ class SharedPool(Generic[K, R]):
         owner = self._leave(entries, key, entries[key])
         if owner is None:
             return
-        # wait for the close, so a holder that ends leaves nothing running
-        _CLOSING.add(owner)
-        owner.add_done_callback(_consume_outcome)
-        await asyncio.wait((owner,))
+        await asyncio.wait((owner,))  # wait for the close, so a holder that ends leaves nothing running
         if not owner.cancelled():
             owner.result()  # raise what closing raised
 
@@ -172,7 +184,7 @@ class SharedPool(Generic[K, R]):
 
     def _leave(self, entries: dict[K, _Entry[R]], key: K, entry: _Entry[R]) -> asyncio.Task[None] | None:
         """Count one lease out; when this was the last one, return the task that closes the resource
-        (the owner, cancelled; or, for a made resource, a new task closing it)."""
+        (the owner, cancelled; or, for a made resource, a new task closing it), kept until it is done."""
         entry.users -= 1
         if entry.users > 0:
             return None
@@ -180,8 +192,11 @@ class SharedPool(Generic[K, R]):
             del entries[key]
         owner = entry.owner
         if owner is None:  # made at once: no owner holds it, so the last holder's leaving closes it
-            return asyncio.ensure_future(self._close(entry.ready.result()))
-        owner.cancel()
+            owner = asyncio.ensure_future(self._close(entry.ready.result()))
+        else:
+            owner.cancel()
+        _CLOSING.add(owner)
+        owner.add_done_callback(_consume_outcome)
         return owner
 
 

@@ -34,6 +34,7 @@ from tests.support.state_store import TaskStateStoreFake
 from triggers.files import FileCheck, FileWatchTrigger
 from triggers.history import Attempt
 from triggers.outcomes import Outcome
+from triggers.report import Report
 from triggers.wait_state import WaitState
 
 __all__ = ["http_server"]
@@ -111,7 +112,11 @@ def defer(sensor: DeferrableSensor, after: Callable[[int], None]) -> Any:
         # listing to the wait's progress observer (here the script, in place of the Variable writer)
         with pytest.MonkeyPatch.context() as patch:
             patch.setattr("triggers.files.trigger.publisher_for", lambda *_: observe)
-            report = asyncio.run(trigger.wait())
+
+            async def waited() -> Report:
+                return await trigger.wait()
+
+            report = asyncio.run(waited())
     else:
         loop = trigger.make_loop()
         loop.observers = (*loop.observers, observe)

@@ -250,3 +250,28 @@ async def test_a_maker_that_raises_stores_nothing_and_the_next_acquire_makes_aga
     async with pool.lease("dir"), pool.lease("dir"):
         assert pool.live() == 1
     assert log == ["make dir", "close dir"]
+
+
+async def test_hold_and_let_go_share_a_made_resource_without_awaiting_and_the_last_let_go_closes_it() -> None:
+    pool, log = made_pool()
+    first, second = pool.hold("dir"), pool.hold("dir")
+    assert first is second
+    assert pool.live() == 1
+    pool.let_go("dir")
+    assert pool.live() == 1
+    pool.let_go("dir")
+    assert pool.live() == 0  # counted out at once; the close runs in the background
+    await asyncio.sleep(0.05)
+    assert first.closed
+    assert log == ["make dir", "close dir"]
+
+
+async def test_hold_refuses_a_pool_that_opens_its_resources_in_an_owner_task() -> None:
+    async def open_(key: str) -> str:
+        return key
+
+    async def close(resource: str) -> None:
+        pass
+
+    with pytest.raises(TypeError, match="make="):
+        SharedPool(open_, close).hold("k")

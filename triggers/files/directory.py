@@ -36,7 +36,7 @@ from triggers.files.check import DEBOUNCE_SECONDS, FileCheck, Steadiness
 from triggers.files.listing import Interest, Listing, list_directory, scan_for
 from triggers.files.pattern import FileStat
 from triggers.files.subscription import subscribe
-from triggers.files.waiter import NameIndex, SeenBy, Waiter
+from triggers.files.waiter import NameIndex, SeenBy, Waiter, end_wait
 from triggers.history import Attempt
 from triggers.metrics import emit_attempt
 from triggers.outcomes import Failed, Met, NotYet, Outcome
@@ -56,7 +56,6 @@ class SharedDirectory:
 
     def __init__(self, root: str, watch: bool) -> None:
         self.root, self.watch = root, watch
-        self.waiters: set[Waiter] = set()
         self.joining: set[Waiter] = set()
         self.timed: set[Waiter] = set()
         self.watched: set[Waiter] = set()  # waiters with an observer
@@ -78,9 +77,13 @@ class SharedDirectory:
         # a context of its own: the task must not speak in the name of the wait that opened it
         self._task = asyncio.get_running_loop().create_task(self._run(), context=contextvars.Context())
 
+    @property
+    def waiters(self) -> set[Waiter]:
+        """Return the waits on this directory (from its name indexes: a set of its own cost 68 bytes a wait)."""
+        return {*self.by_name.waiters(), *self.by_part.waiters()}
+
     def join(self, waiter: Waiter, max_records: int) -> None:
         """Add ``waiter``; it is judged on the first listing that starts after now."""
-        self.waiters.add(waiter)
         self.joining.add(waiter)
         if waiter.observer is not None:
             self.watched.add(waiter)
@@ -91,11 +94,12 @@ class SharedDirectory:
         self.cadences[waiter.cadence] += 1
         self.timeouts[waiter.attempt_timeout] += 1
         self.limit = max(self.limit, max_records)
+        waiter.directory = self
         self.wakeup.set()
 
     def leave(self, waiter: Waiter) -> None:
-        """Remove ``waiter`` from everything that names it."""
-        for found in (self.waiters, self.joining, self.timed, self.watched):
+        """Remove ``waiter`` from everything that names it, and count its hold of this directory out."""
+        for found in (self.joining, self.timed, self.watched):
             found.discard(waiter)
         for name in waiter.check.watched_names():
             index = self.by_part if glob.has_magic(name) else self.by_name
@@ -104,6 +108,8 @@ class SharedDirectory:
             index.remove(name, waiter)
         _drop_one(self.cadences, waiter.cadence)
         _drop_one(self.timeouts, waiter.attempt_timeout)
+        waiter.directory = None
+        DIRECTORIES.let_go((self.root, self.watch))
 
     async def close(self) -> None:
         await cancel_and_wait(self._task)
@@ -132,8 +138,9 @@ class SharedDirectory:
         except Exception as error:  # a bug here must end every wait on the directory, loudly
             log.exception("listing %s for its waits failed", self.root)
             for waiter in self.waiters:
-                if not waiter.done.done():
-                    waiter.done.set_exception(error)
+                if not waiter.done():
+                    waiter.set_exception(error)
+                waiter.leave()
 
     def _pace(self) -> None:
         """Decide when to list next, the fastest cadence's delay after the newest listing, and stamp it there.
@@ -163,7 +170,7 @@ class SharedDirectory:
 
     async def _look(self) -> None:
         """List the directory once and judge every wait whose answer may have changed."""
-        fresh, self.joining = {w for w in self.joining if not w.done.done()}, set()
+        fresh, self.joining = {w for w in self.joining if not w.done()}, set()
         interest = self.interest()
         listed: list[Listing] = []
 
@@ -205,7 +212,7 @@ class SharedDirectory:
         self.steadiness.since(files, now)
         if old is not None:
             names.update(name for name, entry in listing.entries.items() if old.entries.get(name) != entry)
-        changed = set(self.waiters) if whole else self._matching(names)
+        changed = self.waiters if whole else self._matching(names)
         changed.update(w for w in self.timed if w.recheck_at is not None and w.recheck_at <= now)
         return changed
 
@@ -233,7 +240,7 @@ class SharedDirectory:
         self._settle(waiter, outcome, None if recheck_in is None else now + recheck_in)
 
     def _settle(self, waiter: Waiter, outcome: Outcome, recheck_at: float | None) -> None:
-        if not waiter.done.done():
+        if not waiter.done():
             waiter.context.run(self._say, waiter, outcome, recheck_at)
 
     def _say(self, waiter: Waiter, outcome: Outcome, recheck_at: float | None) -> None:
@@ -243,7 +250,7 @@ class SharedDirectory:
         waiter.recheck_at = recheck_at
         (self.timed.add if recheck_at is not None else self.timed.discard)(waiter)
         if isinstance(outcome, (Met, Failed)):
-            waiter.done.set_result(outcome)
+            end_wait(self, waiter, outcome)
             if waiter.observer is not None:
                 ended = replace(self.records[-1], outcome=outcome.kind, error=outcome.error, interval=None)
                 waiter.observer(ended, outcome)
@@ -265,11 +272,7 @@ def _drop_one(counter: collections.Counter[K], key: K) -> None:
         del counter[key]
 
 
-async def _close(directory: SharedDirectory) -> None:
-    await directory.close()
-
-
-#: The directories of each event loop, leased by the waits on files in them.
+#: The directories of each event loop, held by the waits on files in them.
 DIRECTORIES: SharedPool[tuple[str, bool], SharedDirectory] = SharedPool(
-    None, _close, make=lambda key: SharedDirectory(*key)
+    None, SharedDirectory.close, make=lambda key: SharedDirectory(*key)
 )

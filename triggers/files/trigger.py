@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import asyncio
-import time
-from dataclasses import replace
+from collections.abc import Awaitable
 from typing import ClassVar
 
 from triggers.checks import Check
 from triggers.files.check import FileCheck
-from triggers.files.directory import DIRECTORIES, SharedDirectory
-from triggers.files.waiter import Waiter
-from triggers.outcomes import Failed, Met, NotYet
+from triggers.files.directory import DIRECTORIES
+from triggers.files.waiter import Waiter, end_wait
 from triggers.poll_trigger import PollTrigger
 from triggers.progress import publisher_for
 from triggers.report import Report
@@ -43,65 +41,26 @@ class FileWatchTrigger(PollTrigger):
         alone = not check.share_probe or self.failure_threshold is not None or bool(self.history)
         return not alone and len(check.pattern.parts) == 1
 
-    async def wait(self) -> Report:
+    def wait(self) -> Awaitable[Report]:
+        """Return the wait's report to come: the poll loop's, or, for a shared directory, a future the
+        directory sets (no coroutine of its own: at 10,000 waits its suspended frame was 320 bytes each)."""
         if not self.shares_directory():
-            return await super().wait()
+            return super().wait()
         check = self.check
         assert isinstance(check, FileCheck)
         self.progress = publisher_for(self, None)
-        started = time.time()
         loop = asyncio.get_running_loop()
-        # acquire and release, not a lease: no lease object and bound __aexit__ held by each wait
-        key = (check.pattern.root, check.watch)
-        directory = await DIRECTORIES.acquire(key)
+        directory = DIRECTORIES.hold((check.pattern.root, check.watch))
+        # the class's logger, not one per wait: a line reaches the task's log through the wait's
+        # context (Airflow binds trigger_id there), whichever logger says it
+        log = type(self).logger()
+        waiter = Waiter(check, self.cadence, self.attempt_timeout, log, self.progress)
         try:
-            # the class's logger, not one per wait: a line reaches the task's log through the
-            # wait's context (Airflow binds trigger_id there), whichever logger says it
-            log = type(self).logger()
-            waiter = Waiter(check, self.cadence, self.attempt_timeout, loop.create_future(), log, self.progress)
-            timer = None
-            if self.deadline is not None:
-                timer = loop.call_later(max(0.0, self.deadline - started), _expire, waiter.done)
             directory.join(waiter, self.max_records)
-            try:
-                outcome = await waiter.done
-            finally:
-                directory.leave(waiter)
-                if timer is not None:
-                    timer.cancel()
-            return _report(directory, waiter, outcome, started)
-        finally:
-            await DIRECTORIES.release(key)
-
-
-def _expire(done: asyncio.Future[Met | Failed | None]) -> None:
-    if not done.done():
-        done.set_result(None)
-
-
-def _report(directory: SharedDirectory, waiter: Waiter, outcome: Met | Failed | None, started: float) -> Report:
-    """Return the report of ``waiter``'s wait: the directory's attempts since its first look, ending with its own."""
-    attempts = directory.listings - waiter.first + 1 if waiter.first else 0
-    history = list(directory.records[-attempts:]) if attempts else []
-    interval = next((a.interval for a in reversed(history) if a.interval is not None), None)
-    finished = time.time()
-    if outcome is None:
-        last = directory.failure
-        if last is None and directory.listing is not None and waiter.first:
-            last = directory.answer(waiter, directory.listing, finished)[0]
-        said = f"; last answer: {last.reason}" if isinstance(last, NotYet) else ""
-        return Report(
-            "timeout",
-            reason=f"deadline passed after {attempts} attempts{said}",
-            attempts=attempts,
-            history=tuple(history),
-            started_at=started,
-            finished_at=finished,
-            interval=interval,
-            detail=dict(last.detail) if last is not None else {},
-        )
-    if history:
-        history[-1] = replace(history[-1], outcome=outcome.kind, error=outcome.error, interval=None)
-    return Report.ending(
-        outcome, attempts=attempts, history=tuple(history), started_at=started, finished_at=finished, interval=interval
-    )
+        except BaseException:
+            DIRECTORIES.let_go((check.pattern.root, check.watch))
+            raise
+        if self.deadline is not None:
+            delay = max(0.0, self.deadline - waiter.started)
+            waiter.timer = loop.call_later(delay, end_wait, directory, waiter, None, context=waiter.context)
+        return waiter

@@ -16,8 +16,7 @@ from triggers.report import Report
 
 
 def waiter(name: str) -> Waiter:
-    done = asyncio.get_running_loop().create_future()
-    return Waiter(FileCheck(f"/data/{name}"), Fixed(1.0), None, done, logging.getLogger(__name__))
+    return Waiter(FileCheck(f"/data/{name}"), Fixed(1.0), None, logging.getLogger(__name__))
 
 
 async def test_a_name_holds_one_waiter_then_two_then_one_again() -> None:
