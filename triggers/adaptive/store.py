@@ -124,11 +124,8 @@ class HistoryStore:
         self.log = log
         self.backend: VariableBackend = backend if backend is not None else AirflowVariables()
 
-    def load(self) -> SensorHistory:
+    def load(self, *, announce_missing: bool = True) -> SensorHistory:
         """Return the stored history, bounded; a fresh one when missing, unreadable or corrupted."""
-        return self._read(announce_missing=True)
-
-    def _read(self, *, announce_missing: bool) -> SensorHistory:
         try:
             raw = self.backend.get(self.key)
         except Exception as error:  # the API being down must not fail the task: learn afresh
@@ -152,7 +149,7 @@ class HistoryStore:
 
         Returns None (after a warning) when the Variable could not be written.
         """
-        current = self._read(announce_missing=False)
+        current = self.load(announce_missing=False)
         combined = current.merged(history, self.limit)
         if combined == current:
             return combined  # nothing new (a repeated save): no write
