@@ -28,6 +28,9 @@ class FileEventTrigger(EventWatcher, BaseEventTrigger):
     :param remember_after: seconds after an event before its key is written to the memory.
     """
 
+    check_class = FileCheck
+    check: FileCheck
+
     def __init__(
         self,
         *,
@@ -38,15 +41,7 @@ class FileEventTrigger(EventWatcher, BaseEventTrigger):
         super().__init__({"check": check, "interval": interval, "remember_after": remember_after})
 
     def build(self) -> None:
-        check = FileCheck.from_dict(self.kwargs["check"])
-        if not isinstance(check, FileCheck):
-            raise TypeError(f"check must be a file check, got {check.kind!r}")
-        self.check = check
-        self.kwargs["check"] = check.to_dict()
         self.steadiness = Steadiness()
-
-    def describe(self) -> str:
-        return f"file watcher {self.check.path}" if self.problem is None else "file watcher"
 
     def source(self) -> dict[str, Any]:
         check = self.check
