@@ -42,25 +42,16 @@ class FileEventTrigger(EventWatcher, BaseEventTrigger):
 
     def build(self) -> None:
         self.steadiness = Steadiness()
-
-    def source(self) -> dict[str, Any]:
-        check = self.check
-        return {
-            "path": check.path,
-            "marker_suffix": check.marker_suffix,
-            "stable_for": check.stable_for,
-            "watch": check.watch,
-            "interval": self.interval,
-        }
-
-    async def observations(self) -> AsyncIterator[Any]:
         # The producer scans for every watcher of this source: only what decides the scan and its
         # stability wake-up; each watcher applies its own max_age and min_size to the scan.
-        check = self.check
-        scanner = FileCheck(
-            check.path, stable_for=check.stable_for, marker_suffix=check.marker_suffix, watch=check.watch
-        )
-        watching = scanner.opened()
+        c = self.check
+        self.scanner = FileCheck(c.path, stable_for=c.stable_for, marker_suffix=c.marker_suffix, watch=c.watch)
+
+    def source(self) -> dict[str, Any]:
+        return {**self.scanner.to_dict(), "interval": self.interval}
+
+    async def observations(self) -> AsyncIterator[Any]:
+        watching = self.scanner.opened()
         async with watching as probe:
 
             async def look() -> tuple[float, Any]:

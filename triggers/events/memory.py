@@ -1,20 +1,13 @@
 """What an event watcher has emitted, remembered durably so a rebuilt watcher does not emit it again.
 
-Each emitted change has an idempotency key. A key is *held* when its event is yielded and becomes
-*durable* ``remember_after`` seconds later, when it is written to the store: Airflow's asset state
-store of the watched asset where the triggerer injects one (``trigger.asset_state_store``), else an
-Airflow Variable named after the watcher. Why the wait: the triggerer's runner hands a yielded
-event to its supervisor on the next state sync (about a second) and the supervisor stores it in
-the metadata database after that; a key written at once could be durable while its event is
-still only in the runner's memory, and a kill then would lose the event for good. Writing after
-the event is stored turns that loss into, at worst, a repeat: see README "Event-driven DAGs".
-
-The stored value (JSON)::
-
-    {"version": 1, "emitted": {key: epoch seconds, ...}, "mark": <the latest mark or null>}
-
-``emitted`` keeps the newest :data:`MAX_REMEMBERED` keys (a bounded value); ``mark`` is a small
-JSON value a watcher needs beyond keys (the HTTP watcher's last announced health).
+An emitted change's idempotency key is *held* when its event is yielded and written to the store
+(the watched asset's state store where the triggerer injects one, else a Variable named after the
+watcher) ``remember_after`` seconds later. Why wait: the runner hands a yielded event to its
+supervisor on the next state sync (about a second), which stores it after that; a key written at
+once could be durable while a kill loses its event. Written later, the worst is a repeat (README
+"Event-driven DAGs"). The stored JSON: ``{"version": 1, "emitted": {key: epoch seconds},
+"mark": <latest mark or null>}``, the newest :data:`MAX_REMEMBERED` keys; ``mark`` is what a
+watcher needs beyond keys (the HTTP watcher's last announced health).
 """
 
 from __future__ import annotations
@@ -41,11 +34,7 @@ class StateStore(Protocol):
 
 
 class AssetStateStore:
-    """The watched asset's state store (Airflow 3.3), one key of it.
-
-    Raises ValueError when the trigger watches several assets (Airflow's accessor then needs the
-    asset named): the caller falls back to a Variable.
-    """
+    """One key of the watched asset's state store (Airflow 3.3); ValueError when the trigger watches several."""
 
     def __init__(self, accessors: Any) -> None:
         self._accessors = accessors
