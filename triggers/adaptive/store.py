@@ -1,20 +1,16 @@
 """Where an adaptive sensor keeps what it learned between DAG runs: one Airflow Variable (JSON).
 
-The worker loads it before it waits and saves it after the wait ends (``execute_complete``, or
-the end of a poke-mode run); the trigger never writes it, because a triggerer failover may run
-a trigger twice. Saving merges with what the Variable holds at that moment, so tasks sharing a
-key (one partner's history) keep each other's records, and a repeated save changes nothing.
-
-The value::
+The worker loads it before the wait and saves it after; the trigger saves each attempt as it
+happens. A save merges with what the Variable holds then, so tasks sharing a key keep each
+other's records, and a repeated save (a trigger run twice by a failover) changes nothing::
 
     {"version": 1,
      "attempts": [{"at": ..., "duration": ..., "outcome": "met"|"not_yet"|"failed",
                    "error": null, "interval": ...}, ...],   # the last history_size attempts
      "arrivals": [{"anchor": ..., "offset": ...}, ...]}      # one per run that saw the file
 
-A missing Variable starts a fresh history; a corrupted one (not JSON, another version, a
-malformed record) starts fresh with a warning; a Variable that cannot be read or written logs a
-warning. None of these fails the task.
+A missing Variable starts a fresh history, a corrupted one too (with a warning); one that cannot
+be read or written logs a warning. None of these fails the task.
 """
 
 from __future__ import annotations

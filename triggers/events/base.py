@@ -30,6 +30,7 @@ from airflow.triggers.base import TriggerEvent
 
 from triggers.checks import Check
 from triggers.events.memory import AssetStateStore, Memory, PreferredStore, StateStore, VariableStateStore
+from triggers.shared import cancel_and_wait
 from triggers.spec import encode
 from triggers.validation import require_positive
 
@@ -207,9 +208,7 @@ class EventWatcher:
                         yield TriggerEvent(change.payload)
                     self.memory.hold(change.key, change.mark, with_mark=change.with_mark)
         finally:
-            flusher.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await flusher
+            await cancel_and_wait(flusher)
 
     async def _flush_forever(self) -> None:
         writing = OnceLog(self.log, f"{self.describe()}: remembering emitted changes in {self.memory.store!r}")
