@@ -160,7 +160,7 @@ class PollTrigger(BaseTrigger):
         """Check a subclass's own arguments (set before this constructor ran); raise what ``argument()`` wraps."""
 
     def more_given(self) -> dict[str, Any]:
-        """Return a subclass's own arguments as given, for the kwargs of an unusable trigger."""
+        """Return a subclass's own arguments as given: serialised after the base's (JSON-native)."""
         return {}
 
     def serialize(self) -> tuple[str, dict[str, Any]]:
@@ -184,6 +184,7 @@ class PollTrigger(BaseTrigger):
                 "settle": self.settle,
                 # omitted when empty: kwargs stay those of a trigger that resumes on the worker
                 **({"end_states": dict(self.end_states)} if self.end_states else {}),
+                **self.more_given(),
             },
         )
 

@@ -1,29 +1,20 @@
 """A learned cadence: poll densely when the file usually arrives, sparsely away from that time.
 
-Past runs recorded when the file arrived, as offsets in seconds from their run's anchor (the DAG
-run's logical date). From those offsets the cadence predicts an arrival window, the central
-``coverage`` share of past arrivals (by default the 10th to the 90th percentile), and picks the
-next delay from where "now" falls relative to the window:
-
-- inside it: dense, every ``min_interval``;
-- outside it: ``distance_share`` of the distance to the window (a quarter by default), clamped
-  to ``[min_interval, max_interval]``. Long before the window that is ``max_interval``; closing
-  in, the delay shrinks with the distance, so a file a little early is still seen soon after it
-  lands. After the window (a late day) the delay grows with the lateness, so a file that is
-  hours late costs a few checks an hour, and is seen within about a quarter of its lateness.
-
-"Now" is the end of the last attempt in the history, so the cadence stays a pure function of
-its parameters and the history. With fewer than ``MIN_ARRIVALS`` past arrivals, or no anchor,
-it falls back to the seed's rule (:class:`~triggers.adaptive.rule.Adaptive`).
+Past runs' arrivals (offsets in seconds from their run's anchor, the logical date) predict a
+window, their central ``coverage`` share (by default the 10th to 90th percentile). Inside it the
+delay is ``min_interval``; outside, ``distance_share`` of the distance to it, clamped: long before
+it ``max_interval``, shrinking as it nears, and on a late day growing with the lateness (a file
+hours late costs a few checks an hour). "Now" is the end of the history's last attempt, so the
+cadence stays pure. With fewer than ``MIN_ARRIVALS`` arrivals, or no anchor, it is the seed's rule.
 """
 
 from __future__ import annotations
 
 import math
 import random
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import ClassVar
 
 from triggers.adaptive.rule import Adaptive
 from triggers.errors import ConfigurationError
@@ -60,11 +51,6 @@ class Learned(Adaptive):
         require_number("coverage", self.coverage, "(0, 1]")
         require_number("distance_share", self.distance_share, "(0, 1]")
 
-    @classmethod
-    def from_params(cls, params: dict[str, Any]) -> Learned:
-        arrivals = params.get("arrivals", ())
-        return cls(**{**params, "arrivals": tuple(arrivals) if isinstance(arrivals, (list, tuple)) else arrivals})
-
     def arrival_window(self) -> tuple[float, float] | None:
         """Return the predicted window (start, end) as offsets from the anchor, or None if not learned."""
         if self.anchor is None or len(self.arrivals) < MIN_ARRIVALS:
@@ -84,8 +70,3 @@ class Learned(Adaptive):
             return self.min_interval
         distance = start - now if now < start else now - end
         return self.clamp(distance * self.distance_share)
-
-    def describe_window(self) -> Mapping[str, float] | None:
-        """Return the window as ``{"start": ..., "end": ...}`` offsets for reports, or None."""
-        window = self.arrival_window()
-        return None if window is None else {"start": window[0], "end": window[1]}

@@ -1,16 +1,10 @@
 """The manual interval override: an argument fixed at parse time, and a Variable read while waiting.
 
-An operator who needs a file picked up urgently sets the override Variable to a number of
-seconds; deleting it (or setting it empty) hands control back to the cadence. The Variable wins
-over the ``interval_override`` argument, which wins over the cadence. An override is used as
-given, outside ``[min_interval, max_interval]`` too: it is a deliberate human decision.
-
-The Variable is read before the first check and again after every sleep, so a value set while
-the sensor is deferred decides the delay after the next check: it takes effect within one
-interval. Each change is logged once. Reading never fails the wait: an unreadable Variable
-keeps the last value and logs a warning once. With Airflow's secrets cache on
-(``[secrets] use_cache``) a read may be up to ``cache_ttl_seconds`` old, which delays an override
-by as much.
+The Variable (seconds; deleted or empty: none) beats the ``interval_override`` argument, which
+beats the cadence; either is used as given, outside ``[min_interval, max_interval]`` too (a human
+decision). It is read before the first check and after every sleep, so it takes effect within one
+interval (plus ``[secrets] cache_ttl_seconds`` with Airflow's secrets cache on). Each change is
+logged once; an unreadable Variable keeps the last value and warns once, never failing the wait.
 """
 
 from __future__ import annotations
@@ -21,10 +15,10 @@ import random
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
+from triggers.adaptive.store import AirflowVariables
 from triggers.cadence import Cadence
 from triggers.compat import call_sdk
 from triggers.history import Attempt
-from triggers.poll_loop import Pause
 from triggers.prober import Log
 
 VariableReader = Callable[[str], Awaitable[str | None]]
@@ -48,15 +42,8 @@ def parse_override(raw: Any) -> float | None:
 
 
 async def read_variable(key: str) -> str | None:
-    """Return the Variable's raw value, or None when it does not exist.
-
-    ``Variable.get`` is sync: it reaches the supervisor, and secrets backends it consults may do
-    blocking I/O, so it runs off the loop through :func:`triggers.compat.call_sdk`.
-    """
-    from airflow.sdk import Variable
-
-    value = await call_sdk(Variable.get, key, None)
-    return None if value is None else str(value)
+    """Return the Variable's raw value, or None when it does not exist (a sync SDK call, run off the loop)."""
+    return await call_sdk(AirflowVariables().get, key)
 
 
 class LiveOverride:
@@ -118,13 +105,3 @@ class Overridden(Cadence):
         if self.live is not None and self.live.value is not None:
             return self.live.value
         return self.inner.next_delay(history, rng) if self.fixed is None else self.fixed
-
-
-def refreshing(pause: Pause, live: LiveOverride) -> Pause:
-    """Return ``pause`` followed by a re-read of the override, so the next delay sees a new value."""
-
-    async def pause_then_refresh(seconds: float, wakeup: asyncio.Event | None) -> None:
-        await pause(seconds, wakeup)
-        await live.refresh()
-
-    return pause_then_refresh

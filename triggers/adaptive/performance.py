@@ -1,16 +1,4 @@
-"""How an adaptive wait performed: what goes in the report, the XCom and Airflow's metrics.
-
-- ``attempts``: checks made in this wait;
-- ``success_rate``: share of successful attempts in the rule's window (the last ``history_size``
-  attempts, earlier runs included): the number the seed's rule acts on;
-- ``mean_check_duration`` / ``max_check_duration``: seconds per check in this wait;
-- ``current_interval``: the last delay chosen, where the next run starts from;
-- ``time_to_detection``: seconds from the start of the wait to the check that found the file
-  (None when it was not found).
-
-Gauges ``deferrable_sensors.adaptive.<name>`` carry the same numbers to StatsD / OpenTelemetry;
-the per-attempt counters and timings are :mod:`triggers.metrics`'s.
-"""
+"""How an adaptive wait performed: in the report, the XCom and gauges ``deferrable_sensors.adaptive.<name>``."""
 
 from __future__ import annotations
 
@@ -25,14 +13,14 @@ from triggers.metrics import PREFIX
 
 @dataclass(frozen=True)
 class Performance:
-    """The numbers above, JSON-ready through :meth:`to_dict`."""
+    """One wait's numbers, JSON-ready through :meth:`to_dict`."""
 
-    attempts: int
-    success_rate: float | None
-    mean_check_duration: float | None
+    attempts: int  # checks made in this wait
+    success_rate: float | None  # in the rule's window (earlier runs included): what the rule acts on
+    mean_check_duration: float | None  # seconds per check in this wait
     max_check_duration: float | None
-    current_interval: float | None
-    time_to_detection: float | None
+    current_interval: float | None  # the last delay chosen, where the next run starts from
+    time_to_detection: float | None  # from the start of the wait to the check that found the file
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

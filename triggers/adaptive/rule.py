@@ -1,23 +1,13 @@
 """The seed's adaptive rule as a cadence: poll less when checks keep finding the file, more when not.
 
-Over the last ``history_size`` attempts, a success rate above 80 % multiplies the interval by 1.5,
-a rate below 30 % multiplies it by 0.7, and the result is always clamped to
-``[min_interval, max_interval]``.
-
-What the rule means, precisely:
-
-- **success** is an attempt whose check was met (for a file wait: a matching, complete file was
-  found). Every other attempt is a failure: not there yet, still being written, or a transient
-  error. A wait therefore contributes failures and, at most, one success at its end.
-- **the window** is the last ``history_size`` attempts, across DAG runs: the history the worker
-  loads from the Variable comes first, this wait's attempts after it.
-- **the starting interval** is the interval recorded on the most recent attempt that has one
-  (the delay actually used after it, an override included), clamped into range; with no such
-  attempt it is ``initial_interval``. The rule is applied once per delay, so it compounds: ten
-  misses in a row shrink the interval ten times until ``min_interval`` stops it.
-- The thresholds are strict and exact: with 20 attempts, 16 successes (80 %) and 6 (30 %) leave
-  the interval as it is; 17 grow it, 5 shrink it. Rates are compared as integer ratios, so no
-  float rounding decides a boundary.
+Over the window (the last ``history_size`` attempts across DAG runs: the history loaded from the
+Variable, then this wait's), a success rate above 80 % multiplies the interval by 1.5 and one
+below 30 % by 0.7, clamped to ``[min_interval, max_interval]``. A success is a met check (a
+complete matching file); not there, still being written or a transient error is a failure. The
+interval it starts from is the newest one recorded on an attempt (the delay actually used, an
+override included), else ``initial_interval``; applied once per delay, the rule compounds. The
+thresholds are strict integer ratios (no float rounding): with 20 attempts, 16 successes (80 %)
+and 6 (30 %) keep the interval; 17 grow it, 5 shrink it.
 """
 
 from __future__ import annotations

@@ -1,20 +1,16 @@
 """Where an adaptive sensor keeps what it learned between DAG runs: one Airflow Variable (JSON).
 
-The worker loads it before it waits and saves it after the wait ends (``execute_complete``, or
-the end of a poke-mode run); the trigger never writes it, because a triggerer failover may run
-a trigger twice. Saving merges with what the Variable holds at that moment, so tasks sharing a
-key (one partner's history) keep each other's records, and a repeated save changes nothing.
-
-The value::
+The worker loads it before the wait and saves it after; the trigger saves each attempt as it
+happens. A save merges with what the Variable holds then, so tasks sharing a key keep each
+other's records, and a repeated save (a trigger run twice by a failover) changes nothing::
 
     {"version": 1,
      "attempts": [{"at": ..., "duration": ..., "outcome": "met"|"not_yet"|"failed",
                    "error": null, "interval": ...}, ...],   # the last history_size attempts
      "arrivals": [{"anchor": ..., "offset": ...}, ...]}      # one per run that saw the file
 
-A missing Variable starts a fresh history; a corrupted one (not JSON, another version, a
-malformed record) starts fresh with a warning; a Variable that cannot be read or written logs a
-warning. None of these fails the task.
+A missing Variable starts a fresh history, a corrupted one too (with a warning); one that cannot
+be read or written logs a warning. None of these fails the task.
 """
 
 from __future__ import annotations
@@ -124,11 +120,8 @@ class HistoryStore:
         self.log = log
         self.backend: VariableBackend = backend if backend is not None else AirflowVariables()
 
-    def load(self) -> SensorHistory:
+    def load(self, *, announce_missing: bool = True) -> SensorHistory:
         """Return the stored history, bounded; a fresh one when missing, unreadable or corrupted."""
-        return self._read(announce_missing=True)
-
-    def _read(self, *, announce_missing: bool) -> SensorHistory:
         try:
             raw = self.backend.get(self.key)
         except Exception as error:  # the API being down must not fail the task: learn afresh
@@ -152,7 +145,7 @@ class HistoryStore:
 
         Returns None (after a warning) when the Variable could not be written.
         """
-        current = self._read(announce_missing=False)
+        current = self.load(announce_missing=False)
         combined = current.merged(history, self.limit)
         if combined == current:
             return combined  # nothing new (a repeated save): no write

@@ -1,24 +1,18 @@
 """AdaptiveIntervalTrigger: a poll trigger whose interval adapts, with a live manual override.
 
-It runs any check (the adaptive file sensor's is a file check) at an adaptive or learned cadence,
-starting from the history the worker loaded from the Variable store, and reads the override
-Variable between checks (see :mod:`triggers.adaptive.override`). Its report carries the attempt
-history (past runs' attempts first, bounded to ``max_records``) for the worker to save, and the
-wait's performance under ``detail["performance"]``.
-
-The trigger writes nothing: no Variable, no file. A triggerer failover runs it again from its
-kwargs, the original history and ``wait_started`` included, with the same result.
+Its report carries the attempt history (past runs' first, bounded to ``max_records``) for the
+worker to save. It writes only that history Variable, merging (:class:`Checkpoint`), so a
+triggerer failover that runs it again from its kwargs changes nothing.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from typing import Any
 
 from triggers.adaptive.learned import Learned
-from triggers.adaptive.override import LiveOverride, Overridden, refreshing
+from triggers.adaptive.override import LiveOverride, Overridden
 from triggers.adaptive.performance import summarize
 from triggers.adaptive.store import HistoryStore, SensorHistory
 from triggers.compat import call_sdk
@@ -28,7 +22,6 @@ from triggers.outcomes import Outcome
 from triggers.poll_loop import PollLoop
 from triggers.poll_trigger import PollTrigger
 from triggers.report import Report
-from triggers.settle import DEFAULT_SETTLE
 from triggers.shared import cancel_and_wait
 from triggers.unusable import argument
 from triggers.validation import require_positive
@@ -39,7 +32,8 @@ OWN_KWARGS = ("interval_override", "override_variable", "wait_started", "history
 class AdaptiveIntervalTrigger(PollTrigger):
     """Poll ``check`` at an adaptive ``cadence`` under a manual override; yield one report event.
 
-    Takes every :class:`~triggers.poll_trigger.PollTrigger` argument, and:
+    Takes every :class:`~triggers.poll_trigger.PollTrigger` argument but ``end_states`` (the
+    worker saves what the wait learned), and:
 
     :param interval_override: seconds between checks regardless of the cadence (None: none).
     :param override_variable: key of the Variable an operator may set, while the sensor waits,
@@ -57,40 +51,20 @@ class AdaptiveIntervalTrigger(PollTrigger):
     def __init__(
         self,
         *,
-        check: Mapping[str, Any],
-        cadence: Mapping[str, Any],
-        deadline: float | None = None,
-        attempt_timeout: float | None = None,
-        failure_threshold: int | None = None,
-        recovery_timeout: float = 300.0,
-        max_records: int = 20,
-        seed: int | None = None,
-        history: Sequence[Mapping[str, Any]] | None = None,
         interval_override: float | None = None,
         override_variable: str | None = None,
         wait_started: float | None = None,
         history_key: str | None = None,
-        deferred_at: float | None = None,
-        settle: float = DEFAULT_SETTLE,
+        **poll: Any,
     ) -> None:
+        if "end_states" in poll:
+            raise TypeError("AdaptiveIntervalTrigger.__init__() got an unexpected keyword argument 'end_states'")
         # set first: the base constructor checks them (check_more_arguments) in its tolerating block
         self.interval_override = interval_override
         self.override_variable = override_variable
         self.wait_started = wait_started
         self.history_key = history_key
-        super().__init__(
-            check=check,
-            cadence=cadence,
-            deadline=deadline,
-            attempt_timeout=attempt_timeout,
-            failure_threshold=failure_threshold,
-            recovery_timeout=recovery_timeout,
-            max_records=max_records,
-            seed=seed,
-            history=history,
-            deferred_at=deferred_at,
-            settle=settle,
-        )
+        super().__init__(**poll)
 
     def check_more_arguments(self) -> None:
         for name, value in self.more_given().items():
@@ -103,12 +77,6 @@ class AdaptiveIntervalTrigger(PollTrigger):
     def more_given(self) -> dict[str, Any]:
         return {name: getattr(self, name) for name in OWN_KWARGS}
 
-    def serialize(self) -> tuple[str, dict[str, Any]]:
-        classpath, kwargs = super().serialize()
-        if self.problem is not None:
-            return classpath, kwargs  # the kwargs as given, ours included
-        return classpath, {**kwargs, **self.more_given()}
-
     async def wait(self) -> Report:
         """Run the wait under the live override; return its report with performance."""
         return await self.wait_with(self.make_loop(), LiveOverride(self.override_variable, self.log))
@@ -119,10 +87,15 @@ class AdaptiveIntervalTrigger(PollTrigger):
         checkpoint = None
         if self.history_key is not None:
             checkpoint = Checkpoint(HistoryStore(self.history_key, self.max_records, self.log))
+
+        async def pause_then_refresh(seconds: float, wakeup: asyncio.Event | None) -> None:
+            await loop.pause(seconds, wakeup)
+            await live.refresh()  # so the next delay sees a value set during the sleep
+
         adapted = replace(
             loop,
             cadence=Overridden(loop.cadence, self.interval_override, live),
-            pause=refreshing(loop.pause, live),
+            pause=pause_then_refresh,
             observers=(*loop.observers, *([checkpoint] if checkpoint else [])),
         )
         try:
@@ -142,19 +115,17 @@ class AdaptiveIntervalTrigger(PollTrigger):
             detected=report.finished_at if report.outcome == "met" else None,
         )
         detail: dict[str, Any] = {**report.detail, "performance": performance.to_dict()}
-        if isinstance(self.cadence, Learned) and (window := self.cadence.describe_window()) is not None:
-            detail["arrival_window"] = dict(window)
+        if isinstance(self.cadence, Learned) and (window := self.cadence.arrival_window()) is not None:
+            detail["arrival_window"] = {"start": window[0], "end": window[1]}
         return replace(report, detail=detail)
 
 
 class Checkpoint:
-    """An observer for the poll loop that saves each attempt to the history Variable as it happens.
+    """A poll loop observer saving each attempt to the history Variable, one write at a time.
 
-    Without it, a triggerer killed mid-wait takes every "not yet" attempt of that wait with it:
-    the worker saves the history only from the final report, which the second triggerer writes
-    from the original kwargs. Saving is a read-merge-write in which equal records collapse, so a
-    rebuilt trigger saving the same attempts again changes nothing (a trigger may run twice).
-    Attempts are queued and saved one write at a time.
+    Without it a killed triggerer loses the wait's "not yet" attempts (the worker saves only the
+    final report's). A save is a read-merge-write in which equal records collapse, so a rebuilt
+    trigger saving the same attempts again changes nothing.
     """
 
     def __init__(self, store: HistoryStore) -> None:

@@ -1,25 +1,19 @@
 """EventWatcher: what the event triggers (``BaseEventTrigger`` s behind ``AssetWatcher`` s) share.
 
-A mixin, not a trigger: each concrete watcher is ``class X(EventWatcher, BaseEventTrigger)`` with
-its own keyword-only constructor (the contract test runs every trigger class).
+A mixin: each watcher is ``class X(EventWatcher, BaseEventTrigger)`` with its own keyword-only
+constructor. It is two halves, so that many watchers of one source share one probe:
 
-A watcher is two halves, so that many watchers of one source share one probe:
+- the *producer* (:meth:`~EventWatcher.observations`) looks at the source on each wakeup or
+  ``interval`` and yields each look, forever; a failed look is logged once (and once when it
+  clears), yielded as :class:`Trouble`, and backed off. Through Airflow 3.3's shared streams
+  (``shared_stream_key`` / ``open_shared_stream``) watchers of one source key share one producer.
+- the *filter* (:meth:`~EventWatcher.filter_shared_stream`) turns looks into this watcher's
+  :meth:`~EventWatcher.changes`, skips those its :class:`Memory` has seen, yields one event per
+  new change and remembers it.
 
-- the *producer* (:meth:`EventWatcher.observations`) looks at the source (a directory scan, the
-  watched orders, one HTTP request) whenever the source signals a change or ``interval`` passes,
-  and yields each look as an observation. It never ends and never raises: a source error is
-  logged once (and once more when it clears) and becomes a :class:`Trouble` observation, and
-  the next look waits an exponential backoff. Through Airflow 3.3's shared streams
-  (``shared_stream_key`` / ``open_shared_stream``) the triggerer runs one producer per source key
-  for all the watchers that share it; ``run()`` runs a producer of its own.
-- the *filter* (:meth:`EventWatcher.filter_shared_stream`) turns observations into this
-  watcher's changes (:meth:`EventWatcher.changes`), skips the ones its :class:`Memory` has
-  seen, yields one ``TriggerEvent`` per new change and remembers it (see :mod:`.memory`).
-
-A bad argument never raises from the constructor (the triggerer would fail or stop): it is kept
-as ``problem``, and ``run()`` logs it once and then stays idle, emitting nothing. Idle rather
-than returning: a watcher that returns or raises is restarted by nothing and reported as failed,
-while an idle one shows the problem in its log until the DAG is fixed (which replaces it).
+A bad argument is kept as ``problem`` (a constructor must not raise), and ``run()`` logs it and
+stays idle: a watcher that returns or raises is restarted by nothing, an idle one shows the
+problem in its log until the DAG is fixed (which replaces it).
 """
 
 from __future__ import annotations
@@ -34,8 +28,10 @@ from typing import Any, ClassVar
 
 from airflow.triggers.base import TriggerEvent
 
+from triggers.checks import Check
 from triggers.events.memory import AssetStateStore, Memory, PreferredStore, StateStore, VariableStateStore
-from triggers.spec import Spec
+from triggers.shared import cancel_and_wait
+from triggers.spec import encode
 from triggers.validation import require_positive
 
 #: The longest wait between looks at a failing source, and between memory retries.
@@ -87,23 +83,28 @@ class OnceLog:
 
 
 class EventWatcher:
-    """The watcher machinery; subclasses build their source in :meth:`build` and say what changed in :meth:`changes`."""
+    """The watcher machinery; subclasses check their kwargs in :meth:`build`, say what changed in :meth:`changes`."""
 
-    #: The kwargs that decide the source (and so which watchers may share one producer).
+    #: The check family the ``check`` kwarg belongs to, and the kwargs that decide the source
+    #: (and so which watchers may share one producer).
+    check_class: ClassVar[type[Check]] = Check
     source_kwargs: ClassVar[tuple[str, ...]] = ()
+    check: Any
     memory: Memory
     log: Any  # from BaseEventTrigger (LoggingMixin)
     asset_state_store: Any = None  # injected by Airflow 3.3+'s triggerer before run(); 3.1 has none
 
     def __init__(self, kwargs: Mapping[str, Any]) -> None:
         super().__init__()
-        self.kwargs = {name: spec(value) for name, value in kwargs.items()}
+        self.kwargs = {name: encode(value) for name, value in kwargs.items()}  # a check may come as a Check
         self.problem: str | None = None
         self.interval = 30.0
         self.remember_after = DEFAULT_REMEMBER_AFTER
         try:
             self.interval = require_positive("interval", kwargs["interval"])
             self.remember_after = require_positive("remember_after", kwargs["remember_after"], allow_zero=True)
+            self.check = self.check_class.from_dict(self.kwargs["check"])
+            self.kwargs["check"] = self.check.to_dict()
             self.build()
         except Exception as error:  # the triggerer must never see anything but TypeError from here
             self.problem = f"{type(error).__name__}: {error}"
@@ -115,7 +116,7 @@ class EventWatcher:
         return f"{type(self).__module__}.{type(self).__qualname__}", dict(self.kwargs)
 
     def describe(self) -> str:
-        return type(self).__name__
+        return type(self).__name__ if self.problem is not None else f"{type(self).__name__} on {self.check.describe()}"
 
     # -- the producer ------------------------------------------------------------------------
 
@@ -148,7 +149,10 @@ class EventWatcher:
                 wakeup.clear()
             try:
                 observation: Any = await look()
-                _raise_if_cancelling()
+                # Python 3.11's wait_for (a look's timeout) can return the result and drop a
+                # cancellation landing as it finishes: this endless loop would then never stop
+                if (task := asyncio.current_task()) is not None and task.cancelling():
+                    raise asyncio.CancelledError
             except asyncio.CancelledError:
                 raise
             except Exception as error:  # any source error: the watcher keeps watching
@@ -204,9 +208,7 @@ class EventWatcher:
                         yield TriggerEvent(change.payload)
                     self.memory.hold(change.key, change.mark, with_mark=change.with_mark)
         finally:
-            flusher.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await flusher
+            await cancel_and_wait(flusher)
 
     async def _flush_forever(self) -> None:
         writing = OnceLog(self.log, f"{self.describe()}: remembering emitted changes in {self.memory.store!r}")
@@ -214,8 +216,6 @@ class EventWatcher:
         while True:
             pause = backoff(failures, self.remember_after) if failures else min(max(self.remember_after / 2, 0.2), 5.0)
             await asyncio.sleep(pause)
-            if not self.memory.due():
-                continue
             try:
                 await self.memory.flush()
             except Exception as error:  # held keys stay held: the next flush writes them
@@ -234,20 +234,3 @@ class EventWatcher:
             await asyncio.Event().wait()
         async for event in self.filter_shared_stream(self.observations()):
             yield event
-
-
-def _raise_if_cancelling() -> None:
-    """Raise CancelledError when this task was cancelled but the cancellation got swallowed.
-
-    Python 3.11's ``asyncio.wait_for`` (inside a look's timeout) can return the inner result and
-    drop a cancellation that lands as that call finishes; a watcher loops forever, so it would
-    then never stop (the triggerer could not cancel it).
-    """
-    task = asyncio.current_task()
-    if task is not None and task.cancelling():
-        raise asyncio.CancelledError
-
-
-def spec(value: Any) -> Any:
-    """Return a check given as an object or as its ``to_dict()`` as the dict (a DAG file may pass either)."""
-    return value.to_dict() if isinstance(value, Spec) else value

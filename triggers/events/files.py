@@ -28,6 +28,9 @@ class FileEventTrigger(EventWatcher, BaseEventTrigger):
     :param remember_after: seconds after an event before its key is written to the memory.
     """
 
+    check_class = FileCheck
+    check: FileCheck
+
     def __init__(
         self,
         *,
@@ -38,34 +41,17 @@ class FileEventTrigger(EventWatcher, BaseEventTrigger):
         super().__init__({"check": check, "interval": interval, "remember_after": remember_after})
 
     def build(self) -> None:
-        check = FileCheck.from_dict(self.kwargs["check"])
-        if not isinstance(check, FileCheck):
-            raise TypeError(f"check must be a file check, got {check.kind!r}")
-        self.check = check
-        self.kwargs["check"] = check.to_dict()
         self.steadiness = Steadiness()
-
-    def describe(self) -> str:
-        return f"file watcher {self.check.path}" if self.problem is None else "file watcher"
-
-    def source(self) -> dict[str, Any]:
-        check = self.check
-        return {
-            "path": check.path,
-            "marker_suffix": check.marker_suffix,
-            "stable_for": check.stable_for,
-            "watch": check.watch,
-            "interval": self.interval,
-        }
-
-    async def observations(self) -> AsyncIterator[Any]:
         # The producer scans for every watcher of this source: only what decides the scan and its
         # stability wake-up; each watcher applies its own max_age and min_size to the scan.
-        check = self.check
-        scanner = FileCheck(
-            check.path, stable_for=check.stable_for, marker_suffix=check.marker_suffix, watch=check.watch
-        )
-        watching = scanner.opened()
+        c = self.check
+        self.scanner = FileCheck(c.path, stable_for=c.stable_for, marker_suffix=c.marker_suffix, watch=c.watch)
+
+    def source(self) -> dict[str, Any]:
+        return {**self.scanner.to_dict(), "interval": self.interval}
+
+    async def observations(self) -> AsyncIterator[Any]:
+        watching = self.scanner.opened()
         async with watching as probe:
 
             async def look() -> tuple[float, Any]:

@@ -36,6 +36,8 @@ class HealthEventTrigger(EventWatcher, BaseEventTrigger):
     :param attempt_timeout: seconds one request may take (beyond it: unhealthy).
     """
 
+    check_class = HttpCheck
+    check: HttpCheck
     source_kwargs = ("check", "interval", "attempt_timeout")
 
     def __init__(
@@ -58,15 +60,10 @@ class HealthEventTrigger(EventWatcher, BaseEventTrigger):
         )
 
     def build(self) -> None:
-        self.check = HttpCheck.from_dict(self.kwargs["check"])
-        self.kwargs["check"] = self.check.to_dict()
         self.confirmations = require_whole("confirmations", self.kwargs["confirmations"])
         require_positive("attempt_timeout", self.kwargs["attempt_timeout"])
         self.health: str | None = None  # the announced health; None until the memory is read
         self.streak: list[tuple[str, float, str]] = []  # looks disagreeing with it: (health, at, reason)
-
-    def describe(self) -> str:
-        return f"health watcher {self.check.describe()}" if self.problem is None else "health watcher"
 
     async def observations(self) -> AsyncIterator[Any]:
         timeout = float(self.kwargs["attempt_timeout"])

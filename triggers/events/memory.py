@@ -1,20 +1,13 @@
 """What an event watcher has emitted, remembered durably so a rebuilt watcher does not emit it again.
 
-Each emitted change has an idempotency key. A key is *held* when its event is yielded and becomes
-*durable* ``remember_after`` seconds later, when it is written to the store: Airflow's asset state
-store of the watched asset where the triggerer injects one (``trigger.asset_state_store``), else an
-Airflow Variable named after the watcher. Why the wait: the triggerer's runner hands a yielded
-event to its supervisor on the next state sync (about a second) and the supervisor stores it in
-the metadata database after that; a key written at once could be durable while its event is
-still only in the runner's memory, and a kill then would lose the event for good. Writing after
-the event is stored turns that loss into, at worst, a repeat: see README "Event-driven DAGs".
-
-The stored value (JSON)::
-
-    {"version": 1, "emitted": {key: epoch seconds, ...}, "mark": <the latest mark or null>}
-
-``emitted`` keeps the newest :data:`MAX_REMEMBERED` keys (a bounded value); ``mark`` is a small
-JSON value a watcher needs beyond keys (the HTTP watcher's last announced health).
+An emitted change's idempotency key is *held* when its event is yielded and written to the store
+(the watched asset's state store where the triggerer injects one, else a Variable named after the
+watcher) ``remember_after`` seconds later. Why wait: the runner hands a yielded event to its
+supervisor on the next state sync (about a second), which stores it after that; a key written at
+once could be durable while a kill loses its event. Written later, the worst is a repeat (README
+"Event-driven DAGs"). The stored JSON: ``{"version": 1, "emitted": {key: epoch seconds},
+"mark": <latest mark or null>}``, the newest :data:`MAX_REMEMBERED` keys; ``mark`` is what a
+watcher needs beyond keys (the HTTP watcher's last announced health).
 """
 
 from __future__ import annotations
@@ -41,11 +34,7 @@ class StateStore(Protocol):
 
 
 class AssetStateStore:
-    """The watched asset's state store (Airflow 3.3), one key of it.
-
-    Raises ValueError when the trigger watches several assets (Airflow's accessor then needs the
-    asset named): the caller falls back to a Variable.
-    """
+    """One key of the watched asset's state store (Airflow 3.3); ValueError when the trigger watches several."""
 
     def __init__(self, accessors: Any) -> None:
         self._accessors = accessors
@@ -127,10 +116,19 @@ class Memory:
     async def load(self) -> None:
         """Read the store; a missing or unreadable-as-memory value starts empty. Raises what the store raises."""
         value = await self.store.read()
-        emitted, mark = _parse(value)
-        self._durable = dict(sorted(emitted.items(), key=lambda item: item[1])[-self.limit :])
-        self._durable_mark = mark
+        if isinstance(value, dict) and value.get("version") == MEMORY_VERSION:
+            emitted = value.get("emitted")
+            if isinstance(emitted, dict):
+                self._durable = self._newest(
+                    {str(k): float(v) for k, v in emitted.items() if isinstance(v, (int, float))}
+                )
+            self._durable_mark = value.get("mark")
         self.loaded = True
+
+    def _newest(self, emitted: dict[str, float]) -> dict[str, float]:
+        if len(emitted) > self.limit:
+            emitted = dict(sorted(emitted.items(), key=lambda item: item[1])[-self.limit :])
+        return emitted
 
     def seen(self, key: str) -> bool:
         """Return True when ``key`` was emitted (durably remembered, or held for writing)."""
@@ -149,25 +147,17 @@ class Memory:
         if with_mark:
             self._held_mark = (now, mark)
 
-    def due(self) -> bool:
-        """Return True when a held key or mark has waited ``remember_after`` seconds."""
-        oldest = min([*self._held.values(), *([self._held_mark[0]] if self._held_mark else [])], default=None)
-        return oldest is not None and self.clock() - oldest >= self.remember_after
-
     async def flush(self) -> int:
-        """Write the held keys and mark that are due; return how many keys became durable.
+        """Write the held keys and mark that have waited ``remember_after``; return how many keys became durable.
 
-        Raises what the store raises; nothing is lost then (the keys stay held and the next flush
-        writes them).
+        Writes nothing when none is due. Raises what the store raises; the keys then stay held.
         """
         now = self.clock()
         ready = {key: at for key, at in self._held.items() if now - at >= self.remember_after}
         mark_ready = self._held_mark is not None and now - self._held_mark[0] >= self.remember_after
         if not ready and not mark_ready:
             return 0
-        durable = {**self._durable, **ready}
-        if len(durable) > self.limit:
-            durable = dict(sorted(durable.items(), key=lambda item: item[1])[-self.limit :])
+        durable = self._newest({**self._durable, **ready})
         mark = self._held_mark[1] if mark_ready and self._held_mark is not None else self._durable_mark
         await self.store.write({"version": MEMORY_VERSION, "emitted": durable, "mark": mark})
         self._durable, self._durable_mark = durable, mark
@@ -176,12 +166,3 @@ class Memory:
         if mark_ready:
             self._held_mark = None
         return len(ready)
-
-
-def _parse(value: Any) -> tuple[dict[str, float], Any]:
-    if not isinstance(value, dict) or value.get("version") != MEMORY_VERSION:
-        return {}, None
-    emitted = value.get("emitted")
-    if not isinstance(emitted, dict):
-        return {}, value.get("mark")
-    return {str(k): float(v) for k, v in emitted.items() if isinstance(v, (int, float))}, value.get("mark")

@@ -35,6 +35,8 @@ class OrderEventTrigger(EventWatcher, BaseEventTrigger):
     :param remember_after: seconds after an event before its key is written to the memory.
     """
 
+    check_class = OrderCheck
+    check: OrderCheck
     source_kwargs = ("check", "interval")
 
     def __init__(
@@ -49,7 +51,7 @@ class OrderEventTrigger(EventWatcher, BaseEventTrigger):
         super().__init__(
             {
                 "check": check,
-                "statuses": list(statuses) if isinstance(statuses, (list, tuple)) else statuses,
+                "statuses": statuses,
                 "updated_column": updated_column,
                 "interval": interval,
                 "remember_after": remember_after,
@@ -57,8 +59,6 @@ class OrderEventTrigger(EventWatcher, BaseEventTrigger):
         )
 
     def build(self) -> None:
-        self.check = OrderCheck.from_dict(self.kwargs["check"])
-        self.kwargs["check"] = self.check.to_dict()
         statuses = self.kwargs["statuses"]
         if not isinstance(statuses, list) or not all(isinstance(s, str) and s for s in statuses):
             raise ValueError(f"statuses must be a list of status names, got {statuses!r}")
@@ -66,9 +66,6 @@ class OrderEventTrigger(EventWatcher, BaseEventTrigger):
         column = self.kwargs["updated_column"]
         if column is not None and (not isinstance(column, str) or not column):
             raise ValueError(f"updated_column must be a column name or None, got {column!r}")
-
-    def describe(self) -> str:
-        return f"order watcher {self.check.describe()}" if self.problem is None else "order watcher"
 
     async def observations(self) -> AsyncIterator[Any]:
         check = self.check
