@@ -45,6 +45,8 @@ class Probe:
 class Check(Spec):
     """Base of all checks; subclasses are frozen dataclasses with a ``kind``."""
 
+    __slots__ = ()
+
     registry: ClassVar[dict[str, type[Spec]]] = {}
 
     async def check(self) -> Outcome:

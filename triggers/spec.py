@@ -64,13 +64,14 @@ def _field_names(cls: type) -> tuple[str, ...]:
     """Return the dataclass field names of a spec class (found once per class, not once per to_dict)."""
     names = _FIELD_NAMES.get(cls)
     if names is None:
-        names = _FIELD_NAMES[cls] = tuple(f.name for f in dataclasses.fields(cls))
+        names = _FIELD_NAMES[cls] = tuple(f.name for f in dataclasses.fields(cls) if f.init)
     return names
 
 
 class Spec:
     """Base of a serialisable family. Subclasses are frozen dataclasses with a ``kind``."""
 
+    __slots__ = ()  # a subclass may be slotted (no per-instance __dict__)
     kind: ClassVar[str] = ""
     registry: ClassVar[dict[str, type[Spec]]]
 

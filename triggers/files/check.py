@@ -30,8 +30,7 @@ import glob
 import math
 import time
 from collections.abc import Iterable
-from dataclasses import dataclass
-from functools import cached_property
+from dataclasses import dataclass, field
 from typing import ClassVar
 
 from triggers.checks import Check, Probe
@@ -95,7 +94,7 @@ class Steadiness:
         return {path: entry[2] for path, entry in seen.items()}
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # one per waiting file sensor: no __dict__
 class FileCheck(Check):
     """Met when a regular file matching ``path`` passes every completion rule that is set.
 
@@ -117,10 +116,10 @@ class FileCheck(Check):
     marker_suffix: str | None = None
     watch: bool = True
     share_probe: bool = True
+    #: ``path`` parsed (once: every listing of a shared directory reads it)
+    pattern: FilePattern = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        # parsed once: the cached property's value (set, not written to __dict__: a waiting check
-        # keeps its attributes inline instead of in a dict of its own)
         object.__setattr__(self, "pattern", FilePattern.parse(self.path))
         if self.max_age is not None:
             require_positive("max_age", self.max_age)
@@ -134,10 +133,6 @@ class FileCheck(Check):
             )
         require_bool("watch", self.watch)
         require_bool("share_probe", self.share_probe)
-
-    @cached_property
-    def pattern(self) -> FilePattern:
-        return FilePattern.parse(self.path)
 
     def describe(self) -> str:
         return f"file {self.path}"
