@@ -79,19 +79,27 @@ class DatabaseSession:
                 self._pool = await self._resources.enter_async_context(postgres.QUERY_POOLS.lease(target))
             else:
                 self._pool = await self._resources.enter_async_context(mysql.QUERY_POOLS.lease(target))
-        if isinstance(target, PostgresTarget) and self.wakeup is not None and not self._subscribed:
-            # Subscribed before the query it precedes: a change committed after that query is heard.
-            listener = await self._resources.enter_async_context(LISTENERS.lease(target))
-            subscription = await listener.subscribe(str(self._channel), self._keys, self._id_column, self.wakeup)
-            self._resources.callback(listener.unsubscribe, subscription)
-            self._subscribed = True
+        if isinstance(target, PostgresTarget):
+            await self._subscribe(target)  # before the query it precedes: a change committed after it is heard
         return self._pool
 
     async def listen(self) -> None:
-        """Subscribe to the NOTIFY channel now, for a wait whose queries a shared source runs; raises like fetch."""
+        """Subscribe to the NOTIFY channel now, for a wait whose queries a shared source runs; raises like fetch.
+
+        Leases no query pool: such a wait never queries through its own session.
+        """
         target = await self.target()
-        if self.wakeup is not None and isinstance(target, PostgresTarget):
-            await self.pool(target)  # subscribes before it returns
+        if isinstance(target, PostgresTarget):
+            await self._subscribe(target)
+
+    async def _subscribe(self, target: PostgresTarget) -> None:
+        """LISTEN on the channel through the database's shared listener, once per wait (no channel: nothing)."""
+        if self.wakeup is None or self._subscribed:
+            return
+        listener = await self._resources.enter_async_context(LISTENERS.lease(target))
+        subscription = await listener.subscribe(str(self._channel), self._keys, self._id_column, self.wakeup)
+        self._resources.callback(listener.unsubscribe, subscription)
+        self._subscribed = True
 
     async def fetch(
         self,

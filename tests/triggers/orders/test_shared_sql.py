@@ -9,15 +9,18 @@ import asyncio
 import sqlite3
 import urllib.parse
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AsyncExitStack, asynccontextmanager
 
 import pytest
 
-from tests.triggers.orders.tables import CHANNEL, create_orders, set_status, sql_check
+from tests.triggers.orders.tables import CHANNEL, backends, create_orders, set_status, sql_check
 from triggers.cadence import Fixed
 from triggers.orders import DbPollTrigger, SqlOrderCheck
 from triggers.report import Report
 from triggers.shared_source import SOURCES, SharedSource, SourceKey
+from triggers.sql.listen import LISTENERS
+from triggers.sql.postgres import POOL_MAX_SIZE, QUERY_APPLICATION, QUERY_POOLS
+from triggers.sql.targets import POSTGRES_TYPES, PostgresTarget, resolve_sql_target
 
 SQLITE = "orders_shared_sqlite"
 POSTGRES = "orders_shared_pg"
@@ -137,3 +140,31 @@ async def test_an_order_id_that_does_not_fit_the_column_fails_its_own_wait_only(
     assert (await asyncio.wait_for(waits[1], 10)).outcome == "met"
     assert not waits[2].done()  # still waiting on its own order, not failed by the other's
     await stop([waits[2]])
+
+
+async def pg_target() -> PostgresTarget:
+    target = await resolve_sql_target(POSTGRES, POSTGRES_TYPES)
+    assert isinstance(target, PostgresTarget)
+    return target
+
+
+async def test_waits_with_a_channel_lease_the_query_pool_once_through_their_source(notify_db) -> None:
+    """Each wait LISTENs, but only the table's shared source queries: one pool lease, not one per wait."""
+    checks = [sql_check(POSTGRES, order_id, notify_channel=CHANNEL) for order_id in range(1, 11) for _ in range(5)]
+    target = await pg_target()
+    async with AsyncExitStack() as stack:
+        probes = [await stack.enter_async_context(check.opened()) for check in checks]
+        listener = await stack.enter_async_context(LISTENERS.lease(target))
+        for probe in probes:
+            assert (await probe.check()).kind == "not_yet"
+        assert QUERY_POOLS.holders(target) == 1, QUERY_POOLS.holders(target)
+        assert len(await backends(notify_db, QUERY_APPLICATION)) <= POOL_MAX_SIZE
+        await asyncio.wait_for(listener.ready.wait(), 10)
+        for probe in probes:  # every wait still LISTENs: a NOTIFY about order 3 wakes its five
+            assert probe.wakeup is not None
+            probe.wakeup.clear()
+        await set_status(notify_db, 3, "shipped")
+        woken = probes[10:15]
+        await asyncio.wait_for(asyncio.gather(*(probe.wakeup.wait() for probe in woken if probe.wakeup)), 10)
+        assert not any(probe.wakeup and probe.wakeup.is_set() for probe in probes if probe not in woken)
+    assert QUERY_POOLS.holders(target) == 0
