@@ -7,6 +7,7 @@ query in flight leaves out: tests/triggers/test_shared_source.py.)
 
 import asyncio
 import sqlite3
+import time
 import urllib.parse
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
@@ -146,6 +147,34 @@ async def pg_target() -> PostgresTarget:
     target = await resolve_sql_target(POSTGRES, POSTGRES_TYPES)
     assert isinstance(target, PostgresTarget)
     return target
+
+
+async def test_a_wait_with_a_channel_takes_a_fresh_answer_and_asks_again_after_a_notify(notify_db) -> None:
+    """The poll loop sets ``fresh_for`` on the probe a check opens: with a channel too, a look takes
+    an answer younger than that instead of asking again, unless a NOTIFY for it came since its last look."""
+    one, two = sql_check(POSTGRES, 1, notify_channel=CHANNEL), sql_check(POSTGRES, 2, notify_channel=CHANNEL)
+    async with source_of(one) as source, one.opened() as first, two.opened() as second:
+        for probe in (first, second):
+            probe.fresh_for, probe.clock = 60.0, time.monotonic  # what the poll loop sets: Fixed(60)
+        async with LISTENERS.lease(await pg_target()) as listener:
+            for probe in (first, second):  # the first looks, which subscribe
+                assert (await probe.check()).kind == "not_yet"
+            await asyncio.wait_for(listener.ready.wait(), 10)  # LISTENing; its wake-up of every wait is sent
+            for probe in (first, second):  # the looks after that wake-up: one asks, the other takes its answer
+                assert (await probe.check()).kind == "not_yet"
+            asked = source.asked
+            for _ in range(3):  # the polling fallback: looks within 60 s of that answer take it
+                for probe in (first, second):
+                    assert (await probe.check()).kind == "not_yet"
+            assert source.asked == asked, source.asked - asked
+            assert first.wakeup is not None
+            first.wakeup.clear()  # as the poll loop does before a look
+            await set_status(notify_db, 1, "shipped")  # NOTIFY order_status, '1'
+            await asyncio.wait_for(first.wakeup.wait(), 10)
+            assert (await first.check()).kind == "met"  # the NOTIFY asks again, answer fresh or not
+            assert (await second.check()).kind == "not_yet"  # takes that answer, new to it
+            assert source.asked == asked + 1
+    assert SOURCES.live() == 0
 
 
 async def test_waits_with_a_channel_lease_the_query_pool_once_through_their_source(notify_db) -> None:
