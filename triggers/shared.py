@@ -91,6 +91,11 @@ class SharedPool(Generic[K, R]):
         """Return how many resources are open or opening on the running loop."""
         return len(self._entries())
 
+    def holders(self, key: K) -> int:
+        """Return how many holders ``key``'s resource has on the running loop (0: it is not open)."""
+        entry = self._entries().get(key)
+        return 0 if entry is None else entry.users
+
     def lease(self, key: K) -> Lease[K, R]:
         """Return an async context manager yielding the resource for ``key``, opening it if nobody holds it.
 

@@ -46,6 +46,14 @@ async def test_concurrent_leases_of_one_key_share_one_resource_closed_by_the_las
     assert pool.live() == 0
 
 
+async def test_holders_counts_the_leases_of_a_key_until_they_leave() -> None:
+    pool, _ = pool_with_log()
+    assert pool.holders("a") == 0
+    async with pool.lease("a"), pool.lease("a"), pool.lease("b"):
+        assert (pool.holders("a"), pool.holders("b")) == (2, 1)
+    assert (pool.holders("a"), pool.holders("b")) == (0, 0)
+
+
 async def test_keys_get_separate_resources() -> None:
     pool, _ = pool_with_log()
     async with pool.lease("a") as a, pool.lease("b") as b:

@@ -78,6 +78,13 @@ class NotifySubscription:
     keys: frozenset[str] | None
     id_column: str = "id"
     event: asyncio.Event = field(default_factory=asyncio.Event)
+    #: how many notifications (or (re)connections, which may have missed some) concerned it so far
+    heard: int = 0
+
+    def notify(self) -> None:
+        """Count a notification that concerns it, and set its event."""
+        self.heard += 1
+        self.event.set()
 
 
 class _Index:
@@ -194,7 +201,7 @@ class Listener:
             return
         self.parsed += 1
         for subscription in tuple(index.concerned(parse_payload(payload))):
-            subscription.event.set()
+            subscription.notify()
 
     def _delay(self, failures: int) -> float:
         delay: float = min(self._reconnect_cap, self._reconnect_base * 2.0 ** min(failures - 1, 32))
@@ -235,7 +242,7 @@ class Listener:
             log.info("Listening on %s for %s", self.target.describe(), ", ".join(sorted(self._listening)) or "-")
             for index in self._subscriptions.values():  # anything sent before LISTEN took effect was missed
                 for subscription in index.everyone:
-                    subscription.event.set()
+                    subscription.notify()
             while not connection.is_closed():
                 try:
                     await asyncio.wait_for(lost.wait(), KEEPALIVE_SECONDS)

@@ -19,7 +19,7 @@ from triggers.errors import ConfigurationError, PermanentError
 from triggers.outcomes import Outcome
 from triggers.shared_source import shared_probe
 from triggers.sql import mysql, postgres, sqlite
-from triggers.sql.listen import EVERY_NOTIFICATION, LISTENERS
+from triggers.sql.listen import EVERY_NOTIFICATION, LISTENERS, NotifySubscription
 from triggers.sql.placeholders import Bound, Dialect, Parameters, bind
 from triggers.sql.targets import MysqlTarget, PostgresTarget, Rows, SqliteTarget, SqlTarget, resolve_sql_target
 
@@ -58,8 +58,13 @@ class DatabaseSession:
         self._channel_argument = channel_argument
         self._target: SqlTarget | None = None
         self._pool: Any = None
-        self._subscribed = False
+        self._subscription: NotifySubscription | None = None
         self.wakeup = asyncio.Event() if channel else None
+
+    @property
+    def heard(self) -> int:
+        """Return how many notifications (and LISTEN (re)connections) concerned this wait so far."""
+        return 0 if self._subscription is None else self._subscription.heard
 
     async def target(self) -> SqlTarget:
         """Return where the connection points (resolved once per wait); raises PermanentError."""
@@ -79,19 +84,27 @@ class DatabaseSession:
                 self._pool = await self._resources.enter_async_context(postgres.QUERY_POOLS.lease(target))
             else:
                 self._pool = await self._resources.enter_async_context(mysql.QUERY_POOLS.lease(target))
-        if isinstance(target, PostgresTarget) and self.wakeup is not None and not self._subscribed:
-            # Subscribed before the query it precedes: a change committed after that query is heard.
-            listener = await self._resources.enter_async_context(LISTENERS.lease(target))
-            subscription = await listener.subscribe(str(self._channel), self._keys, self._id_column, self.wakeup)
-            self._resources.callback(listener.unsubscribe, subscription)
-            self._subscribed = True
+        if isinstance(target, PostgresTarget):
+            await self._subscribe(target)  # before the query it precedes: a change committed after it is heard
         return self._pool
 
     async def listen(self) -> None:
-        """Subscribe to the NOTIFY channel now, for a wait whose queries a shared source runs; raises like fetch."""
+        """Subscribe to the NOTIFY channel now, for a wait whose queries a shared source runs; raises like fetch.
+
+        Leases no query pool: such a wait never queries through its own session.
+        """
         target = await self.target()
-        if self.wakeup is not None and isinstance(target, PostgresTarget):
-            await self.pool(target)  # subscribes before it returns
+        if isinstance(target, PostgresTarget):
+            await self._subscribe(target)
+
+    async def _subscribe(self, target: PostgresTarget) -> None:
+        """LISTEN on the channel through the database's shared listener, once per wait (no channel: nothing)."""
+        if self.wakeup is None or self._subscription is not None:
+            return
+        listener = await self._resources.enter_async_context(LISTENERS.lease(target))
+        subscription = await listener.subscribe(str(self._channel), self._keys, self._id_column, self.wakeup)
+        self._resources.callback(listener.unsubscribe, subscription)
+        self._subscription = subscription
 
     async def fetch(
         self,
@@ -136,7 +149,9 @@ async def session_probe(
     Without ``shared_key`` the wait reads through its own session. With it, one read per look
     (about every wait's interests) serves every wait sharing the key, through the source's own
     session without a channel; each wait keeps its own NOTIFY subscription, subscribed in its
-    first check, not on entry: a database that is down is then a "not yet" of that check.
+    first check, not on entry: a database that is down is then a "not yet" of that check. A look
+    takes an answer as fresh as the probe's ``fresh_for`` as a wait without a channel does, unless
+    a notification came since the wait's last look: then it asks again.
     """
     async with contextlib.AsyncExitStack() as resources:
         own = session(resources, True)
@@ -158,16 +173,23 @@ async def session_probe(
             if own.wakeup is None:
                 yield shared
                 return
-            listened = False
+            listened, heard = False, 0
 
             async def check() -> Outcome:
-                nonlocal listened
+                nonlocal listened, heard
                 if not listened:
                     await own.listen()
                     listened = True
+                # the poll loop sets fresh_for on this probe, the one it holds: the polling fallback
+                # takes a fresh answer as a wait without a channel does, a look after a notification
+                # asks again (or joins the asking in flight); counted before asking, so a
+                # notification during the asking makes the next look ask again
+                notified, heard = own.heard != heard, own.heard
+                shared.fresh_for, shared.clock = (0.0 if notified else probe.fresh_for), probe.clock
                 return await shared.check()
 
-            yield Probe(check=check, wakeup=shared.wakeup)
+            probe = Probe(check=check, wakeup=shared.wakeup)
+            yield probe
 
 
 def _bound(sql: str, parameters: Parameters, dialect: Dialect) -> Bound:

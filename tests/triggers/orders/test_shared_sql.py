@@ -7,17 +7,21 @@ query in flight leaves out: tests/triggers/test_shared_source.py.)
 
 import asyncio
 import sqlite3
+import time
 import urllib.parse
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AsyncExitStack, asynccontextmanager
 
 import pytest
 
-from tests.triggers.orders.tables import CHANNEL, create_orders, set_status, sql_check
+from tests.triggers.orders.tables import CHANNEL, backends, create_orders, set_status, sql_check
 from triggers.cadence import Fixed
 from triggers.orders import DbPollTrigger, SqlOrderCheck
 from triggers.report import Report
 from triggers.shared_source import SOURCES, SharedSource, SourceKey
+from triggers.sql.listen import LISTENERS
+from triggers.sql.postgres import POOL_MAX_SIZE, QUERY_APPLICATION, QUERY_POOLS
+from triggers.sql.targets import POSTGRES_TYPES, PostgresTarget, resolve_sql_target
 
 SQLITE = "orders_shared_sqlite"
 POSTGRES = "orders_shared_pg"
@@ -137,3 +141,59 @@ async def test_an_order_id_that_does_not_fit_the_column_fails_its_own_wait_only(
     assert (await asyncio.wait_for(waits[1], 10)).outcome == "met"
     assert not waits[2].done()  # still waiting on its own order, not failed by the other's
     await stop([waits[2]])
+
+
+async def pg_target() -> PostgresTarget:
+    target = await resolve_sql_target(POSTGRES, POSTGRES_TYPES)
+    assert isinstance(target, PostgresTarget)
+    return target
+
+
+async def test_a_wait_with_a_channel_takes_a_fresh_answer_and_asks_again_after_a_notify(notify_db) -> None:
+    """The poll loop sets ``fresh_for`` on the probe a check opens: with a channel too, a look takes
+    an answer younger than that instead of asking again, unless a NOTIFY for it came since its last look."""
+    one, two = sql_check(POSTGRES, 1, notify_channel=CHANNEL), sql_check(POSTGRES, 2, notify_channel=CHANNEL)
+    async with source_of(one) as source, one.opened() as first, two.opened() as second:
+        for probe in (first, second):
+            probe.fresh_for, probe.clock = 60.0, time.monotonic  # what the poll loop sets: Fixed(60)
+        async with LISTENERS.lease(await pg_target()) as listener:
+            for probe in (first, second):  # the first looks, which subscribe
+                assert (await probe.check()).kind == "not_yet"
+            await asyncio.wait_for(listener.ready.wait(), 10)  # LISTENing; its wake-up of every wait is sent
+            for probe in (first, second):  # the looks after that wake-up: one asks, the other takes its answer
+                assert (await probe.check()).kind == "not_yet"
+            asked = source.asked
+            for _ in range(3):  # the polling fallback: looks within 60 s of that answer take it
+                for probe in (first, second):
+                    assert (await probe.check()).kind == "not_yet"
+            assert source.asked == asked, source.asked - asked
+            assert first.wakeup is not None
+            first.wakeup.clear()  # as the poll loop does before a look
+            await set_status(notify_db, 1, "shipped")  # NOTIFY order_status, '1'
+            await asyncio.wait_for(first.wakeup.wait(), 10)
+            assert (await first.check()).kind == "met"  # the NOTIFY asks again, answer fresh or not
+            assert (await second.check()).kind == "not_yet"  # takes that answer, new to it
+            assert source.asked == asked + 1
+    assert SOURCES.live() == 0
+
+
+async def test_waits_with_a_channel_lease_the_query_pool_once_through_their_source(notify_db) -> None:
+    """Each wait LISTENs, but only the table's shared source queries: one pool lease, not one per wait."""
+    checks = [sql_check(POSTGRES, order_id, notify_channel=CHANNEL) for order_id in range(1, 11) for _ in range(5)]
+    target = await pg_target()
+    async with AsyncExitStack() as stack:
+        probes = [await stack.enter_async_context(check.opened()) for check in checks]
+        listener = await stack.enter_async_context(LISTENERS.lease(target))
+        for probe in probes:
+            assert (await probe.check()).kind == "not_yet"
+        assert QUERY_POOLS.holders(target) == 1, QUERY_POOLS.holders(target)
+        assert len(await backends(notify_db, QUERY_APPLICATION)) <= POOL_MAX_SIZE
+        await asyncio.wait_for(listener.ready.wait(), 10)
+        for probe in probes:  # every wait still LISTENs: a NOTIFY about order 3 wakes its five
+            assert probe.wakeup is not None
+            probe.wakeup.clear()
+        await set_status(notify_db, 3, "shipped")
+        woken = probes[10:15]
+        await asyncio.wait_for(asyncio.gather(*(probe.wakeup.wait() for probe in woken if probe.wakeup)), 10)
+        assert not any(probe.wakeup and probe.wakeup.is_set() for probe in probes if probe not in woken)
+    assert QUERY_POOLS.holders(target) == 0
