@@ -33,6 +33,8 @@ class Probe:
     loop peeks when woken and looks only for an answer that ends the wait, so a wait keeps its
     own pace and phase. ``fresh_for`` (set by the loop: the shortest delay of its cadence) is how
     old, in seconds on the loop's ``clock``, an answer a look may take instead of asking again.
+    ``after`` (set after a change was heard, a NOTIFY) is the count of askings begun by then
+    (``shared_source.begun()``): a look takes only an answer asked later.
     """
 
     check: Callable[[], Awaitable[Outcome]]
@@ -40,6 +42,7 @@ class Probe:
     peek: Callable[[], Awaitable[Outcome | None]] | None = None
     fresh_for: float = 0.0
     clock: Callable[[], float] = time.monotonic
+    after: int = 0
 
 
 class Check(Spec):

@@ -10,12 +10,12 @@ it is met or failed, else rests on without counting it as an attempt. So the sou
 most about once per interval of its fastest wait, however many waits share it; waits backing off
 through an outage ask as their own schedules come due between them; and a change reaches every
 wait in the tick that sees it. A wait with a source of its own (a NOTIFY subscription) looks at
-every wake instead, so a notification is never answered from an older asking.
+every wake instead, and after a notification takes only an answer asked after it
+(``Probe.after``), so a notification is never answered from an older asking.
 
-A wait's cadence, breaker, deadline and records stay its own. A wait that joins asks afresh (or
-joins the asking in flight): its first look is never an answer from before it started. Sources
-live in a :class:`~triggers.shared.SharedPool`, so joining and leaving are safe under
-cancellation and the last wait leaving closes the source.
+A wait's cadence, breaker, deadline and records stay its own; its first look is never an answer
+from before it started. Sources live in a :class:`~triggers.shared.SharedPool`, so joining and
+leaving are safe under cancellation and the last wait leaving closes the source.
 
 A wait may bring an *interest* (its order ids): the source is asked about all its waits'
 interests at once, and a wait only takes an answer that covered its own. A lasting error of an
@@ -42,6 +42,16 @@ from triggers.shared import SharedPool
 
 R = TypeVar("R")
 
+#: Askings begun in this process so far, of every source: an answer numbered above a count taken
+#: when something changed was asked after the change (no clock: waits may run on test clocks).
+_begun = 0
+
+
+def begun() -> int:
+    """Return how many askings have begun in this process: what a change notes (``Probe.after``)."""
+    return _begun
+
+
 #: Asks the source once, about the interests of the waits subscribed now (their order ids, say;
 #: empty for a question that is the same for all); what it opens to do so (a session lease) goes
 #: on the source's stack, which is closed with the source.
@@ -57,10 +67,11 @@ class Answer(Generic[R]):
     error: Exception | None = None
     #: the interests it was asked about
     covers: frozenset[Hashable] = frozenset()
-    #: when its asking began, on the asking wait's clock: waits polling in step find the answer of
-    #: one tick a whole interval old at the next, so each tick asks (an arrival time would make it
-    #: a few milliseconds younger, and every other tick would go unasked)
+    #: when its asking began, on the asking wait's clock (not when it came: waits polling in step
+    #: would find it a few ms younger than an interval at the next tick, which would go unasked)
     at: float = 0.0
+    #: its asking's place among the askings begun in this process (see :func:`begun`)
+    number: int = 0
 
 
 async def _given(answer: Answer[R]) -> Answer[R]:
@@ -92,19 +103,25 @@ class SharedSource(Generic[R]):
         needs: frozenset[Hashable] = frozenset(),
         fresh_for: float = 0.0,
         clock: Callable[[], float] = time.monotonic,
+        after: int = 0,
     ) -> Awaitable[Answer[R]]:
-        """Return the newest answer if it is about ``needs`` and newer than answer ``seen`` or than
-        ``fresh_for`` seconds on ``clock``; else ask (or await an asking about them) for one.
+        """Return the newest answer if it is about ``needs``, was asked after ``after`` askings had
+        begun, and is newer than answer ``seen`` or than ``fresh_for`` seconds on ``clock``; else
+        ask (or await an asking that qualifies) for one.
 
         Not a coroutine itself: the caller awaits the asking directly, one frame less per answer.
         """
         latest = self.latest
-        if needs <= latest.covers and (latest.seq > seen or (latest.seq and clock() - latest.at < fresh_for)):
+        if (
+            needs <= latest.covers
+            and latest.number > after
+            and (latest.seq > seen or (latest.seq and clock() - latest.at < fresh_for))
+        ):
             return _given(latest)
         asking = self._asking
         if asking is None:
             return self._ask_here(clock)
-        return self._await(asking, seen, needs, fresh_for, clock)
+        return self._await(asking, seen, needs, fresh_for, clock, after)
 
     async def _await(
         self,
@@ -113,27 +130,30 @@ class SharedSource(Generic[R]):
         needs: frozenset[Hashable],
         fresh_for: float,
         clock: Callable[[], float],
+        after: int,
     ) -> Answer[R]:
-        """Await the asking in flight; return its answer if it covers ``needs``, else look again once it ended.
+        """Await the asking in flight; return its answer if it qualifies (see :meth:`answer_after`),
+        else look again once it ended (so do waits it left out or whose asker was cancelled).
 
-        A wait whose needs the asking leaves out (it subscribed after the asking began) waits for it
-        too instead of asking at once: 1,000 order waits starting together made 1,000 queries, each
-        about every order so far. Now the first of them asks after it for every wait subscribed by
-        then, and the others join that. Looking again also follows an asking whose asker was cancelled.
+        Waiting, not asking at once: 1,000 order waits starting together made 1,000 queries, each
+        about every order so far; now the first asks after it for all, and the others join that.
         """
         with contextlib.suppress(_Abandoned):
             # shield: a wait timing out or cancelled while it waits must not cancel the asking
             answer = await asyncio.shield(asking)
-            if needs <= answer.covers:
+            if needs <= answer.covers and answer.number > after:
                 return answer
-        return await self.answer_after(seen, needs, fresh_for, clock)
+        return await self.answer_after(seen, needs, fresh_for, clock, after)
 
     async def _ask_here(self, clock: Callable[[], float]) -> Answer[R]:
         """Ask in the calling wait's own task (no task per asking: a lone wait pays nothing extra)."""
+        global _begun
         asking = self._asking = asyncio.get_running_loop().create_future()
         covers = frozenset(self.interests)
         self.asked += 1
-        begun = clock()
+        _begun += 1
+        number = _begun
+        at = clock()
         try:
             value, error = await self._ask(self._stack, covers), None
         except asyncio.CancelledError:
@@ -145,7 +165,7 @@ class SharedSource(Generic[R]):
         finally:
             if self._asking is asking:  # a wait with new interests may have asked meanwhile
                 self._asking = None
-        answer = self.latest = Answer(self.latest.seq + 1, value, error, covers, begun)
+        answer = self.latest = Answer(self.latest.seq + 1, value, error, covers, at, number)
         if self.wakeups:  # a lone wait's own wakeup is out of the set while it asks
             _wake(list(self.wakeups))
         asking.set_result(answer)
@@ -177,11 +197,6 @@ def _wake(wakeups: list[asyncio.Event], start: int = 0) -> None:
         asyncio.get_running_loop().call_soon(_wake, wakeups, start + WAKE_BATCH)
 
 
-def _lasting(error: Exception) -> bool:
-    """Return True for an error that waiting will not fix (a wait fails on it)."""
-    return not is_transient(error)
-
-
 def _copy_of(error: Exception) -> Exception:
     """Return a copy of ``error`` to raise in one wait.
 
@@ -204,11 +219,9 @@ class SourceKey:
     ask: Ask[Any] = field(compare=False, hash=False)
 
 
-async def _close(source: SharedSource[Any]) -> None:
-    await source.close()
-
-
-SOURCES: SharedPool[SourceKey, SharedSource[Any]] = SharedPool(None, _close, make=lambda key: SharedSource(key.ask))
+SOURCES: SharedPool[SourceKey, SharedSource[Any]] = SharedPool(
+    None, SharedSource.close, make=lambda key: SharedSource(key.ask)
+)
 
 
 @contextlib.asynccontextmanager
@@ -242,7 +255,7 @@ async def shared_probe(
             # wakeup would otherwise start another round, whose asking wakes it again, and so on
             source.wakeups.discard(woken)
             try:
-                answer = await source.answer_after(seen, interest, fresh_for, probe.clock)
+                answer = await source.answer_after(seen, interest, fresh_for, probe.clock, probe.after)
             finally:
                 source.wakeups.add(woken)
             seen, looked = answer.seq, True
@@ -266,7 +279,7 @@ async def shared_probe(
             return settle_error(answer)
 
         async def settle_error(answer: Answer[R]) -> Outcome:
-            if answer.error is not None and interest and answer.covers != interest and _lasting(answer.error):
+            if answer.error is not None and interest and answer.covers != interest and not is_transient(answer.error):
                 # a lasting error of an asking about other waits' interests too may be theirs (an id
                 # that does not fit the column): ask about this wait's own before failing it
                 answer = await source.ask_alone(interest)

@@ -4,7 +4,7 @@ import asyncio
 import contextlib
 
 from triggers.outcomes import Met
-from triggers.shared_source import SOURCES, WAKE_BATCH, SourceKey, shared_probe
+from triggers.shared_source import SOURCES, WAKE_BATCH, SourceKey, begun, shared_probe
 
 
 async def test_a_joining_wait_is_never_judged_on_an_answer_that_left_its_interest_out() -> None:
@@ -81,3 +81,36 @@ async def test_waits_joining_while_an_asking_is_in_flight_share_one_follow_up_as
     assert asked == [frozenset({0}), frozenset(range(100))]
     assert all(order in answer.value for order, answer in enumerate(answers))
     assert SOURCES.live() == 0
+
+
+async def test_a_look_after_a_change_never_takes_an_answer_whose_asking_began_before_it() -> None:
+    # a NOTIFY that arrives while an asking is in flight: that asking's query may have read the
+    # table before the change was committed, so the notified waits must not take its answer; they
+    # share one asking begun after the change
+    asked: list[int] = []
+    in_flight = asyncio.Event()
+
+    async def ask(_resources, _interests) -> int:
+        asked.append(len(asked) + 1)
+        if len(asked) == 1:
+            await in_flight.wait()
+        return len(asked)  # the answer says which asking it is
+
+    async def judge(value: int) -> Met:
+        return Met(value)
+
+    async with contextlib.AsyncExitStack() as stack:
+        probes = [await stack.enter_async_context(shared_probe("test after", ask, judge)) for _ in range(3)]
+        first = asyncio.ensure_future(probes[0].check())
+        await asyncio.sleep(0.01)  # asking 1 is in flight
+        changed = begun()  # the change is noticed now (what a NOTIFY's subscription records)
+        for probe in probes[1:]:
+            probe.after = changed
+        later = [asyncio.ensure_future(p.check()) for p in probes[1:]]
+        await asyncio.sleep(0.01)
+        in_flight.set()
+        assert (await first).value == 1  # the wait that did not hear of the change takes asking 1
+        assert [(await look).value for look in later] == [2, 2]
+        probes[0].after = changed
+        assert (await probes[0].check()).value == 2  # an answer begun after the change, new to it
+    assert asked == [1, 2]

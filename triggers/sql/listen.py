@@ -31,6 +31,7 @@ from typing import Any
 import asyncpg
 
 from triggers.shared import SharedPool, cancel_and_wait
+from triggers.shared_source import begun
 from triggers.sql.postgres import connect_kwargs
 from triggers.sql.targets import PostgresTarget
 
@@ -78,12 +79,13 @@ class NotifySubscription:
     keys: frozenset[str] | None
     id_column: str = "id"
     event: asyncio.Event = field(default_factory=asyncio.Event)
-    #: how many notifications (or (re)connections, which may have missed some) concerned it so far
-    heard: int = 0
+    #: the askings begun (``shared_source.begun()``) when a notification, or a (re)connection that
+    #: may have missed some, last concerned it: its wait then takes only an answer asked later
+    after: int = 0
 
     def notify(self) -> None:
-        """Count a notification that concerns it, and set its event."""
-        self.heard += 1
+        """Note a notification that concerns it, and set its event."""
+        self.after = begun()
         self.event.set()
 
 

@@ -62,9 +62,9 @@ class DatabaseSession:
         self.wakeup = asyncio.Event() if channel else None
 
     @property
-    def heard(self) -> int:
-        """Return how many notifications (and LISTEN (re)connections) concerned this wait so far."""
-        return 0 if self._subscription is None else self._subscription.heard
+    def after(self) -> int:
+        """Return the askings begun when a notification (or a LISTEN (re)connection) last concerned this wait."""
+        return 0 if self._subscription is None else self._subscription.after
 
     async def target(self) -> SqlTarget:
         """Return where the connection points (resolved once per wait); raises PermanentError."""
@@ -150,8 +150,8 @@ async def session_probe(
     (about every wait's interests) serves every wait sharing the key, through the source's own
     session without a channel; each wait keeps its own NOTIFY subscription, subscribed in its
     first check, not on entry: a database that is down is then a "not yet" of that check. A look
-    takes an answer as fresh as the probe's ``fresh_for`` as a wait without a channel does, unless
-    a notification came since the wait's last look: then it asks again.
+    takes an answer as fresh as the probe's ``fresh_for`` as a wait without a channel does; after a
+    notification, only an answer asked after it.
     """
     async with contextlib.AsyncExitStack() as resources:
         own = session(resources, True)
@@ -173,19 +173,17 @@ async def session_probe(
             if own.wakeup is None:
                 yield shared
                 return
-            listened, heard = False, 0
+            listened = False
 
             async def check() -> Outcome:
-                nonlocal listened, heard
+                nonlocal listened
                 if not listened:
                     await own.listen()
                     listened = True
                 # the poll loop sets fresh_for on this probe, the one it holds: the polling fallback
-                # takes a fresh answer as a wait without a channel does, a look after a notification
-                # asks again (or joins the asking in flight); counted before asking, so a
-                # notification during the asking makes the next look ask again
-                notified, heard = own.heard != heard, own.heard
-                shared.fresh_for, shared.clock = (0.0 if notified else probe.fresh_for), probe.clock
+                # takes a fresh answer as a wait without a channel does; after a notification a
+                # look takes only an answer asked after it (it asks, or joins such an asking)
+                shared.fresh_for, shared.clock, shared.after = probe.fresh_for, probe.clock, own.after
                 return await shared.check()
 
             probe = Probe(check=check, wakeup=shared.wakeup)
