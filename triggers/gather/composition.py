@@ -1,10 +1,6 @@
 """AllOf, AnyOf, AtLeast and Not: checks made of checks, so they nest (``(a & b) | ~c``).
 
-A gather names its conditions (``AllOf({"logs": a, "catalog": b})``); a check passed without a
-name is named by its ``describe()``. Checks stay frozen values that serialise to JSON: a wait's
-state lives in its :class:`Ledger`. Condition timeouts count from ``started_at`` (epoch seconds,
-stamped when the wait starts and carried in the trigger's kwargs), so a trigger rebuilt after a
-restart keeps its deadlines.
+Gathers stay frozen values that serialise to JSON: a wait's state lives in its :class:`Ledger`.
 """
 
 from __future__ import annotations
@@ -26,30 +22,21 @@ from triggers.prober import Log
 from triggers.validation import require_bool, require_positive, require_whole
 
 LOG = logging.getLogger("triggers.gather")
-
 Named = Check | Mapping[str, Check]
-OPTIONS = ("started_at", "latch", "attempt_timeout", "round_wait")
-
-
-def _rebuilt(data: Any) -> Any:
-    return Check.from_dict(data) if isinstance(data, Mapping) else data
 
 
 def name_conditions(items: tuple[Named, ...]) -> dict[str, Check]:
-    """Return the checks in ``items`` by name, unnamed ones by their description (``#2`` on a repeat).
-
-    Raises ConfigurationError ("conditions") on a name given twice or an item that is not a check.
-    """
+    """Return the checks in ``items`` by name, unnamed ones by their description (``#2`` on a repeat);
+    raise ConfigurationError ("conditions") on a name given twice or an item that is not a check."""
     named: dict[str, Check] = {}
     for item in items:
         for name, check in item.items() if isinstance(item, Mapping) else [(None, item)]:
             if not isinstance(check, Check):
                 raise ConfigurationError("conditions", f"expected a Check, got {check!r:.100}")
             if name is None:
-                name = base = check.describe()
-                copy = 2
+                name, copy = check.describe(), 2
                 while name in named:
-                    name, copy = f"{base} #{copy}", copy + 1
+                    name, copy = f"{check.describe()} #{copy}", copy + 1
             elif not isinstance(name, str) or not name:
                 raise ConfigurationError("conditions", f"condition names must be non-empty strings, got {name!r}")
             elif name in named:
@@ -62,8 +49,10 @@ def name_conditions(items: tuple[Named, ...]) -> dict[str, Check]:
 class Gather(Check):
     """Named conditions checked concurrently each round; met when ``need`` of them are ready at once.
 
+    Conditions come by name (``AllOf({"logs": a, "catalog": b})``) or as checks named by their ``describe()``.
     :param timeouts: seconds from ``started_at`` within which each named condition must be ready.
-    :param started_at: when the wait started (epoch seconds); None counts from the first round.
+    :param started_at: when the wait started (epoch seconds, carried in the trigger's kwargs, so a
+        trigger rebuilt after a restart keeps its deadlines); None counts from the first round.
     :param latch: a met condition stays met (True) or is asked again every round (False).
     :param attempt_timeout: seconds one attempt of one condition may take.
     :param round_wait: seconds a round waits for slow attempts before it says "not yet" and lets
@@ -91,25 +80,22 @@ class Gather(Check):
         # ``conditions=`` by keyword too, so ``dataclasses.replace`` works on a frozen gather.
         named = name_conditions((*checks, conditions) if conditions is not None else checks)
         timeouts = dict(timeouts) if isinstance(timeouts, Mapping) else {} if timeouts is None else timeouts
-        given = (named, timeouts, started_at, latch, attempt_timeout, round_wait)
-        for name, value in zip(("conditions", "timeouts", *OPTIONS), given, strict=True):
-            object.__setattr__(self, name, value)
-        if not self.conditions:
+        vars(self).update(conditions=named, timeouts=timeouts, started_at=started_at, latch=latch)
+        vars(self).update(attempt_timeout=attempt_timeout, round_wait=round_wait)  # frozen: set here only
+        if not named:
             raise ConfigurationError("conditions", "give at least one condition")
-        if not isinstance(self.timeouts, Mapping):
-            raise ConfigurationError(
-                "condition_timeouts", f"must map condition names to seconds, got {self.timeouts!r}"
-            )
-        for name, seconds in self.timeouts.items():
-            if name not in self.conditions:
-                known = ", ".join(repr(n) for n in self.conditions)
+        if not isinstance(timeouts, Mapping):
+            raise ConfigurationError("condition_timeouts", f"must map condition names to seconds, got {timeouts!r}")
+        for name, seconds in timeouts.items():
+            if name not in named:
+                known = ", ".join(repr(n) for n in named)
                 raise ConfigurationError("condition_timeouts", f"no condition named {name!r} (conditions: {known})")
             require_positive(f"condition_timeouts[{name!r}]", seconds)
-        require_bool("latch", self.latch)
+        require_bool("latch", latch)
         for option in ("started_at", "attempt_timeout", "round_wait"):
             if getattr(self, option) is not None:
                 require_positive(option, getattr(self, option))
-        require_whole("min_ready", self.need, maximum=len(self.conditions))
+        require_whole("min_ready", self.need, maximum=len(named))
 
     @property
     def need(self) -> int:
@@ -118,8 +104,10 @@ class Gather(Check):
 
     @classmethod
     def from_params(cls, params: dict[str, Any]) -> Gather:
-        if isinstance(params.get("conditions"), Mapping):
-            params["conditions"] = {name: _rebuilt(c) for name, c in params["conditions"].items()}
+        if isinstance(conditions := params.get("conditions"), Mapping):
+            params["conditions"] = {
+                name: Check.from_dict(c) if isinstance(c, Mapping) else c for name, c in conditions.items()
+            }
         return cls(**params)
 
     def for_wait(self, *, started_at: float, round_wait: float | None, attempt_timeout: float | None) -> Gather:
@@ -132,8 +120,8 @@ class Gather(Check):
             self,
             conditions={name: _for_wait(check, settings) for name, check in self.conditions.items()},
             started_at=started_at,
-            round_wait=self.round_wait if self.round_wait is not None else round_wait,
-            attempt_timeout=self.attempt_timeout if self.attempt_timeout is not None else attempt_timeout,
+            round_wait=self.round_wait or round_wait,  # each None or > 0
+            attempt_timeout=self.attempt_timeout or attempt_timeout,
         )
 
     def describe(self) -> str:
@@ -157,12 +145,6 @@ class Gather(Check):
             yield Probe(check=gathering.round, wakeup=gathering.wakeup)
         finally:
             await gathering.close()
-
-
-def _for_wait(check: Check, settings: dict[str, Any]) -> Check:
-    if isinstance(check, Gather):
-        return check.for_wait(**settings)
-    return Not(_for_wait(check.condition, settings)) if isinstance(check, Not) else check
 
 
 @dataclass(frozen=True, init=False)
@@ -191,7 +173,7 @@ class AtLeast(Gather):
     count: int = 1
 
     def __init__(self, count: int, *checks: Named, **options: Any) -> None:
-        object.__setattr__(self, "count", count)
+        vars(self)["count"] = count
         super().__init__(*checks, **options)
 
     @property
@@ -219,8 +201,8 @@ class Not(Check):
 
     @classmethod
     def from_params(cls, params: dict[str, Any]) -> Not:
-        if "condition" in params:
-            params["condition"] = _rebuilt(params["condition"])
+        if isinstance(condition := params.get("condition"), Mapping):
+            params["condition"] = Check.from_dict(condition)
         return cls(**params)
 
     def describe(self) -> str:
@@ -246,6 +228,12 @@ def negate(outcome: Outcome, what: str) -> Outcome:
     if isinstance(outcome, NotYet) and outcome.error is None:
         return Met(True, detail={"negated": outcome.reason})
     return outcome
+
+
+def _for_wait(check: Check, settings: dict[str, Any]) -> Check:
+    if isinstance(check, Gather):
+        return check.for_wait(**settings)
+    return Not(_for_wait(check.condition, settings)) if isinstance(check, Not) else check
 
 
 def _joined(kind: type[Gather], left: Check, right: Check) -> Gather:

@@ -1,26 +1,22 @@
 """One gather wait, round by round: concurrent attempts, per-condition deadlines, the verdict.
 
-A round starts an attempt for every open condition that has none running, then takes answers
-as they come and decides as soon as it can: met when enough conditions are ready, failed when
-too few can still be (one failed or passed its deadline). It waits at most ``round_wait``: an
-attempt still running then is carried into the next round, so a slow condition never holds up
-the others. The probe's ``wakeup`` cuts the poll loop's sleep short when a condition's deadline
-passes or its own source signals a change.
-
-Each condition is opened lazily, in its first attempt, by a task of its own (:class:`Opening`):
-a slow ``opened()`` (resolving a connection, a LISTEN session) delays only that condition, one
-that failed is opened again by the next attempt, and the task that entered the context leaves it.
+A round starts an attempt of every open condition that has none running, takes the answers as
+they come (one ``asyncio.wait``) and decides as soon as it can. After ``round_wait`` it says "not
+yet" and carries what still runs into the next round, so a slow condition never holds up the
+others. Each condition is opened lazily in a task of its own (:meth:`Gathering._hold`): a slow or
+failed ``opened()`` delays only its condition, and the task that entered the context leaves it.
 """
 
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from triggers.checks import Probe, outcome_of
+from triggers.checks import Probe, outcome_for, outcome_of
 from triggers.gather.status import ConditionStatus, Ledger
 from triggers.history import run_of
 from triggers.outcomes import Failed, Met, NotYet, Outcome
@@ -31,58 +27,8 @@ if TYPE_CHECKING:
     from triggers.gather.composition import Gather
 
 LOG = logging.getLogger("triggers.gather")
-Answer = tuple[Outcome, float]
-
-
-class Opening:
-    """Holds ``opener()`` open in its own task until :meth:`close`; calls ``on_wakeup`` on a change."""
-
-    def __init__(self, opener: Opener, on_wakeup: Callable[[], None]) -> None:
-        loop = asyncio.get_running_loop()
-        self.probe: asyncio.Future[Probe] = loop.create_future()
-        self._closed: asyncio.Future[None] = loop.create_future()
-        self._task = asyncio.ensure_future(self._hold(opener, on_wakeup))
-
-    @property
-    def broken(self) -> bool:  # opening failed: the next attempt must open again
-        return self.probe.done() and (self.probe.cancelled() or self.probe.exception() is not None)
-
-    async def check(self) -> Outcome:
-        """Check once, after the opening; raises what opening raised."""
-        probe = await asyncio.shield(self.probe)  # a timed-out attempt must not cancel the opening
-        if probe.wakeup is not None:
-            probe.wakeup.clear()  # a change signalled from now on must cause another check
-        return await probe.check()
-
-    async def close(self) -> None:
-        """Leave the context (cancelling an opening under way) and wait until it is left."""
-        if not self._closed.done():
-            self._closed.set_result(None)
-        if not self.probe.done():
-            self._task.cancel()
-        elif not self.broken and (wakeup := self.probe.result().wakeup) is not None:
-            wakeup.set()  # ends the forwarding in _hold
-        await asyncio.wait((self._task,))  # cancelled or not; our own cancellation propagates
-
-    async def _hold(self, opener: Opener, on_wakeup: Callable[[], None]) -> None:
-        try:
-            async with opener() as probe:
-                self.probe.set_result(probe)
-                while probe.wakeup is not None and not self._closed.done():
-                    await probe.wakeup.wait()
-                    probe.wakeup.clear()
-                    if not self._closed.done():
-                        on_wakeup()
-                await self._closed  # a normal exit: cancelling thousands of holders costs far more
-        except asyncio.CancelledError:
-            if not self.probe.done():
-                self.probe.cancel()
-            raise
-        except Exception as error:
-            if not self.probe.done():
-                self.probe.set_exception(error)
-            else:
-                LOG.warning("closing a condition failed: %s: %s", type(error).__name__, error)
+#: A condition's probe once opened, or what its failed opening says.
+Opened = asyncio.Future[Probe | Outcome]
 
 
 class Gathering:
@@ -91,25 +37,32 @@ class Gathering:
     def __init__(self, gather: Gather, openers: Mapping[str, Opener], ledger: Ledger, *, log: Log, prefix: str) -> None:
         self.gather, self.openers, self.ledger, self.log, self.prefix = gather, openers, ledger, log, prefix
         self.wakeup = asyncio.Event()
-        if ledger.started is None:
-            ledger.started = gather.started_at if gather.started_at is not None else time.time()
-        for name, check in gather.conditions.items():
-            status = ledger.statuses.setdefault(name, ConditionStatus(name=name, what=check.describe()))
-            timeout = gather.timeouts.get(name)
-            status.deadline = None if timeout is None else round(ledger.started + timeout, 3)
-        self.statuses = [ledger.statuses[name] for name in gather.conditions]
-        self._running: dict[str, asyncio.Task[Answer]] = {}
-        self._openings: dict[str, Opening] = {}
+        started = ledger.started = ledger.started or gather.started_at or time.time()
+        self.statuses = [
+            ledger.statuses.setdefault(n, ConditionStatus(n, c.describe())) for n, c in gather.conditions.items()
+        ]
+        for status in self.statuses:
+            timeout = gather.timeouts.get(status.name)
+            status.deadline = None if timeout is None else round(started + timeout, 3)
+        self._running: dict[str, asyncio.Task[tuple[Outcome, float]]] = {}
+        self._holders: dict[str, tuple[asyncio.Task[None], Opened]] = {}
+        self._closed = asyncio.get_running_loop().create_future()
         self._timer: asyncio.TimerHandle | None = None
 
     async def close(self) -> None:
-        """Cancel the attempts still running and the deadline timer; close every opened condition."""
+        """Cancel the attempts still running and the deadline timer, then leave every opened condition
+        (cancelling an opening under way) and wait until each is left."""
         if self._timer is not None:
             self._timer.cancel()
-        running, self._running = list(self._running.values()), {}
-        await cancel_and_wait(*running)
-        for opening in self._openings.values():
-            await opening.close()
+        await cancel_and_wait(*self._running.values())
+        self._closed.set_result(None)
+        for holder, opened in self._holders.values():
+            if not opened.done():
+                holder.cancel()
+            elif isinstance(probe := opened.result(), Probe) and probe.wakeup is not None:
+                probe.wakeup.set()  # ends the forwarding in _hold
+        if self._holders:  # cancelled or not; our own cancellation propagates
+            await asyncio.wait([holder for holder, _ in self._holders.values()])
 
     async def round(self) -> Outcome:
         """Run one round; return Met, Failed or NotYet with every condition's status as detail."""
@@ -120,9 +73,9 @@ class Gathering:
                 if status.name not in self._running and self._asked(status):
                     self._start(status)
         while self._running and not self._decided():
-            if ends is not None and ends <= time.monotonic():
-                break  # the round is over: what still runs is carried into the next one
             limits = [] if ends is None else [ends - time.monotonic()]
+            if limits and limits[0] <= 0:
+                break  # the round is over: what still runs is carried into the next one
             if (deadline := self._next_deadline()) is not None:
                 limits.append(deadline - time.time())
             limit = min(limits, default=None)
@@ -140,21 +93,33 @@ class Gathering:
         return status.state == "pending" or (status.state == "ready" and not self.gather.latch)
 
     def _start(self, status: ConditionStatus) -> None:
-        name = status.name
-        opening = self._openings.get(name)
-        if opening is None or opening.broken:
-            opening = self._openings[name] = Opening(self.openers[name], lambda: self._woken(status))
-        status.checking_since = round(time.time(), 3)
-        self._running[name] = asyncio.ensure_future(self._answer(opening))
+        """Start an attempt of the condition, opening it first if it is not (or failed to be)."""
+        name, status.checking_since = status.name, round(time.time(), 3)
+        if name not in self._holders or self._holders[name][0].done():  # a holder ends early only if opening failed
+            opened: Opened = asyncio.get_running_loop().create_future()
+            self._holders[name] = (asyncio.ensure_future(self._hold(status, opened)), opened)
+        self._running[name] = asyncio.ensure_future(_attempt(self._holders[name][1], self.gather.attempt_timeout))
 
-    async def _answer(self, opening: Opening) -> Answer:
-        begun = time.monotonic()
-        outcome = await outcome_of(Probe(check=opening.check), self.gather.attempt_timeout)
-        return outcome, time.monotonic() - begun
-
-    def _woken(self, status: ConditionStatus) -> None:
-        if self._asked(status):
-            self.wakeup.set()
+    async def _hold(self, status: ConditionStatus, opened: Opened) -> None:
+        """Hold the condition open until :meth:`close`, its probe published in ``opened``; wake the
+        gather when the condition signals a change while it is asked."""
+        try:
+            async with self.openers[status.name]() as probe:
+                opened.set_result(probe)
+                while probe.wakeup is not None and not self._closed.done():
+                    await probe.wakeup.wait()
+                    probe.wakeup.clear()
+                    if self._asked(status) and not self._closed.done():
+                        self.wakeup.set()
+                await self._closed  # a normal exit: cancelling thousands of holders costs far more
+        except asyncio.CancelledError:
+            opened.cancel()
+            raise
+        except Exception as error:
+            if not opened.done():
+                opened.set_result(outcome_for(error))  # what each attempt on it says; the next one opens again
+            else:
+                LOG.warning("closing a condition failed: %s: %s", type(error).__name__, error)
 
     def _collect(self) -> None:
         """Record every finished attempt, then time out what passed its deadline."""
@@ -163,20 +128,15 @@ class Gathering:
                 del self._running[name]
                 outcome, duration = task.result()
                 status = self.ledger.statuses[name]
-                outcome = self.gather.conditions[name].escalate(
-                    outcome, run_of(outcome.error, status.error, status.repeats)
-                )
-                before = status.key()
-                status.settle(outcome, at=round(time.time(), 3), duration=duration)
-                status.log_change(self.log, before, f"{self.prefix}{name}")
+                repeats = run_of(outcome.error, status.error, status.repeats)
+                outcome = self.gather.conditions[name].escalate(outcome, repeats)
+                status.settle(outcome, duration, self.log, f"{self.prefix}{name}")
         now = time.time()
         for status in self.statuses:
             if status.state == "pending" and status.deadline is not None and now >= status.deadline:
                 if (running := self._running.pop(status.name, None)) is not None:
                     running.cancel()
-                before = status.key()
-                status.time_out(self.gather.timeouts[status.name])
-                status.log_change(self.log, before, f"{self.prefix}{status.name}")
+                status.time_out(self.gather.timeouts[status.name], self.log, f"{self.prefix}{status.name}")
 
     def _next_deadline(self) -> float | None:
         return min((s.deadline for s in self.statuses if s.state == "pending" and s.deadline is not None), default=None)
@@ -187,26 +147,42 @@ class Gathering:
         return ready >= self.gather.need or sum(s.open for s in self.statuses) < self.gather.need
 
     def _verdict(self) -> Outcome:
-        gather, need = self.gather, self.gather.need
+        gather, need, statuses = self.gather, self.gather.need, self.statuses
         detail: dict[str, Any] = {"mode": gather.mode, "need": need, "latch": gather.latch}
-        detail.update(started_at=self.ledger.started, conditions={s.name: s.to_dict() for s in self.statuses})
-        ready = [s for s in self.statuses if s.state == "ready"]
+        # statuses shared, not deep-copied (``asdict`` dominated a round's cost): the report is serialised at once
+        detail.update(started_at=self.ledger.started, conditions={s.name: dict(vars(s)) for s in statuses})
+        ready = [s for s in statuses if s.state == "ready"]
         if len(ready) >= need:
             return Met({s.name: s.value for s in ready}, detail=detail)
-        still = sum(s.open for s in self.statuses)
-        if still < need:
+        if (still := sum(s.open for s in statuses)) < need:
             closed = "; ".join(
                 f"condition {self.prefix}{s.name!r} {'timed out' if s.timed_out else 'failed'}: {s.reason}"
-                for s in self.statuses
+                for s in statuses
                 if not s.open
             )
-            if need < len(self.statuses):
-                closed = f"only {still} of {len(self.statuses)} conditions can still be ready, need {need}: {closed}"
+            if need < len(statuses):
+                closed = f"only {still} of {len(statuses)} conditions can still be ready, need {need}: {closed}"
             return Failed(closed, detail=detail)
-        waiting = [s for s in self.statuses if s.state == "pending"]
-        names = ", ".join(s.name for s in waiting)
-        reason = f"{len(ready)} of {len(self.statuses)} ready, need {need}; waiting for {names}"
+        waiting = [s for s in statuses if s.state == "pending"]
+        reason = f"{len(ready)} of {len(statuses)} ready, need {need}; waiting for {', '.join(s.name for s in waiting)}"
         answered = [s for s in waiting if s.attempts]
         # Back off the whole gather only when every condition it waits on is erroring.
         erroring = answered and len(answered) == len(waiting) and all(s.error for s in answered)
         return NotYet(reason, error=answered[0].error if erroring else None, detail=detail)
+
+
+async def _attempt(opened: Opened, timeout: float | None) -> tuple[Outcome, float]:
+    """Check once through the condition's probe within ``timeout``; return the outcome and its duration."""
+    begun = time.monotonic()
+    return await outcome_of(Probe(check=functools.partial(_check, opened)), timeout), time.monotonic() - begun
+
+
+async def _check(opened: Opened) -> Outcome:
+    """Check once, after the opening; return what a failed opening said."""
+    # shielded: an attempt timed out while the condition opens must not cancel the opening
+    probe = opened.result() if opened.done() else await asyncio.shield(opened)
+    if isinstance(probe, Outcome):
+        return probe
+    if probe.wakeup is not None:
+        probe.wakeup.clear()  # a change signalled from now on must cause another check
+    return await probe.check()

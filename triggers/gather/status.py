@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field, fields
+import time
+from dataclasses import asdict, dataclass, field, fields
 from typing import Any, Literal, get_args
 
 from triggers.history import run_of
@@ -37,13 +38,20 @@ class ConditionStatus:
     detail: dict[str, Any] = field(default_factory=dict)
     repeats: int = 0
 
+    def __post_init__(self) -> None:
+        if self.state not in get_args(State):  # a ledger read back from JSON
+            raise ValueError(f"condition {self.name!r}: unknown state {self.state!r}")
+
     @property
     def open(self) -> bool:  # may still become (or stay) ready
         return self.state in ("pending", "ready")
 
-    def settle(self, outcome: Outcome, *, at: float, duration: float) -> None:
+    def settle(self, outcome: Outcome, duration: float, log: Log, label: str) -> None:
+        """Record an attempt's ``outcome``; log it as ``label`` when its state, reason or error changed
+        (repeats of the same answer are not changes)."""
+        before = (self.state, self.reason, self.error)
         self.attempts += 1
-        self.checked_at, self.duration, self.checking_since = at, round(duration, 6), None
+        self.checked_at, self.duration, self.checking_since = round(time.time(), 3), round(duration, 6), None
         self.repeats, self.error = run_of(outcome.error, self.error, self.repeats), outcome.error
         self.detail = capped(dict(outcome.detail), MAX_CONDITION_VALUE_CHARS)
         state: State
@@ -52,44 +60,30 @@ class ConditionStatus:
         else:
             value, reason = outcome.detail.get("value", self.value), outcome.reason
             state = "failed" if outcome.kind == "failed" else "pending"
-        if (state == "ready") != (self.state == "ready"):
-            self.ready_at = at if state == "ready" else None  # None: asked again (not latched), no longer met
+        if (state == "ready") != (self.state == "ready"):  # None: asked again (not latched), no longer met
+            self.ready_at = self.checked_at if state == "ready" else None
         self.value, self.reason, self.state = capped(value, MAX_CONDITION_VALUE_CHARS), reason, state
-
-    def time_out(self, timeout: float) -> None:
-        last = f"; last answer: {self.reason}" if self.reason else ""
-        self.state, self.timed_out, self.checking_since = "timed_out", True, None
-        self.reason = f"not ready within {timeout:g}s{last}"
-
-    def key(self) -> tuple[str, str, str | None]:
-        """Return what a change is judged on: repeats of the same answer are not changes."""
-        return (self.state, self.reason, self.error)
-
-    def to_dict(self) -> dict[str, Any]:
-        # Values are shared, not deep-copied: the report is serialised at once, and ``asdict``
-        # dominated a round's cost.
-        return {f.name: getattr(self, f.name) for f in FIELDS}
-
-    def log_change(self, log: Log, before: tuple[str, str, str | None], label: str) -> None:
-        """Log this status as ``label`` when its state, reason or error differs from ``before``."""
-        if self.key() == before:
+        if (state, reason, self.error) == before:
             return
-        if self.state == "ready":
+        if state == "ready":
             log.info("condition %r ready on attempt %d (value %.200r)", label, self.attempts, self.value)
-        elif self.state == "timed_out":
-            log.warning("condition %r timed out: %s", label, self.reason)
-        elif self.state == "failed":
-            log.error("condition %r failed on attempt %d: %s", label, self.attempts, self.reason)
+        elif state == "failed":
+            log.error("condition %r failed on attempt %d: %s", label, self.attempts, reason)
         else:
             again = " any more" if before[0] == "ready" else ""
             error = f" ({self.error})" if self.error else ""
             level = logging.WARNING if self.error else logging.INFO
-            log.log(
-                level, "condition %r not ready%s%s: %s (attempt %d)", label, again, error, self.reason, self.attempts
-            )
+            log.log(level, "condition %r not ready%s%s: %s (attempt %d)", label, again, error, reason, self.attempts)
+
+    def time_out(self, timeout: float, log: Log, label: str) -> None:
+        """Mark this pending condition timed out after ``timeout`` seconds, and log it as ``label``."""
+        last = f"; last answer: {self.reason}" if self.reason else ""
+        self.state, self.timed_out, self.checking_since = "timed_out", True, None
+        self.reason = f"not ready within {timeout:g}s{last}"
+        log.warning("condition %r timed out: %s", label, self.reason)
 
 
-FIELDS = fields(ConditionStatus)
+NAMES = frozenset(f.name for f in fields(ConditionStatus))
 
 
 @dataclass
@@ -108,21 +102,13 @@ class Ledger:
         return self.nested.setdefault(name, Ledger())
 
     def to_json(self) -> dict[str, Any]:
-        statuses = {name: status.to_dict() for name, status in self.statuses.items()}
-        return {
-            "started": self.started,
-            "statuses": statuses,
-            "nested": {n: c.to_json() for n, c in self.nested.items()},
-        }
+        return asdict(self)
 
     @classmethod
     def from_json(cls, data: Any) -> Ledger:
         """Rebuild a ledger from :meth:`to_json`; raise KeyError, TypeError or ValueError if malformed."""
-        statuses = {}
-        for name, saved in data["statuses"].items():
-            status = statuses[name] = ConditionStatus(**{f.name: saved[f.name] for f in FIELDS if f.name in saved})
-            if status.state not in get_args(State):
-                raise ValueError(f"condition {name!r}: unknown state {status.state!r}")
-        started = data["started"]
+        statuses = {
+            name: ConditionStatus(**{k: v for k, v in s.items() if k in NAMES}) for name, s in data["statuses"].items()
+        }
         nested = {name: cls.from_json(saved) for name, saved in data["nested"].items()}
-        return cls(statuses, nested, None if started is None else float(started))
+        return cls(statuses, nested, None if data["started"] is None else float(data["started"]))
