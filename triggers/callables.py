@@ -1,20 +1,14 @@
 """Conditions written as plain Python functions: the seed's ``conditions: Dict[str, Callable]``.
 
-A deferred wait runs in the triggerer, which rebuilds every condition from JSON, so a function
-travels as its dotted path (``"my_pkg.conditions.catalog_ready"``) and must be importable
-there: a module-level function in a package on the PYTHONPATH or in the plugins folder. A
-lambda, a closure, a bound method or a function defined in a DAG file is refused when the DAG
-is parsed, with the fix in the message. Poke mode runs in the worker and takes any callable.
+A deferred wait's triggerer rebuilds every condition from JSON, so a function travels as its
+dotted path and must be a module-level function importable there (a package on the PYTHONPATH,
+or the plugins folder); anything else is refused at parse time with the fix in the message. Poke
+mode runs in the worker and takes any callable.
 
-The function may be sync (it runs in a worker thread, never on the event loop) or async, and
-returns ``bool``, ``(bool, value)`` or an Outcome. What it raises is classified like any check:
-TransientError, ConnectionError and TimeoutError mean "not yet"; PermanentError and every other
-exception fail the condition at once, naming the exception (a bug should fail loudly rather than
-poll until the timeout). Raise TransientError, or return False, for "not ready yet".
-
-An attempt timeout abandons a sync function still running, but its thread runs on (threads
-cannot be stopped) and holds one of the loop's default executor threads: give such functions
-timeouts of their own on their I/O.
+The function may be sync (run in a worker thread, never on the loop) or async, and returns
+``bool``, ``(bool, value)`` or an Outcome. What it raises is classified like any check's
+exception. An attempt timeout abandons a sync function still running, but its thread runs on
+and holds one of the loop's default executor threads: give such functions I/O timeouts.
 """
 
 from __future__ import annotations
@@ -46,49 +40,31 @@ CONDITION_HOW_TO_FIX = (
 _DOTTED = re.compile(r"^[A-Za-z_]\w*(\.[A-Za-z_]\w*)+$")
 
 
-def importable_path(function: Callable[..., Any] | str, argument: str) -> str:
-    """Return the dotted path of ``function`` (or the path given), verified to import now.
-
-    Raises ConfigurationError naming ``argument`` and saying how to fix it.
-    """
-    return callable_path(function, argument, CONDITION_HOW_TO_FIX)
-
-
-def interpret(result: Any, what: str) -> Outcome:
-    """Turn what a condition function returned into an outcome.
-
-    Raises PermanentError when it is neither a bool, a (bool, value) pair nor an Outcome.
-    """
-    if isinstance(result, (Met, NotYet, Failed)):
-        return result
-    if isinstance(result, bool):
-        return Met(True) if result else NotYet(f"{what} returned False")
-    if isinstance(result, tuple) and len(result) == 2 and isinstance(result[0], bool):
-        value = json_native(result[1])
-        if result[0]:
-            return Met(value)
-        return NotYet(f"{what} returned (False, {value!r:.100})", detail={"value": value})
-    raise PermanentError(f"{what} returned {type(result).__name__}; return a bool or a (bool, value) pair")
-
-
-def json_native(value: Any) -> Any:
-    """Return ``value`` when it is JSON-serialisable, else its ``str()`` (reports are JSON)."""
-    try:
-        json.dumps(value)
-    except (TypeError, ValueError):
-        return str(value)
-    return value
-
-
 async def call(function: Callable[..., Any], kwargs: Mapping[str, Any], what: str) -> Outcome:
-    """Call ``function(**kwargs)``: awaited when async, in a worker thread when sync."""
+    """Return the outcome of ``function(**kwargs)``: awaited when async, in a worker thread when sync.
+
+    Raises PermanentError when it returned neither a bool, a (bool, value) pair nor an Outcome.
+    """
     if inspect.iscoroutinefunction(function):
         result = await function(**kwargs)
     else:
         result = await asyncio.to_thread(function, **kwargs)
         if inspect.isawaitable(result):
             result = await result
-    return interpret(result, what)
+    if isinstance(result, (Met, NotYet, Failed)):
+        return result
+    if isinstance(result, bool):
+        return Met(True) if result else NotYet(f"{what} returned False")
+    if isinstance(result, tuple) and len(result) == 2 and isinstance(result[0], bool):
+        try:
+            value = result[1]
+            json.dumps(value)
+        except (TypeError, ValueError):  # reports are JSON
+            value = str(value)
+        if result[0]:
+            return Met(value)
+        return NotYet(f"{what} returned (False, {value!r:.100})", detail={"value": value})
+    raise PermanentError(f"{what} returned {type(result).__name__}; return a bool or a (bool, value) pair")
 
 
 @functools.lru_cache(maxsize=256)
@@ -134,7 +110,7 @@ class CallableCheck(Check):
 
         Raises ConfigurationError naming ``conditions[name]`` and saying how to fix it.
         """
-        return cls(importable_path(function, f"conditions[{name!r}]"), kwargs)
+        return cls(callable_path(function, f"conditions[{name!r}]", CONDITION_HOW_TO_FIX), kwargs)
 
     def describe(self) -> str:
         return f"callable {self.target}"
