@@ -133,29 +133,22 @@ class ProgressPublisher:
 
     def __call__(self, attempt: Attempt, outcome: Outcome) -> None:
         """Record ``attempt``; start a write when the state changed (or a refresh is due) and the gap allows."""
-        snap = self.snapshot
-        now = self.clock()
+        snap, now, interval = self.snapshot, self.clock(), attempt.interval
         snap.attempts += 1
-        snap.updated_at = now
-        snap.outcome = outcome.kind
+        snap.updated_at, snap.outcome, snap.error, snap.interval = now, outcome.kind, outcome.error, interval
         self._reason = outcome.reason if isinstance(outcome, NotYet) else None  # masked only when written
-        snap.error = outcome.error
-        snap.interval = attempt.interval
-        snap.next_at = None if attempt.interval is None else attempt.at + attempt.duration + attempt.interval
+        snap.next_at = None if interval is None else attempt.at + attempt.duration + interval
         snap.breaker = self.breaker.state if self.breaker is not None else "closed"
-        if attempt.interval is None:  # met or failed: the wait is over, its snapshot goes
-            self._ended = True
-            self._queued = False
+        if interval is None:  # met or failed: the wait is over, its snapshot goes
+            self._ended, self._queued = True, False
             if self._last_write > float("-inf"):  # nothing to delete if nothing was written
                 self._spawn(self.sink.delete(self.key))
             return
         state = (snap.outcome, snap.error, snap.breaker)
-        self._dirty = self._dirty or state != self._state
-        self._state = state
+        self._dirty, self._state = self._dirty or state != self._state, state
         since = now - self._last_write
         if (self._dirty and since >= self.min_gap) or since >= self.refresh:
-            self._dirty = False
-            self._last_write = now
+            self._dirty, self._last_write = False, now
             self._publish()
 
     def _publish(self) -> None:

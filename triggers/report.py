@@ -6,6 +6,7 @@ is what the last check added (the last response, per-order or per-condition stat
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -54,19 +55,8 @@ class Report:
 
     def to_event(self) -> dict[str, Any]:
         """Return the JSON payload a trigger yields."""
-        return {
-            "version": REPORT_VERSION,
-            "outcome": self.outcome,
-            "value": self.value,
-            "reason": self.reason,
-            "attempts": self.attempts,
-            "history": [a.to_dict() for a in self.history],
-            "started_at": self.started_at,
-            "finished_at": self.finished_at,
-            "interval": self.interval,
-            "breaker": self.breaker,
-            "detail": self.detail,
-        }
+        fields = {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
+        return {"version": REPORT_VERSION, **fields, "history": [a.to_dict() for a in self.history]}
 
     @classmethod
     def from_event(cls, payload: Any) -> Report:
