@@ -1,10 +1,8 @@
 """User callables as importable dotted paths, so a check that runs one can travel as JSON.
 
-The triggerer rebuilds a check from its kwargs and imports its callables by dotted path, so only
-module-level functions of modules it can import qualify. A function defined in a DAG file does
-not: Airflow loads DAG files under generated module names (``unusual_prefix_...``) that are in
-``sys.modules`` where the DAG was parsed, so importing the path *there* succeeds, and fails in the
-triggerer. Each check's sensor says how its users can fix it (``how_to_fix``).
+The triggerer imports a check's callables by dotted path, so only module-level functions of
+modules it can import qualify. Not one from a DAG file: Airflow loads those under generated module
+names (``unusual_prefix_...``), importable where the DAG was parsed and nowhere else.
 """
 
 from __future__ import annotations
@@ -63,9 +61,8 @@ def why_not_importable(function: Callable[..., Any]) -> str | None:
 def callable_path(target: Callable[..., Any] | str, argument: str, how_to_fix: str = HOW_TO_FIX) -> str:
     """Return the importable dotted path of ``target`` (a function, or a path already), verified to import now.
 
-    Raises ConfigurationError naming ``argument`` and saying how to fix it, for a lambda, a
-    closure, a bound method, a function from a DAG file or ``__main__``, or a path that does not
-    import to a callable.
+    Raises ConfigurationError naming ``argument`` and saying how to fix it (:func:`why_not_importable`,
+    or a path that does not import to a callable).
     """
     if isinstance(target, str):
         load_callable(target, argument, how_to_fix)

@@ -1,11 +1,9 @@
 """Ready-made condition functions for ``MultiSourceReadinessSensor(conditions=...)``: the seed's ML sources.
 
-They ship in the installed package, not in a DAG file or the demo's sandbox: a deferred
-sensor's triggerer imports each condition by its dotted path, so it must be importable wherever
-the DAG runs. They read the seed's layout under ``/tmp/ml-data`` (``behavior/*`` logs,
-``inventory/snapshot.json``) unless ``ML_DATA_DIR``, in the environment of the processes that
-run them (workers and triggerer), says otherwise. The product catalog is best checked
-declaratively (an HttpCheck with a field expectation), so it has no function here.
+They ship in the package because the triggerer imports each condition by its dotted path. They
+read the seed's layout under ``/tmp/ml-data`` (``behavior/*`` logs, ``inventory/snapshot.json``)
+unless ``ML_DATA_DIR``, in the environment of workers and triggerer, says otherwise. The product
+catalog is best checked declaratively (an HttpCheck with a field expectation): no function here.
 """
 
 from __future__ import annotations

@@ -1,8 +1,7 @@
 """A JSON file whose date field is today: the seed's inventory snapshot.
 
-A missing, empty or half-written file is "not yet" (see :func:`triggers.json_file.read_json`),
-and so is a file without the field or with another day's date. A field that is not a date at
-all fails: waiting will not fix the writer.
+A missing or half-written file, a missing field or another day's date is "not yet"; a field that
+is not a date fails (waiting will not fix the writer).
 """
 
 from __future__ import annotations

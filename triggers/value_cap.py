@@ -1,8 +1,7 @@
-"""Caps on what a wait reports: a value goes into the event, the XCom and the logs, so its size is bounded.
+"""Caps on what a wait reports: a value goes into the event, the XCom and the logs.
 
-A condition function (or any check) can return a value of any size; ten thousand waits each
-carrying a megabyte would sit in the triggerer's memory and in the metadata DB. A value whose
-JSON is longer than the cap is replaced by a small summary saying so, with its start.
+Ten thousand waits each carrying a megabyte would sit in the triggerer's memory and the metadata
+DB, so a value whose JSON is longer than the cap is replaced by a small summary with its start.
 """
 
 from __future__ import annotations
