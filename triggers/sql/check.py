@@ -21,7 +21,7 @@ from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
-from triggers.callable_path import load_callable
+from triggers.callables import load_callable
 from triggers.checks import Check, Probe
 from triggers.errors import ConfigurationError
 from triggers.outcomes import Failed, Met, NotYet, Outcome
