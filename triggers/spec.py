@@ -49,7 +49,7 @@ KIND_MODULES: dict[str, str] = {
     "all_of": "triggers.gather.composition",
     "any_of": "triggers.gather.composition",
     "at_least": "triggers.gather.composition",
-    "json_date": "triggers.json_date",
+    "json_date": "triggers.conditions",
     "order_json": "triggers.orders.checks",
     "order_sql": "triggers.orders.checks",
     "sql_query": "triggers.sql.check",
