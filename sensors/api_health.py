@@ -15,7 +15,7 @@ from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from typing import Any, ClassVar
 
 from sensors.base import DEFAULT_ATTEMPT_TIMEOUT, DeferrableSensor
-from triggers.callable_path import callable_path
+from triggers.callables import callable_path
 from triggers.http import FieldExpectation, HttpCheck, HttpHealthTrigger, HttpResponse
 from triggers.http.check import DEFAULT_MAX_BODY_BYTES, DEFAULT_NOT_YET_STATUSES, DEFAULT_PERMANENT_STATUSES
 from triggers.http.credentials import AuthType

@@ -21,7 +21,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from sensors.base import DeferrableSensor
-from triggers.callable_path import callable_path, load_callable, why_not_importable
+from triggers.callables import callable_path, load_callable, why_not_importable
 from triggers.errors import ConfigurationError
 from triggers.sql import LocalSqlQueryCheck, SqlQueryCheck, SqlQueryTrigger
 from triggers.sql.check import SUPPORTED_TYPES

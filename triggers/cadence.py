@@ -14,7 +14,7 @@ from dataclasses import dataclass, replace
 from typing import Any, ClassVar
 
 from triggers.errors import ConfigurationError
-from triggers.history import Attempt, consecutive_errors
+from triggers.history import Attempt
 from triggers.spec import Spec
 from triggers.validation import require_number, require_positive
 
@@ -23,28 +23,19 @@ from triggers.validation import require_number, require_positive
 MAX_RETRY_AFTER = 3600.0
 
 
-def next_interval(cadence: Cadence, history: Sequence[Attempt], retry_after: float | None, rng: random.Random) -> float:
-    """Return the delay after the last attempt in ``history``: the cadence's, stretched to a Retry-After.
-
-    One rule for every mode: the trigger's loop and the poke / reschedule sensor both ask it.
-    """
-    delay = cadence.next_delay(history, rng)
-    if retry_after is not None:
-        delay = max(delay, min(retry_after, MAX_RETRY_AFTER))
-    return delay
-
-
 def decide(cadence: Cadence, records: list[Attempt], retry_after: float | None, rng: random.Random) -> float:
     """Return the delay after the newest of ``records`` and stamp it on that record, in place.
 
-    The newest record's own interval is what is being decided, so it is left out: deciding
-    twice gives the same answer. With no records it is the cadence's first delay.
+    The cadence's delay, stretched to a Retry-After: one rule that the trigger's loop and the poke /
+    reschedule sensor both ask. The newest record's own interval is left out, so deciding twice gives
+    the same answer; with no records it is the cadence's first delay.
     """
-    if not records:
-        return next_interval(cadence, (), retry_after, rng)
-    latest = replace(records[-1], interval=None)
-    delay = next_interval(cadence, (*records[:-1], latest), retry_after, rng)
-    records[-1] = replace(latest, interval=round(delay, 3))
+    latest = [replace(records[-1], interval=None)] if records else []
+    delay = cadence.next_delay((*records[:-1], *latest), rng)
+    if retry_after is not None:
+        delay = max(delay, min(retry_after, MAX_RETRY_AFTER))
+    if latest:
+        records[-1] = replace(latest[0], interval=round(delay, 3))
     return delay
 
 
@@ -56,8 +47,7 @@ SHARED_CADENCES_MAX = 256
 def shared_cadence(data: Mapping[str, Any]) -> Cadence:
     """Return ``Cadence.from_dict(data)``, one instance for every equal ``data`` of a frozen cadence.
 
-    A triggerer rebuilds thousands of waits with the same cadence: one frozen instance serves
-    them all instead of one object each. Raises what ``from_dict`` raises.
+    A triggerer rebuilds thousands of waits with the same cadence. Raises what ``from_dict`` raises.
     """
     try:
         key = tuple((name, type(value), value) for name, value in data.items())
@@ -129,7 +119,7 @@ class Backoff(Cadence):
         return self.base * (1.0 - self.jitter)
 
     def next_delay(self, history: Sequence[Attempt], rng: random.Random) -> float:
-        errors = consecutive_errors(history)
+        errors = next((n for n, a in enumerate(reversed(history)) if not a.errored), len(history))  # in a row
         # Cap the exponent too: factor ** 10_000 overflows a float long before the cap applies.
         delay = min(self.cap, self.base * self.factor ** min(errors, 64))
         return delay * (1.0 - self.jitter * rng.random())

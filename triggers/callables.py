@@ -1,20 +1,16 @@
-"""Conditions written as plain Python functions: the seed's ``conditions: Dict[str, Callable]``.
+"""Conditions written as plain Python functions (the seed's ``conditions: Dict[str, Callable]``), by dotted path.
 
-A deferred wait runs in the triggerer, which rebuilds every condition from JSON, so a function
-travels as its dotted path (``"my_pkg.conditions.catalog_ready"``) and must be importable
-there: a module-level function in a package on the PYTHONPATH or in the plugins folder. A
-lambda, a closure, a bound method or a function defined in a DAG file is refused when the DAG
-is parsed, with the fix in the message. Poke mode runs in the worker and takes any callable.
+A deferred wait's triggerer rebuilds every condition from JSON and imports its function by dotted
+path, so only a module-level function of a module importable there qualifies (a package on the
+PYTHONPATH, or the plugins folder). Not one from a DAG file: Airflow loads those under generated
+module names (``unusual_prefix_...``), importable where the DAG was parsed and nowhere else. What
+does not qualify is refused at parse time with the fix in the message. Poke mode runs in the
+worker and takes any callable.
 
-The function may be sync (it runs in a worker thread, never on the event loop) or async, and
-returns ``bool``, ``(bool, value)`` or an Outcome. What it raises is classified like any check:
-TransientError, ConnectionError and TimeoutError mean "not yet"; PermanentError and every other
-exception fail the condition at once, naming the exception (a bug should fail loudly rather than
-poll until the timeout). Raise TransientError, or return False, for "not ready yet".
-
-An attempt timeout abandons a sync function still running, but its thread runs on (threads
-cannot be stopped) and holds one of the loop's default executor threads: give such functions
-timeouts of their own on their I/O.
+The function may be sync (run in a worker thread, never on the loop) or async, and returns
+``bool``, ``(bool, value)`` or an Outcome. What it raises is classified like any check's
+exception. An attempt timeout abandons a sync function still running, but its thread runs on
+and holds one of the loop's default executor threads: give such functions I/O timeouts.
 """
 
 from __future__ import annotations
@@ -22,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import functools
+import importlib
 import inspect
 import json
 import re
@@ -29,7 +26,6 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
-from triggers.callable_path import callable_path, load_callable
 from triggers.checks import Check, Probe
 from triggers.errors import ConfigurationError, PermanentError
 from triggers.outcomes import Failed, Met, NotYet, Outcome
@@ -45,50 +41,96 @@ CONDITION_HOW_TO_FIX = (
 
 _DOTTED = re.compile(r"^[A-Za-z_]\w*(\.[A-Za-z_]\w*)+$")
 
+#: Airflow loads DAG files under module names with this prefix; the triggerer never imports them.
+DAG_MODULE_PREFIX = "unusual_prefix_"
 
-def importable_path(function: Callable[..., Any] | str, argument: str) -> str:
-    """Return the dotted path of ``function`` (or the path given), verified to import now.
-
-    Raises ConfigurationError naming ``argument`` and saying how to fix it.
-    """
-    return callable_path(function, argument, CONDITION_HOW_TO_FIX)
-
-
-def interpret(result: Any, what: str) -> Outcome:
-    """Turn what a condition function returned into an outcome.
-
-    Raises PermanentError when it is neither a bool, a (bool, value) pair nor an Outcome.
-    """
-    if isinstance(result, (Met, NotYet, Failed)):
-        return result
-    if isinstance(result, bool):
-        return Met(True) if result else NotYet(f"{what} returned False")
-    if isinstance(result, tuple) and len(result) == 2 and isinstance(result[0], bool):
-        value = json_native(result[1])
-        if result[0]:
-            return Met(value)
-        return NotYet(f"{what} returned (False, {value!r:.100})", detail={"value": value})
-    raise PermanentError(f"{what} returned {type(result).__name__}; return a bool or a (bool, value) pair")
+HOW_TO_FIX = (
+    "define it at module level in a module importable by both workers and the triggerer "
+    "(an installed package or the plugins folder, not the DAG file) and pass 'package.module.function'"
+)
 
 
-def json_native(value: Any) -> Any:
-    """Return ``value`` when it is JSON-serialisable, else its ``str()`` (reports are JSON)."""
+def load_callable(path: str, argument: str, how_to_fix: str = HOW_TO_FIX) -> Callable[..., Any]:
+    """Return the callable at dotted ``path``; raise ConfigurationError naming ``argument`` if there is none."""
+    module_name, _, name = path.rpartition(".") if isinstance(path, str) else ("", "", "")
+    if not module_name or not name:
+        raise ConfigurationError(argument, f"expected 'package.module.function', got {path!r}; {how_to_fix}")
     try:
-        json.dumps(value)
-    except (TypeError, ValueError):
-        return str(value)
-    return value
+        target = getattr(importlib.import_module(module_name), name)
+    except (ImportError, AttributeError) as error:
+        raise ConfigurationError(argument, f"cannot import {path!r} ({error}); {how_to_fix}") from error
+    if not callable(target):
+        raise ConfigurationError(argument, f"{path!r} is not callable")
+    return target  # type: ignore[no-any-return]  # checked callable just above
+
+
+def why_not_importable(function: Callable[..., Any]) -> str | None:
+    """Return why the triggerer could not import ``function`` by a dotted path, or None if it may."""
+    if inspect.ismethod(function):
+        return f"{function.__qualname__} is a bound method"
+    if isinstance(function, functools.partial):
+        return "is a functools.partial"
+    if not inspect.isfunction(function):
+        return f"is a {type(function).__name__} object, not a function"
+    if function.__name__ == "<lambda>":
+        return "is a lambda"
+    if "<locals>" in function.__qualname__:
+        return f"{function.__qualname__} is defined inside another function (a closure)"
+    module = function.__module__ or ""
+    if module == "__main__":
+        return f"{function.__qualname__} is defined in __main__, which the triggerer cannot import"
+    if module.startswith(DAG_MODULE_PREFIX):
+        return f"{function.__qualname__} is defined in a DAG file, which the triggerer does not import"
+    return None
+
+
+def callable_path(target: Callable[..., Any] | str, argument: str, how_to_fix: str = HOW_TO_FIX) -> str:
+    """Return the importable dotted path of ``target`` (a function, or a path already), verified to import now.
+
+    Raises ConfigurationError naming ``argument`` and saying how to fix it (:func:`why_not_importable`,
+    or a path that does not import to a callable).
+    """
+    if isinstance(target, str):
+        load_callable(target, argument, how_to_fix)
+        return target
+    problem = why_not_importable(target)
+    if problem is not None:
+        raise ConfigurationError(argument, f"{problem}; {how_to_fix}")
+    path = f"{target.__module__}.{target.__qualname__}"
+    try:
+        found = load_callable(path, argument, how_to_fix)
+    except ConfigurationError as error:
+        raise ConfigurationError(argument, f"{target!r} is not importable as {path!r}; {how_to_fix}") from error
+    if found is not target:
+        raise ConfigurationError(argument, f"{path!r} imports to another object than {target!r}; {how_to_fix}")
+    return path
 
 
 async def call(function: Callable[..., Any], kwargs: Mapping[str, Any], what: str) -> Outcome:
-    """Call ``function(**kwargs)``: awaited when async, in a worker thread when sync."""
+    """Return the outcome of ``function(**kwargs)``: awaited when async, in a worker thread when sync.
+
+    Raises PermanentError when it returned neither a bool, a (bool, value) pair nor an Outcome.
+    """
     if inspect.iscoroutinefunction(function):
         result = await function(**kwargs)
     else:
         result = await asyncio.to_thread(function, **kwargs)
         if inspect.isawaitable(result):
             result = await result
-    return interpret(result, what)
+    if isinstance(result, (Met, NotYet, Failed)):
+        return result
+    if isinstance(result, bool):
+        return Met(True) if result else NotYet(f"{what} returned False")
+    if isinstance(result, tuple) and len(result) == 2 and isinstance(result[0], bool):
+        try:
+            value = result[1]
+            json.dumps(value)
+        except (TypeError, ValueError):  # reports are JSON
+            value = str(value)
+        if result[0]:
+            return Met(value)
+        return NotYet(f"{what} returned (False, {value!r:.100})", detail={"value": value})
+    raise PermanentError(f"{what} returned {type(result).__name__}; return a bool or a (bool, value) pair")
 
 
 @functools.lru_cache(maxsize=256)
@@ -134,7 +176,7 @@ class CallableCheck(Check):
 
         Raises ConfigurationError naming ``conditions[name]`` and saying how to fix it.
         """
-        return cls(importable_path(function, f"conditions[{name!r}]"), kwargs)
+        return cls(callable_path(function, f"conditions[{name!r}]", CONDITION_HOW_TO_FIX), kwargs)
 
     def describe(self) -> str:
         return f"callable {self.target}"

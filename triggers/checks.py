@@ -25,16 +25,13 @@ from triggers.spec import Spec
 class Probe:
     """A check opened for a wait: call ``check()`` as often as needed.
 
-    ``wakeup`` is set by the source when something changed (a NOTIFY, an inotify event); the
-    poll loop clears it before each check and stops waiting early when it is set.
-
-    A probe shared with other waits (:mod:`triggers.shared_source`) also has ``peek``: the
-    judged answer another wait's asking brought since this wait last judged one, or None. The
-    loop peeks when woken and looks only for an answer that ends the wait, so a wait keeps its
-    own pace and phase. ``fresh_for`` (set by the loop: the shortest delay of its cadence) is how
-    old, in seconds on the loop's ``clock``, an answer a look may take instead of asking again.
-    ``after`` (set after a change was heard, a NOTIFY) is the count of askings begun by then
-    (``shared_source.begun()``): a look takes only an answer asked later.
+    ``wakeup`` is set by the source when something changed (a NOTIFY, an inotify event): the poll
+    loop clears it before each check and stops waiting when it is set. A probe shared with other
+    waits (:mod:`triggers.shared_source`) also has ``peek``: what an answer another wait's asking
+    brought says, or None; the loop peeks when woken, so a wait keeps its own pace. ``fresh_for``
+    (set by the loop: its cadence's shortest delay) is how old, on ``clock``, an answer may be.
+    ``after`` (set after a NOTIFY) is the count of askings begun by then: a look takes only an
+    answer asked later (see ``shared_source.begun()``).
     """
 
     check: Callable[[], Awaitable[Outcome]]
@@ -55,8 +52,7 @@ class Check(Spec):
     async def check(self) -> Outcome:
         """Look once. Return an outcome, or raise: transient errors mean "not yet".
 
-        By default a check that overrides :meth:`opened` opens, looks once through its probe
-        and releases what it held.
+        By default (for a check that overrides :meth:`opened`) open, look once through the probe, release.
         """
         if type(self).opened is Check.opened:
             raise NotImplementedError
@@ -70,16 +66,14 @@ class Check(Spec):
     def escalate(self, outcome: Outcome, repeats: int) -> Outcome:
         """Return ``outcome`` given that ``repeats`` attempts in a row (this one included) ended with its error.
 
-        The wait's loop asks this in every mode, with the count its wait state keeps, so a check
-        holds no count of its own. By default nothing escalates; a check may fail a long run.
+        Asked in every mode with the count the wait state keeps; by default nothing escalates.
         """
         return outcome
 
     def opened(self) -> contextlib.AbstractAsyncContextManager[Probe]:
         """Return an async context manager that holds what the check needs for a whole wait and yields a probe.
 
-        Overrides may be ``@contextlib.asynccontextmanager`` generators. A check with nothing to
-        hold yields its probe from a plain ``nullcontext``: no suspended generator per waiting trigger.
+        A check with nothing to hold uses a ``nullcontext``: no suspended generator per waiting trigger.
         """
         return contextlib.nullcontext(Probe(check=self.check))
 
@@ -114,14 +108,11 @@ def _composed(how: str, *checks: Check) -> Check:
 
 
 async def outcome_of(probe: Probe, timeout: float | None, *, deadline_bound: bool = False) -> Outcome:
-    """Run one check under ``timeout`` seconds and turn its exceptions into outcomes.
+    """Return the outcome of one check under ``timeout`` seconds, its exceptions turned into outcomes.
 
-    Transient errors (and the timeout) become NotYet with the error class kept; PermanentError
-    and unexpected exceptions become Failed. Cancellation propagates. ``deadline_bound`` says
-    the timeout is the time left before the wait's deadline (it words the reason).
-
-    On the timeout the check's await is abandoned (cancelled); a sync function it runs in a
-    thread cannot be killed and runs on to its end in that thread.
+    The timeout is "not yet" (``deadline_bound``: it is the time left before the wait's deadline,
+    which words the reason); cancellation propagates. On the timeout the check's await is
+    cancelled; a sync function it runs in a thread runs on to its end there.
     """
     # no limit, no timer: asyncio.timeout(None) would still cost five calls per check
     limit = None if timeout is None else asyncio.timeout(max(0.0, timeout))

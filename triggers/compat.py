@@ -1,24 +1,12 @@
-"""The Airflow names that moved between the 3.x releases we support (3.1 and later), in one place.
+"""The Airflow names that moved between the 3.x releases we support (3.1 to 3.3), in one place.
 
-Every name is found by what the installed Airflow provides, never by its version string, so a
-backport or a rename is picked up as it is. mypy reads the newest (3.3) names; the fallbacks are
-what 3.1 and 3.2 ship:
-
-- the task exceptions: ``airflow.sdk.exceptions`` (3.3), else ``airflow.exceptions``, which is where
-  3.1's task runner catches them (in 3.3 both paths name the same classes);
-- ``Stats``: ``airflow.sdk.observability.stats`` (3.3), else ``airflow.stats``;
-- ``amask_secret``: ``airflow.sdk.log`` (3.3), else the sync ``mask_secret`` through :func:`call_sdk`;
-- :func:`aget_connection`: ``BaseHook.aget_connection`` works in 3.1's triggerer but not in its
-  workers, whose channel to the supervisor has no async send (Airflow reports "not defined");
-- :func:`call_sdk` runs a sync SDK call (``Variable.get``, ``mask_secret``) off the loop the way
-  3.1's triggerer can serve it.
-
-Needs nothing newer than 3.1: ``airflow.sdk.log.mask_secret``,
-``airflow.sdk._shared.secrets_masker.redact`` and the task end events (``TaskSuccessEvent`` with
-``xcoms``, ``TaskSkippedEvent``, ``TaskFailedEvent``) are all in 3.1. The 3.3-only features (the task
-state store, shared streams) and 3.2's trigger queues are used nowhere here: code that adds one
-detects it (``context.get("task_state_store")``, ``hasattr(BaseEventTrigger, "open_shared_stream")``)
-and keeps a 3.1 path.
+Each is found by what the installed Airflow provides, never by its version string; mypy reads the
+3.3 names, the fallbacks are 3.1's and 3.2's: the task exceptions (``airflow.exceptions`` is where
+3.1's task runner catches them), ``Stats``, and ``amask_secret`` (3.1 has only the sync
+``mask_secret``, called through :func:`call_sdk`). :func:`aget_connection` also works in a 3.1
+worker, whose channel to the supervisor has no async send. ``mask_secret``, ``redact`` and the task
+end events are all in 3.1, so they need no fallback. Code using a 3.3-only feature (the task
+state store, shared streams) detects it and keeps a 3.1 path.
 """
 
 from __future__ import annotations

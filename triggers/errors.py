@@ -14,8 +14,6 @@ the sensor times out).
 
 from __future__ import annotations
 
-import asyncio
-
 
 class SensorError(Exception):
     """Base class of every error this library raises."""
@@ -42,14 +40,6 @@ class PermanentError(SensorError):
     """The source answered in a way that will not change by waiting (bad credentials, a final state)."""
 
 
-_TRANSIENT_TYPES: tuple[type[BaseException], ...] = (
-    TransientError,
-    ConnectionError,
-    TimeoutError,
-    asyncio.TimeoutError,  # a distinct class before Python 3.11
-)
-
-
 def is_transient(error: BaseException) -> bool:
     """Return True when ``error`` means "not yet" rather than "never"."""
-    return isinstance(error, _TRANSIENT_TYPES)
+    return isinstance(error, (TransientError, ConnectionError, TimeoutError))  # asyncio's TimeoutError too

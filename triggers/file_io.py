@@ -1,10 +1,8 @@
 """The library's own small thread pool for file scans and JSON reads.
 
-A read on a dead network mount blocks its thread until the kernel gives up, which can be never.
-Run on the loop's default executor, enough of them would take every thread that
-``asyncio.to_thread`` uses in the triggerer process: every other trigger's sync work (and
-Airflow's own) would queue behind a mount. On this pool, a dead mount holds at most
-:data:`FILE_IO_THREADS` threads; everything else keeps its executor.
+A read on a dead network mount blocks its thread until the kernel gives up, maybe never. On the
+loop's default executor enough of them would starve every other trigger's ``asyncio.to_thread``
+work (and Airflow's); on this pool a dead mount holds at most :data:`FILE_IO_THREADS` threads.
 """
 
 from __future__ import annotations

@@ -1,8 +1,8 @@
-"""Attempt records: what happened at each check, kept bounded (and slotted: a wait holds up to max_records)."""
+"""Attempt records: what happened at each check (slotted: a wait holds up to max_records)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -11,9 +11,9 @@ from triggers.outcomes import OutcomeKind
 
 @dataclass(frozen=True, slots=True)
 class Attempt:
-    """One check: when it started (epoch seconds), how long it took, what it said.
+    """One check: its start (epoch seconds), duration, outcome, error class and the delay chosen after it.
 
-    ``interval`` is the delay chosen after it (None for the last attempt of a wait).
+    ``interval`` is None for the last attempt of a wait.
     """
 
     at: float
@@ -43,22 +43,6 @@ class Attempt:
             error=data.get("error"),
             interval=None if data.get("interval") is None else float(data["interval"]),
         )
-
-
-def bounded(attempts: Iterable[Attempt], limit: int) -> tuple[Attempt, ...]:
-    """Return the last ``limit`` attempts (all of them when ``limit`` is 0 or less is not allowed)."""
-    kept = tuple(attempts)
-    return kept[-limit:] if limit > 0 else ()
-
-
-def consecutive_errors(attempts: Sequence[Attempt]) -> int:
-    """Return how many attempts at the end of ``attempts`` were errors."""
-    count = 0
-    for attempt in reversed(attempts):
-        if not attempt.errored:
-            break
-        count += 1
-    return count
 
 
 def run_of(error: str | None, previous_error: str | None, previous_run: int) -> int:

@@ -1,8 +1,7 @@
 """Read a JSON file without blocking the loop, telling "not there yet" from "broken".
 
-Writers such as the seed's order updater rewrite files in place, so a reader can see an empty or
-half-written file. That is a transient "not yet" (TornFileError); a file that stays unparsable
-is for the caller to judge (it counts consecutive TornFileErrors).
+Writers such as the seed's order updater rewrite files in place, so an empty or half-written file
+is a transient "not yet" (TornFileError); the caller judges one that stays unparsable.
 """
 
 from __future__ import annotations
@@ -49,9 +48,8 @@ def _read_capped(path: str, max_bytes: int) -> bytes:
 async def read_json(path: str, *, max_bytes: int = MAX_JSON_BYTES) -> Any:
     """Return the parsed JSON at ``path``.
 
-    Raises MissingFileError or TornFileError (transient; also for JSON Python cannot load, such
-    as nesting deeper than its recursion limit), PermanentError when the file is not
-    readable by this process or larger than ``max_bytes``.
+    Raises MissingFileError or TornFileError (transient; also for JSON Python cannot load, such as
+    nesting too deep), PermanentError when the file is not readable or larger than ``max_bytes``.
     """
     try:
         # open + stat + read + close in one hop, on the library's own pool: a dead mount holds its threads only

@@ -1,8 +1,7 @@
 """The three answers a check can give: met, not yet, failed.
 
-Outcomes are frozen values. ``detail`` carries what a check wants the report to show (the last
-response, per-order or per-condition status); it must be JSON-serialisable.
-They are slotted (no per-instance ``__dict__``): every waiting trigger holds its last one.
+Frozen and slotted (every waiting trigger holds its last one). ``detail`` is what a check wants the
+report to show (the last response, per-order or per-condition status): JSON-serialisable.
 """
 
 from __future__ import annotations

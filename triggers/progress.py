@@ -1,18 +1,12 @@
 """What a deferred wait is doing now, published where the api-server can read it: one Variable per wait.
 
-The triggerer's runner has no database access, and Airflow 3.3's task state store is read-only
-from a trigger (the supervisor proxies ``GetTaskStates`` but no set). Variables are writable
-there (``PutVariable`` / ``DeleteVariable`` through the supervisor and the execution API), so
-each deferred task instance gets one Variable, ``deferrable_sensors.now.<ti id>``, holding a
-:class:`Snapshot` as compact JSON (at most :data:`MAX_BYTES`).
-
-Bounded in frequency: a snapshot is written when the wait's state changes (the first attempt,
-a new outcome kind, a new error class, a breaker transition), never more often than every
-``min_gap`` seconds, and otherwise refreshed at most every ``refresh`` seconds so the attempt
-count and the next check do not go stale. A write runs in its own task (the loop never waits on
-it); at most one is in flight per wait, and a newer snapshot replaces one still queued. The
-Variable is deleted when the wait ends (met or failed) and when the trigger is cleaned up; the
-dashboard also ignores a snapshot whose task instance is no longer deferred.
+A trigger cannot write the database, and Airflow 3.3's task state store is read-only from it;
+Variables it can write through its supervisor. So each deferred task instance gets
+``deferrable_sensors.now.<ti id>``, a :class:`Snapshot` as compact JSON (at most :data:`MAX_BYTES`),
+written on a change of state (first attempt, outcome kind, error class, breaker), at most every
+``min_gap`` seconds, else refreshed every ``refresh`` seconds. Writes run in a task of their own,
+one in flight per wait (a newer snapshot replaces a queued one); the Variable is deleted when the
+wait ends or the trigger is cleaned up, and the dashboard ignores one whose task is not deferred.
 """
 
 from __future__ import annotations
@@ -22,7 +16,7 @@ import json
 import logging
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import asdict, dataclass
+from dataclasses import KW_ONLY, asdict, dataclass, field
 from typing import Any, Protocol
 
 from airflow.sdk._shared.secrets_masker import redact  # what airflow.sdk.log uses; not re-exported there
@@ -107,10 +101,7 @@ class Snapshot:
     @classmethod
     def from_json(cls, raw: str) -> Snapshot:
         """Parse a stored snapshot; raise ValueError when it is not one this version wrote."""
-        try:
-            data = json.loads(raw)
-        except json.JSONDecodeError as error:
-            raise ValueError(f"not JSON: {error}") from error
+        data = json.loads(raw)  # a JSONDecodeError is a ValueError
         if not isinstance(data, dict) or data.pop("version", None) != SNAPSHOT_VERSION:
             raise ValueError(f"not a version-{SNAPSHOT_VERSION} progress snapshot")
         try:
@@ -119,61 +110,45 @@ class Snapshot:
             raise ValueError(f"malformed progress snapshot: {error}") from error
 
 
+@dataclass(eq=False)
 class ProgressPublisher:
     """A poll-loop observer that publishes a :class:`Snapshot` on a change of state, bounded in rate."""
 
-    def __init__(
-        self,
-        key: str,
-        snapshot: Snapshot,
-        sink: ProgressSink,
-        *,
-        breaker: CircuitBreaker | None = None,
-        min_gap: float = DEFAULT_MIN_GAP,
-        refresh: float = DEFAULT_REFRESH,
-        clock: Callable[[], float] = time.time,
-    ) -> None:
-        self.key = key
-        self.snapshot = snapshot
-        self.sink = sink
-        self.breaker = breaker
-        self.min_gap = min_gap
-        self.refresh = refresh
-        self.clock = clock
-        self.writes = 0
-        self._state: tuple[Any, ...] | None = None
-        self._last_write = float("-inf")
-        self._dirty = False
-        self._task: asyncio.Task[None] | None = None
-        self._queued = False
-        self._ended = False
-        self._reason: str | None = None
+    key: str
+    snapshot: Snapshot
+    sink: ProgressSink
+    _: KW_ONLY
+    breaker: CircuitBreaker | None = None
+    min_gap: float = DEFAULT_MIN_GAP
+    refresh: float = DEFAULT_REFRESH
+    clock: Callable[[], float] = time.time
+    writes: int = field(default=0, init=False)
+    _state: tuple[Any, ...] | None = field(default=None, init=False)
+    _last_write: float = field(default=float("-inf"), init=False)
+    _dirty: bool = field(default=False, init=False)
+    _task: asyncio.Task[None] | None = field(default=None, init=False)
+    _queued: bool = field(default=False, init=False)
+    _ended: bool = field(default=False, init=False)
+    _reason: str | None = field(default=None, init=False)
 
     def __call__(self, attempt: Attempt, outcome: Outcome) -> None:
         """Record ``attempt``; start a write when the state changed (or a refresh is due) and the gap allows."""
-        snap = self.snapshot
-        now = self.clock()
+        snap, now, interval = self.snapshot, self.clock(), attempt.interval
         snap.attempts += 1
-        snap.updated_at = now
-        snap.outcome = outcome.kind
+        snap.updated_at, snap.outcome, snap.error, snap.interval = now, outcome.kind, outcome.error, interval
         self._reason = outcome.reason if isinstance(outcome, NotYet) else None  # masked only when written
-        snap.error = outcome.error
-        snap.interval = attempt.interval
-        snap.next_at = None if attempt.interval is None else attempt.at + attempt.duration + attempt.interval
+        snap.next_at = None if interval is None else attempt.at + attempt.duration + interval
         snap.breaker = self.breaker.state if self.breaker is not None else "closed"
-        if attempt.interval is None:  # met or failed: the wait is over, its snapshot goes
-            self._ended = True
-            self._queued = False
+        if interval is None:  # met or failed: the wait is over, its snapshot goes
+            self._ended, self._queued = True, False
             if self._last_write > float("-inf"):  # nothing to delete if nothing was written
                 self._spawn(self.sink.delete(self.key))
             return
         state = (snap.outcome, snap.error, snap.breaker)
-        self._dirty = self._dirty or state != self._state
-        self._state = state
+        self._dirty, self._state = self._dirty or state != self._state, state
         since = now - self._last_write
         if (self._dirty and since >= self.min_gap) or since >= self.refresh:
-            self._dirty = False
-            self._last_write = now
+            self._dirty, self._last_write = False, now
             self._publish()
 
     def _publish(self) -> None:
@@ -221,32 +196,24 @@ def publisher_for(
     trigger: Any, breaker: CircuitBreaker | None, sink: ProgressSink | None = None
 ) -> ProgressPublisher | None:
     """Return the publisher of a trigger that runs for a task instance (None outside a triggerer's task)."""
-    ti = getattr(trigger, "task_instance", None)
+    ti: Any = getattr(trigger, "task_instance", None)
     ti_id = getattr(ti, "id", None)
-    if ti is None or ti_id is None:
+    if ti_id is None:
         return None
-    if sink is None and not _concurrent_comms():
-        # Airflow 3.1's triggerer comms fail on concurrent requests ("Response read out of order",
-        # then "Trigger runner failed": seen in this project's 3.1.8 e2e); the dashboard needs 3.3.
-        return None
+    if sink is None:
+        try:  # first released beside the comms that take concurrent async requests (Airflow 3.3+)
+            from airflow.sdk.log import amask_secret  # noqa: F401
+        except ImportError:  # 3.1's fail on them ("Response read out of order", then "Trigger runner failed")
+            return None
     check = trigger.check
     snapshot = Snapshot(
         dag_id=str(ti.dag_id),
         run_id=str(ti.run_id),
         task_id=str(ti.task_id),
-        map_index=int(getattr(ti, "map_index", -1) if getattr(ti, "map_index", None) is not None else -1),
+        map_index=int(-1 if getattr(ti, "map_index", None) is None else ti.map_index),
         try_number=int(getattr(ti, "try_number", 0) or 0),
         kind=str(check.kind),
         what=_clip(check.describe()) or "",
         started_at=time.time(),
     )
     return ProgressPublisher(progress_key(ti_id), snapshot, sink or SupervisorVariables(), breaker=breaker)
-
-
-def _concurrent_comms() -> bool:
-    """Return True when the triggerer's supervisor comms take concurrent async requests (Airflow 3.3+)."""
-    try:
-        from airflow.sdk.log import amask_secret  # noqa: F401  # first released beside the concurrent-safe comms
-    except ImportError:
-        return False
-    return True

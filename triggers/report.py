@@ -1,17 +1,46 @@
-"""The report: the trigger's event payload, parsed back on the worker.
+"""The report: the trigger's event payload, parsed back on the worker; caps on the values it carries.
 
 Versioned JSON. ``outcome`` is "met", "failed" or "timeout"; ``history`` is bounded; ``detail``
-is what the last check added (the last response, per-order or per-condition status).
+is what the last check added (the last response, per-order or per-condition status). A value goes
+into the event, the XCom and the logs: ten thousand waits each carrying a megabyte would sit in the
+triggerer's memory and the metadata DB, so one whose JSON is over its cap becomes a short summary.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import json
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from triggers.history import Attempt
 from triggers.outcomes import Failed, Met
-from triggers.value_cap import MAX_REPORT_VALUE_CHARS, capped
+
+#: The most JSON characters of one condition's value kept in a gather's per-condition status.
+MAX_CONDITION_VALUE_CHARS = 16 * 1024
+#: The most JSON characters of the met value a report (the event, the return_value XCom) carries.
+MAX_REPORT_VALUE_CHARS = 64 * 1024
+#: Characters of an over-cap value's JSON kept as its preview.
+PREVIEW_CHARS = 200
+
+
+def capped(value: Any, limit: int) -> Any:
+    """Return ``value`` when its JSON has at most ``limit`` characters, else a summary of it.
+
+    The summary is ``{"truncated": True, "json_chars": n, "limit": limit, "preview": "..."}``.
+    """
+    if value is None or isinstance(value, (bool, int, float)):
+        return value
+    if isinstance(value, str) and len(value) <= limit // 6:  # even fully escaped it fits: skip the dump
+        return value
+    try:
+        text = json.dumps(value, default=str)
+    except (TypeError, ValueError):  # not JSON (a report would fail later anyway): keep it for that error
+        return value
+    if len(text) <= limit:
+        return value
+    return {"truncated": True, "json_chars": len(text), "limit": limit, "preview": text[:PREVIEW_CHARS]}
+
 
 REPORT_VERSION = 1
 
@@ -54,19 +83,8 @@ class Report:
 
     def to_event(self) -> dict[str, Any]:
         """Return the JSON payload a trigger yields."""
-        return {
-            "version": REPORT_VERSION,
-            "outcome": self.outcome,
-            "value": self.value,
-            "reason": self.reason,
-            "attempts": self.attempts,
-            "history": [a.to_dict() for a in self.history],
-            "started_at": self.started_at,
-            "finished_at": self.finished_at,
-            "interval": self.interval,
-            "breaker": self.breaker,
-            "detail": self.detail,
-        }
+        fields = {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
+        return {"version": REPORT_VERSION, **fields, "history": [a.to_dict() for a in self.history]}
 
     @classmethod
     def from_event(cls, payload: Any) -> Report:

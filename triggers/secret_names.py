@@ -27,24 +27,10 @@ KWARGS_EXPOSED = (
 MASK = "***"
 
 #: Parts of a query-parameter or argument name that mark a secret wherever they appear.
-_STRONG_HINTS = (
-    "token",
-    "secret",
-    "password",
-    "passwd",
-    "apikey",
-    "api_key",
-    "api-key",
-    "credential",
-    "signature",
-    "cookie",
-    "session",
-    "authorization",
-    "privatekey",
-    "private_key",
-)
+_STRONG_HINTS = "token|secret|passw(or)?d|api[-_]?key|credential|signature|cookie|session|authorization|private_?key"
+_STRONG = re.compile(_STRONG_HINTS)
 #: Parts of a header name that mark its value as a credential: the strong ones, and any ``auth`` or ``private``.
-_CREDENTIAL_HINTS = ("auth", "private", *_STRONG_HINTS)
+_CREDENTIAL = re.compile(f"auth|private|{_STRONG_HINTS}")
 #: Whole words of a name that mark a secret (``auth`` as a word, so ``author`` is not one).
 _SECRET_WORDS = frozenset({"auth", "pwd", "pass", "sig", "jwt", "sas", "hmac"})
 #: Words that make ``key`` a secret's name (``access_key``, ``subscription-key``, not ``sort_key``).
@@ -57,14 +43,13 @@ _SECRET_QUERY_PREFIXES = ("x-amz-", "x-goog-")
 
 def looks_like_credential(name: str) -> bool:
     """Return True when a header called ``name`` probably carries a secret."""
-    lowered = name.lower()
-    return any(hint in lowered for hint in _CREDENTIAL_HINTS)
+    return _CREDENTIAL.search(name.lower()) is not None
 
 
 def is_secret_name(name: str) -> bool:
     """Return True when an argument or parameter called ``name`` (any case) probably carries a secret."""
     lowered = name.lower()
-    if any(hint in lowered for hint in _STRONG_HINTS):
+    if _STRONG.search(lowered):
         return True
     words = set(re.split(r"[^a-z0-9]+", lowered))
     return bool(words & _SECRET_WORDS) or ("key" in words and bool(words & _KEY_QUALIFIERS))
@@ -76,24 +61,15 @@ def is_secret_query_name(name: str) -> bool:
     return lowered in _SECRET_QUERY_NAMES or lowered.startswith(_SECRET_QUERY_PREFIXES) or is_secret_name(lowered)
 
 
-def credential_in_url(url: str) -> str | None:
-    """Return what in ``url`` is a credential (userinfo, or a query parameter's name), or None."""
+def refuse_credential_url(url: str, argument: str) -> None:
+    """Raise ConfigurationError naming ``argument`` when ``url`` carries a credential (userinfo, a query parameter)."""
     try:
         parts = urlsplit(url)
-        has_userinfo = parts.username is not None or parts.password is not None
+        userinfo = parts.username is not None or parts.password is not None
     except ValueError:  # an unparsable URL is judged (and refused) by whoever validates URLs
-        return None
-    if has_userinfo:
-        return "user:password@"
-    for name, _ in parse_qsl(parts.query, keep_blank_values=True):
-        if is_secret_query_name(name):
-            return f"query parameter {name!r}"
-    return None
-
-
-def refuse_credential_url(url: str, argument: str) -> None:
-    """Raise ConfigurationError naming ``argument`` when ``url`` carries a credential."""
-    found = credential_in_url(url)
+        return
+    secrets = (f"query parameter {n!r}" for n, _ in parse_qsl(parts.query, True) if is_secret_query_name(n))
+    found = "user:password@" if userinfo else next(secrets, None)
     if found is not None:
         raise ConfigurationError(
             argument,

@@ -34,10 +34,9 @@ def encode(value: Any) -> Any:
     return value
 
 
-#: Where each kind this package ships is defined. A triggerer rebuilding a gather meets nested
-#: kinds whose modules nothing imported yet; it imports just that module (importing the whole
-#: package there would block the triggerer's loop for a second). tests/triggers/test_spec.py
-#: keeps this table in step with the classes.
+#: Where each kind this package ships is defined: a triggerer rebuilding a gather imports just the
+#: module of a nested kind (the whole package would block its loop for a second). Kept in step with
+#: the classes by tests/triggers/test_spec.py.
 KIND_MODULES: dict[str, str] = {
     "fixed": "triggers.cadence",
     "backoff": "triggers.cadence",
@@ -50,7 +49,7 @@ KIND_MODULES: dict[str, str] = {
     "all_of": "triggers.gather.composition",
     "any_of": "triggers.gather.composition",
     "at_least": "triggers.gather.composition",
-    "json_date": "triggers.json_date",
+    "json_date": "triggers.conditions",
     "order_json": "triggers.orders.checks",
     "order_sql": "triggers.orders.checks",
     "sql_query": "triggers.sql.check",

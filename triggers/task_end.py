@@ -1,10 +1,9 @@
 """Ending the task in the triggerer: the event a trigger yields when no worker needs to resume.
 
-The sensor decides, per report outcome, the task state the trigger may end the task in
-(``end_states``: ``{"met": "success", "timeout": "skipped", ...}``); an outcome not listed goes
-back to the worker as a plain report event (``execute_complete``). Airflow 3 then sets the state
-itself, pushes the XComs and runs the task's callbacks; a failed end honours retries, which is
-why the sensor lists "failed" only when the task has none left to make.
+The sensor says per report outcome the task state the trigger may end the task in (``end_states``:
+``{"met": "success", "timeout": "skipped", ...}``); another outcome goes back to the worker as a
+report. Airflow then sets the state, pushes the XComs and runs the callbacks; a failed end honours
+retries, which is why the sensor lists "failed" only when the task has none left to make.
 """
 
 from __future__ import annotations

@@ -29,6 +29,8 @@ class HoldsProblem(Protocol):
 
 
 class _Argument:
+    """A context that turns any exception raised while using argument ``name`` into :class:`Unusable`."""
+
     # a class, not a generator context manager: a trigger's constructor enters a dozen of these,
     # and a triggerer rebuilding 10,000 triggers at start-up feels each generator
     __slots__ = ("name",)
@@ -44,9 +46,7 @@ class _Argument:
             raise Unusable(self.name, error) from error
 
 
-def argument(name: str) -> _Argument:
-    """Return a context that turns any exception raised while using argument ``name`` into :class:`Unusable`."""
-    return _Argument(name)
+argument = _Argument
 
 
 @contextlib.contextmanager

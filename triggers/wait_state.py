@@ -1,9 +1,8 @@
 """What one wait remembers, the same in every mode: its attempt records, its breaker, the breaker's moves.
 
-The trigger's loop keeps a :class:`WaitState` for its whole deferral; poke mode keeps one on the
-operator across pokes; reschedule mode saves it after each poke (:mod:`sensors.poke_state`) with
-:meth:`WaitState.to_json` and restores it in the next poke's new process. Every mode records an
-attempt and decides the next interval through the same two methods, so they cannot pace apart.
+The trigger's loop keeps a :class:`WaitState` for its deferral, poke mode on the operator across
+pokes, reschedule mode saves it after each poke (:mod:`sensors.poke_state`) and restores it in the
+next one. Every mode records and paces through the same two methods, so they cannot pace apart.
 """
 
 from __future__ import annotations
@@ -56,9 +55,8 @@ class WaitState:
         return self.records[-1]
 
     def pace(self, outcome: NotYet, cadence: Cadence, rng: random.Random) -> float:
-        """Return the delay after the newest record (a "not yet") and stamp it there.
+        """Return the delay after the newest record (a "not yet"; :func:`triggers.cadence.decide`), stamped there.
 
-        The cadence's delay, stretched to the source's Retry-After (:func:`triggers.cadence.decide`).
         The cadence sees the ``limit`` records before the newest as well, then the oldest goes.
         """
         delay = decide(cadence, self.records, outcome.retry_after, rng)
@@ -92,10 +90,8 @@ class WaitState:
         }
 
     def restore(self, saved: Any) -> bool:
-        """Take the attempts and breaker from ``saved`` (a :meth:`to_json` value); False if unusable.
-
-        A value from another release or a corrupted one is ignored: the wait goes on from scratch.
-        """
+        """Take the attempts and breaker from ``saved`` (a :meth:`to_json` value); return False if unusable
+        (another release's, corrupted: the wait goes on from scratch)."""
         if not isinstance(saved, dict) or saved.get("version") != VERSION:
             return False
         try:

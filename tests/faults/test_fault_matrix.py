@@ -49,9 +49,9 @@ from tests.faults.scene import Scene, wait, wait_as_nobody
 from tests.support.postgres import PostgresDatabase, fresh_database
 from tests.triggers.files.unprivileged import locked_dir
 from tests.triggers.orders.tables import create_orders, set_status, wait_for_backends
+from triggers.conditions import JsonDateCheck
 from triggers.files import FileCheck
 from triggers.http import HttpCheck
-from triggers.json_date import JsonDateCheck
 from triggers.orders import JsonOrderCheck
 from triggers.report import Report
 from triggers.sql.postgres import QUERY_APPLICATION

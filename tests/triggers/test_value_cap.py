@@ -9,8 +9,7 @@ from tests.support.checks import script
 from triggers.cadence import Fixed
 from triggers.gather import AllOf, CallableCheck, GatherTrigger
 from triggers.outcomes import Met, NotYet
-from triggers.report import Report
-from triggers.value_cap import MAX_CONDITION_VALUE_CHARS, MAX_REPORT_VALUE_CHARS, PREVIEW_CHARS, capped
+from triggers.report import MAX_CONDITION_VALUE_CHARS, MAX_REPORT_VALUE_CHARS, PREVIEW_CHARS, Report, capped
 
 
 @pytest.mark.parametrize(

@@ -16,10 +16,10 @@ it; otherwise the others go on, and the wait fails once too few conditions can s
 """
 
 from triggers.callables import CallableCheck
+from triggers.conditions import JsonDateCheck
 from triggers.gather.composition import AllOf, AnyOf, AtLeast, Gather, Not
 from triggers.gather.status import ConditionStatus, Ledger
 from triggers.gather.trigger import GatherTrigger
-from triggers.json_date import JsonDateCheck
 
 __all__ = [
     "AllOf",

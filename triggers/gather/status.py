@@ -10,7 +10,7 @@ from typing import Any, Literal, get_args
 from triggers.history import run_of
 from triggers.outcomes import Met, Outcome
 from triggers.prober import Log
-from triggers.value_cap import MAX_CONDITION_VALUE_CHARS, capped
+from triggers.report import MAX_CONDITION_VALUE_CHARS, capped
 
 State = Literal["pending", "ready", "failed", "timed_out"]
 

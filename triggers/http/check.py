@@ -20,7 +20,7 @@ from typing import Any, ClassVar
 
 import aiohttp
 
-from triggers.callable_path import callable_path, load_callable
+from triggers.callables import callable_path, load_callable
 from triggers.checks import Check, Probe
 from triggers.errors import ConfigurationError
 from triggers.http.credentials import AUTH_TYPES, AuthType, HttpTarget, resolve_http_target

@@ -21,17 +21,17 @@ from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
-from triggers.callable_path import load_callable
+from triggers.callables import load_callable
 from triggers.checks import Check, Probe
 from triggers.errors import ConfigurationError
 from triggers.outcomes import Failed, Met, NotYet, Outcome
+from triggers.report import MAX_CONDITION_VALUE_CHARS, capped
 from triggers.sql.listen import EVERY_NOTIFICATION
 from triggers.sql.placeholders import bind, uses_pyformat, validate_parameters
 from triggers.sql.session import DatabaseSession, session_probe
 from triggers.sql.targets import IDENTIFIER, MYSQL_TYPES, POSTGRES_TYPES, SQLITE_TYPES, Rows, validate_conn_id
 from triggers.sql.values import jsonable
 from triggers.validation import require_bool, require_positive
-from triggers.value_cap import MAX_CONDITION_VALUE_CHARS, capped
 
 SUPPORTED_TYPES = SQLITE_TYPES | POSTGRES_TYPES | MYSQL_TYPES
 # The server stops a statement a little before the attempt gives up on it, so the attempt ends

@@ -11,8 +11,8 @@ import pytest
 from tests.triggers.sql.databases import CONN_ID, SECRET, Database
 from triggers.checks import check_once, outcome_of
 from triggers.outcomes import Failed, Met, NotYet, Outcome
+from triggers.report import MAX_CONDITION_VALUE_CHARS
 from triggers.sql import SqlQueryCheck
-from triggers.value_cap import MAX_CONDITION_VALUE_CHARS
 
 CONDITIONS = "tests.triggers.sql.conditions"
 SQL_IN_A_VALUE = "x'; DROP TABLE jobs; --"
