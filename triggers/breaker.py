@@ -49,8 +49,7 @@ class CircuitBreaker:
     def record(self, errored: bool, now: float) -> BreakerState:
         """Record a call's result and return the state after it."""
         if not errored:
-            self.failures = 0
-            self.state = "closed"
+            self.failures, self.state = 0, "closed"
             return self.state
         self.failures += 1
         if self.state == "half_open" or self.failures >= self.failure_threshold:

@@ -55,9 +55,6 @@ def run_of(error: str | None, previous_error: str | None, previous_run: int) -> 
 def trailing_run(attempts: Sequence[Attempt]) -> int:
     """Return how many of the newest ``attempts`` in a row share the newest one's error (0: none)."""
     error = attempts[-1].error if attempts else None
-    run = 0
-    for attempt in reversed(attempts):
-        if error is None or attempt.error != error:
-            break
-        run += 1
-    return run
+    if error is None:
+        return 0
+    return next((n for n, a in enumerate(reversed(attempts)) if a.error != error), len(attempts))

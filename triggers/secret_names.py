@@ -83,8 +83,7 @@ def masked_url(url: str) -> str:
     """Return ``url`` without userinfo and with the values of credential query parameters as ``***``."""
     try:
         parts = urlsplit(url)
-        host = parts.hostname
-        port = parts.port
+        host, port = parts.hostname, parts.port
     except ValueError:
         return MASK if "@" in url or "?" in url else url
     netloc = parts.netloc

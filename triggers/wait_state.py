@@ -76,7 +76,7 @@ class WaitState:
         return 0.0 if self.breaker is None else self.breaker.seconds_until_probe(now)
 
     def to_json(self) -> dict[str, Any]:
-        breaker = self.breaker
+        breaker = self.breaker and {k: getattr(self.breaker, k) for k in ("state", "failures", "opened_at")}
         return {
             "version": VERSION,
             "attempts": self.attempts,
@@ -84,9 +84,7 @@ class WaitState:
             "extra": self.extra or {},
             "records": [r.to_dict() for r in self.records],
             "transitions": self.transitions[-MAX_TRANSITIONS:],
-            "breaker": None
-            if breaker is None
-            else {"state": breaker.state, "failures": breaker.failures, "opened_at": breaker.opened_at},
+            "breaker": breaker,
         }
 
     def restore(self, saved: Any) -> bool:
