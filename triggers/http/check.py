@@ -243,7 +243,8 @@ class HttpCheck(Check):
 
     async def _run_response_check(self, response: HttpResponse) -> bool:
         """Return what ``response_check`` says of ``response``, called once per response: waits
-        sharing one response (``share_probe``) await the same call, not one thread call each."""
+        sharing one response (``share_probe``) await the same call, not one thread call each. The
+        callable gets a copy: its edits to ``json()`` reach neither the met value nor the other waits."""
         assert self.response_check is not None  # checked by the caller
         call = response.verdicts.get(self.response_check)
         if call is None:
@@ -254,6 +255,7 @@ class HttpCheck(Check):
     async def _call_response_check(self, response: HttpResponse) -> bool:
         assert self.response_check is not None
         function = load_callable(self.response_check, "response_check")
+        response = response.copy()  # the callable's edits to json() stay its own
         if inspect.iscoroutinefunction(function):
             return bool(await function(response))
         # a sync callable may block (I/O, heavy parsing): keep it off the triggerer's loop

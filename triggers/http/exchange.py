@@ -23,7 +23,7 @@ import json
 import logging
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 import aiohttp
@@ -108,6 +108,10 @@ class HttpResponse:
     redirects: int = 0
     #: response_check path -> its call on this response, which every wait sharing the response awaits
     verdicts: dict[str, asyncio.Future[bool]] = field(default_factory=dict, init=False, repr=False, compare=False)
+
+    def copy(self) -> HttpResponse:
+        """Return the same response with none of this one's parses: what a caller edits stays its own."""
+        return replace(self)
 
     @property
     def text(self) -> str:

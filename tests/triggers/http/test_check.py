@@ -176,6 +176,16 @@ async def test_response_check_callables_judge_the_response(http_server, function
     assert (await check_once(check, None)).kind == kind
 
 
+async def test_a_response_check_that_edits_the_body_changes_neither_the_met_value_nor_the_response(
+    http_server,
+) -> None:
+    http_server.script("/api/health", Reply(200, json=HEALTHY))
+    check = check_for(http_server, response_check="tests.triggers.http.response_checks.keeps_what_it_likes")
+    outcome = await check_once(check, None)
+    assert isinstance(outcome, Met)
+    assert outcome.value["json"] == HEALTHY
+
+
 async def test_custom_headers_are_delivered(http_server) -> None:
     http_server.script("/api/health", Reply(200, json=HEALTHY))
     await check_once(check_for(http_server, headers={"Accept": "application/json", "X-Team": "data"}), None)
