@@ -123,7 +123,7 @@ def main(sizes: list[int], configs: list[tuple[str, float]], dirs: int, window: 
                     size,
                     r["instances"],
                     r["watches"],
-                    f"{r['rss_per_trigger'] / 1024:.1f}",
+                    f"{r['rss_per_trigger'] / 1024:.2f}",
                     ratio(r["rss_per_trigger"], airflow.get("rss_per_trigger", 0)),
                     f"{r['lag_p50'] * 1000:.1f}/{r['lag_p99'] * 1000:.1f}/{r['lag_max'] * 1000:.0f}",
                     f"{r['cpu'] * 100:.1f}",

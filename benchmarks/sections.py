@@ -91,7 +91,7 @@ def files(args: argparse.Namespace) -> tuple[str, dict[tuple[str, float, int], d
                     f"{size:,}",
                     f"{name}, poll {poll:g}s",
                     f"{r['start_seconds']:.1f}",
-                    f"{r['rss_per_trigger'] / 1024:.1f}",
+                    f"{r['rss_per_trigger'] / 1024:.2f}",
                     ratio(r["rss_per_trigger"], reference.get("rss_per_trigger", 0)),
                     f"{cpu_min_k:.3f}",
                     ratio(cpu_min_k, reference.get("cpu", 0) * 60 / (size / 1000)),
