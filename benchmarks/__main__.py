@@ -8,7 +8,8 @@ on 127.0.0.1; every loop bounded in count and time):
 - ``files``: capacity, N concurrent file waits per process (benchmarks.files_scale);
 - ``http``: 1,000 health waits on one loopback server in another process (benchmarks.http_load);
 - ``latency``: detection latency, file / order / API (files_latency, orders_detection, http_load);
-- ``orders``: N order waits on one table, the queries the shared probe sends (benchmarks.orders_shared);
+- ``orders``: N order waits on one table, the queries the shared probe sends (benchmarks.orders_shared),
+  and the loop time of a NOTIFY at 10,000 waits on a channel (benchmarks.notify_dispatch);
 - ``stack``: M sensors deferred at once through a real Airflow stack (benchmarks.stack_deferred);
 - ``dashboard``: the Sensors view with N finished waits in history (benchmarks.dashboard_history).
 
@@ -58,6 +59,7 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     orders.add_argument("--order-waits", type=int, default=1000, help="order waits on one table")
     orders.add_argument("--order-poll", type=float, default=1.0, help="their poll interval")
     orders.add_argument("--order-seconds", type=float, default=10.0, help="seconds counted")
+    orders.add_argument("--notify-waits", type=int, default=10000, help="waits on one NOTIFY channel")
     parser.add_argument("--stack-sensors", type=int, default=50, help="sensors deferred on the real stack")
     parser.add_argument(
         "--stack-api-sensors", type=int, default=200, help="APIHealthSensors on one endpoint on the real stack"
@@ -69,7 +71,7 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
         args.our_poll = args.builtin_poll = 1.0
         args.http_waits, args.outage, args.forbidden, args.http_poll, args.checks = 50, 2.0, 1.0, 1.0, 200
         args.trials, args.latency_poll = 10, 0.5
-        args.order_waits, args.order_seconds = 50, 2.0
+        args.order_waits, args.order_seconds, args.notify_waits = 50, 2.0, 100
         args.skip = ",".join(filter(None, [args.skip, "stack"]))
     unknown = set(filter(None, args.skip.split(","))) - set(SECTIONS)
     if unknown:

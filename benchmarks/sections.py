@@ -21,6 +21,7 @@ from benchmarks import (
     files_latency,
     files_scale,
     http_load,
+    notify_dispatch,
     orders_detection,
     orders_shared,
     stack_deferred,
@@ -251,9 +252,14 @@ def latency(args: argparse.Namespace) -> tuple[str, dict[str, list[float]]]:
     return note + "\n\n" + markdown(["event", "trigger", "p50 ms", "p99 ms", "max ms", "p50 ratio"], rows), found
 
 
-def orders(args: argparse.Namespace) -> tuple[str, orders_shared.SharedOrders]:
-    """N order waits on one SQLite table: queries per poll interval with the shared probe."""
+OrderRuns = tuple[orders_shared.SharedOrders, notify_dispatch.Dispatch]
+
+
+def orders(args: argparse.Namespace) -> tuple[str, OrderRuns]:
+    """N order waits on one SQLite table: queries per poll interval with the shared probe; then the
+    loop time a NOTIFY costs at M waits on one channel."""
     result = orders_shared.run(args.order_waits, args.order_poll, args.order_seconds)
+    notify = notify_dispatch.run(args.notify_waits)
     rows: list[list[object]] = [
         ["waits (one order each) on one table", f"{result.waits:,}"],
         ["started together: queries until each had its first answer", result.start_queries],
@@ -262,9 +268,15 @@ def orders(args: argparse.Namespace) -> tuple[str, orders_shared.SharedOrders]:
         ["queries per poll interval", f"{result.queries_per_poll:.2f}"],
         ["looks (the queries they would send alone, share_probe=False)", f"{result.looks:,}"],
         ["loop lag ms p50/p99/max", result.lag.ms()],
+        [f"NOTIFY on a channel {notify.waits:,} waits listen on: loop ms per notification", f"{notify.keyed_ms:.3f}"],
+        ["  the same, each wait parsing the payload itself", f"{notify.per_wait_ms:.1f}"],
     ]
-    note = "benchmarks.orders_shared: a SQLite file with orders 1..N, all pending; one DbPollTrigger per order."
-    return note + "\n\n" + markdown(["measure", "value"], rows), result
+    note = (
+        "benchmarks.orders_shared: a SQLite file with orders 1..N, all pending; one DbPollTrigger per order."
+        " benchmarks.notify_dispatch: the listener's notification callback (what asyncpg calls on the loop),"
+        " driven directly with no database: our cost alone."
+    )
+    return note + "\n\n" + markdown(["measure", "value"], rows), (result, notify)
 
 
 StackRuns = tuple[stack_deferred.StackRun, stack_shared_api.SharedRun]
