@@ -43,8 +43,9 @@ from benchmarks.measure import Lag, percentile
 
 #: ours with a shared probe (the default), ours with ``share_probe=False``, HttpSensorTrigger
 KINDS = ("ours", "unshared", "airflow")
-#: and for recovery: ours shared with no backoff (backoff_factor=1), polling as HttpSensorTrigger does
-RECOVERY_KINDS = ("ours", "steady", "unshared", "airflow")
+#: and for recovery: ours shared with no backoff (backoff_factor=1), polling as HttpSensorTrigger does,
+#: and ours (shared, backoff) against an API whose 503s announce the outage's end (Retry-After)
+RECOVERY_KINDS = ("ours", "steady", "announced", "unshared", "airflow")
 
 
 @dataclass(frozen=True)
@@ -70,7 +71,7 @@ def api(module: str = "tests.support.http_server") -> Iterator[str]:
 
 def make(kind: str, base: str, path: str, poll: float) -> Callable[[int], Any]:
     """Return a factory of ``kind`` triggers (one of KINDS) waiting on ``path``."""
-    if kind in ("ours", "unshared", "steady"):
+    if kind in ("ours", "unshared", "steady", "announced"):
         factor = 1 if kind == "steady" else 2
         return lambda seed: ours(base, path, seed, poll, share=kind != "unshared", factor=factor)
     return lambda _seed: builtin(path, poll)
@@ -116,7 +117,7 @@ def cpu_per_check(base: str, checks: int, rounds: int = CPU_ROUNDS) -> dict[str,
     return best
 
 
-async def _healthy_latencies(kind: str, base: str, waits: int, poll: float, outage: float) -> list[float]:
+async def _healthy_latencies(kind: str, base: str, waits: int, poll: float, outage: float) -> tuple[list[float], int]:
     factory = make(kind, base, "/health", poll)
     rng = random.Random(11)
 
@@ -125,21 +126,38 @@ async def _healthy_latencies(kind: str, base: str, waits: int, poll: float, outa
         return await fired_at(factory(seed))
 
     async with aiohttp.ClientSession() as session:
-        async with session.post(f"{base}/_flip?to=down") as response:
+        # "announced": the API says when it will be back and turns healthy by itself then
+        until = time.time() + outage
+        down = f"{base}/_flip?to=down" + (f"&until={until!r}" if kind == "announced" else "")
+        async with session.post(down) as response:
             response.raise_for_status()
         waiting = [asyncio.ensure_future(staggered(i)) for i in range(waits)]
-        await asyncio.sleep(outage)
-        flipped = time.monotonic()
-        async with session.post(f"{base}/_flip?to=healthy") as response:
-            response.raise_for_status()
+        asked = 0
+        if kind == "announced":
+            flipped = time.monotonic() + (until - time.time())  # the same instant on the monotonic clock
+        else:
+            await asyncio.sleep(outage)
+            flipped = time.monotonic()
+            async with session.post(f"{base}/_flip?to=healthy") as response:
+                asked = int((await response.json())["asked"])
         fired = await asyncio.wait_for(asyncio.gather(*waiting), timeout=outage * 4 + poll * 8 + 60)
-    return [at - flipped for at in fired]
+        async with session.post(f"{base}/_flip?to=down") as response:  # the requests since the outage began
+            asked += int((await response.json())["asked"])
+    return [at - flipped for at in fired], asked
 
 
-def healthy_latencies(waits: int, poll: float, outage: float, kinds: tuple[str, ...] = KINDS) -> dict[str, list[float]]:
-    """Return, per kind, how long after the API turned healthy (after ``outage`` s of 503) each wait fired."""
+def healthy_latencies(
+    waits: int, poll: float, outage: float, kinds: tuple[str, ...] = KINDS, requests: dict[str, int] | None = None
+) -> dict[str, list[float]]:
+    """Return, per kind, how long after the API turned healthy (after ``outage`` s of 503) each wait fired;
+    fill ``requests`` with each kind's requests from the outage's start until every wait had fired."""
+    found: dict[str, list[float]] = {}
     with api("benchmarks.api_flip") as base:
-        return {kind: asyncio.run(_healthy_latencies(kind, base, waits, poll, outage)) for kind in kinds}
+        for kind in kinds:
+            found[kind], asked = asyncio.run(_healthy_latencies(kind, base, waits, poll, outage))
+            if requests is not None:
+                requests[kind] = asked
+    return found
 
 
 def main() -> None:

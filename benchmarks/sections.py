@@ -136,7 +136,10 @@ def http(args: argparse.Namespace) -> tuple[str, dict[str, Any]]:
         cpu = http_load.cpu_per_check(base, args.checks)
     results["cpu"] = cpu
     results["shape"] = (n, args.http_poll, args.forbidden)
-    results["recovery"] = http_load.healthy_latencies(n, args.http_poll, args.outage, http_load.RECOVERY_KINDS)
+    asked = results["recovery_requests"] = {}
+    results["recovery"] = http_load.healthy_latencies(
+        n, args.http_poll, args.outage, http_load.RECOVERY_KINDS, requests=asked
+    )
     closed = closed_port()
     os.environ["AIRFLOW_CONN_BENCH_REFUSED"] = f'{{"conn_type": "http", "host": "127.0.0.1", "port": {closed}}}'
     within = min(3.0, args.outage)
@@ -166,8 +169,16 @@ def http(args: argparse.Namespace) -> tuple[str, dict[str, Any]]:
         seen = {kind: percentile(values, share) for kind, values in recovery.items()}
         what = f"recovery seen after {args.outage:g} s of 503, s {name}"
         rows.append([what, *(f"{seen[kind]:.2f}" for kind in http_load.KINDS), ratio(seen["ours"], seen["airflow"])])
-        rows.append([f"{what}, no backoff (backoff_factor=1)", f"{seen['steady']:.2f}", "", f"{seen['airflow']:.2f}"])
-        rows[-1].append(ratio(seen["steady"], seen["airflow"]))
+        for kind, how in (
+            ("steady", "no backoff (backoff_factor=1)"),
+            ("announced", "the 503s saying when (Retry-After)"),
+        ):
+            rows.append([f"{what}, {how}", f"{seen[kind]:.2f}", "", f"{seen['airflow']:.2f}"])
+            rows[-1].append(ratio(seen[kind], seen["airflow"]))
+    what = f"requests from the {args.outage:g} s of 503 until every wait saw the recovery"
+    rows.append([what, asked["ours"], asked["unshared"], asked["airflow"], ratio(asked["ours"], asked["airflow"])])
+    for kind, how in (("steady", "no backoff (backoff_factor=1)"), ("announced", "the 503s saying when (Retry-After)")):
+        rows.append([f"{what}, {how}", asked[kind], "", asked["airflow"], ratio(asked[kind], asked["airflow"])])
     rows.append(["CPU µs per healthy check", f"{cpu['ours'] * 1e6:.0f}", "", f"{cpu['airflow'] * 1e6:.0f}"])
     rows[-1].append(ratio(cpu["ours"], cpu["airflow"]))
     rows.append(
@@ -186,7 +197,8 @@ def http(args: argparse.Namespace) -> tuple[str, dict[str, Any]]:
         " default) or, with share_probe=False, sends each wait's own. Client CPU per minute covers all waits;"
         f" CPU per check: the best of {http_load.CPU_ROUNDS} interleaved runs of {args.checks} sequential healthy"
         f" checks each, after a warm-up. Recovery: {n} waits started at uniform"
-        f" phases over one poll, the API answering 503 for {args.outage:g} s, then healthy. Logging is off."
+        f" phases over one poll, the API answering 503 for {args.outage:g} s, then healthy; in the Retry-After"
+        " rows its 503s carry the seconds left (benchmarks.api_flip). Logging is off."
     )
     headers = ["measure", "HttpHealthTrigger", "share_probe=False", "HttpSensorTrigger", "ratio"]
     return note + "\n\n" + markdown(headers, rows), results
