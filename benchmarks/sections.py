@@ -310,6 +310,10 @@ def stack(args: argparse.Namespace) -> tuple[str, StackRuns]:
         ["run state", run.state],
         [f"{api.sensors} APIHealthSensors on one URL: triggered -> deferred, s", round(api.all_deferred_seconds, 1)],
         ["  distinct triggerer jobs holding them", api.triggerers],
+        [
+            f"  requests while they deferred ({api.deferring_seconds:.0f} s), less one worker check per sensor",
+            api.looks_while_deferring,
+        ],
         [f"  requests to the mock API while all waited {api.hold_seconds:g} s", api.requests_while_waiting],
         [f"  most requests in any {api.poll:g} s (one poke interval)", api.most_in_one_poll],
         ["  API healthy -> run finished, s", f"{api.recovered_seconds:.1f}"],

@@ -5,8 +5,9 @@
 The mock API (sandbox.api_server, in this process) is in maintenance (503) until the run has
 deferred every sensor and been watched for ``hold`` seconds; it counts every ``/api/health``
 request. Records: seconds until every sensor is deferred, the triggerers holding them, the
-requests the API saw while they all waited (and the most in any one poke interval), then how long
-after the API turned healthy the run succeeded. tests/e2e/test_shared_probe.py runs the same
+requests the API saw while they deferred (less one per sensor: its worker checks once before it
+defers, the rest are the triggerer's) and while they all waited (and the most in any one poke
+interval), then how long after the API turned healthy the run succeeded. tests/e2e/test_shared_probe.py runs the same
 measure on the e2e stack with a smaller DAG.
 """
 
@@ -112,6 +113,15 @@ class SharedRun:
     recovered_seconds: float
     succeeded: int
     state: str
+    #: requests from the run's start until the count above began (each sensor's worker checks once
+    #: before it defers), and how long that was
+    requests_while_deferring: int = 0
+    deferring_seconds: float = 0.0
+
+    @property
+    def looks_while_deferring(self) -> int:
+        """The requests while they deferred beyond each worker's own first check: the triggerer's."""
+        return self.requests_while_deferring - self.sensors
 
 
 def most_in_any_window(times: list[float], width: float) -> int:
@@ -129,7 +139,7 @@ def measure(stack: AirflowStack, api: CountingApi, dag_id: str, sensors: int, po
     """Trigger one run, wait until all ``sensors`` defer, count requests for ``hold`` s, flip, wait for success."""
     stack.create_connection(CONN_ID, "http", host="127.0.0.1", port=api.port)
     stack.wait_for_dag(dag_id, timeout=180)
-    began = time.monotonic()
+    began, began_at = time.monotonic(), time.time()
     run_id = stack.trigger_dag(dag_id)
     deadline = began + 120 + sensors * 3  # bounded: LocalExecutor starts tasks a few per second at most
     while sum(state == "deferred" for state in stack.task_states(dag_id, run_id).values()) < sensors:
@@ -160,6 +170,8 @@ def measure(stack: AirflowStack, api: CountingApi, dag_id: str, sensors: int, po
         recovered_seconds=time.monotonic() - flipped,
         succeeded=sum(s == "success" for s in states.values()),
         state=state,
+        requests_while_deferring=len(api.between(began_at, start)),
+        deferring_seconds=start - began_at,
     )
 
 

@@ -170,6 +170,11 @@ def _stack(runs: Any) -> list[Row]:
             api.most_in_one_poll <= 1,
         ),
         (
+            "real stack: while they defer, ≤ 1 request per poke interval beyond each worker's own first check",
+            f"{api.looks_while_deferring} in {api.deferring_seconds:.0f} s",
+            api.looks_while_deferring <= api.deferring_seconds / api.poll + 1,
+        ),
+        (
             f"real stack: all {api.sensors} succeed when the API turns healthy",
             f"{api.succeeded} in {api.recovered_seconds:.0f} s",
             api.succeeded == api.sensors,

@@ -13,8 +13,9 @@ wait in the tick that sees it. A wait with a source of its own (a NOTIFY subscri
 every wake instead, and after a notification takes only an answer asked after it
 (``Probe.after``), so a notification is never answered from an older asking.
 
-A wait's cadence, breaker, deadline and records stay its own; its first look is never an answer
-from before it started. Sources live in a :class:`~triggers.shared.SharedPool`, so joining and
+A wait's cadence, breaker, deadline and records stay its own. Its first look is a look like any
+other: sensors that defer one after another (the worker checked each just before) do not each
+ask again. Sources live in a :class:`~triggers.shared.SharedPool`, so joining and
 leaving are safe under cancellation and the last wait leaving closes the source.
 
 A wait may bring an *interest* (its order ids): the source is asked about all its waits'
@@ -245,20 +246,17 @@ async def shared_probe(
     async with SOURCES.lease(SourceKey(sys.intern(key), ask)) as source:
         woken = wakeup if wakeup is not None else asyncio.Event()
         seen = source.latest.seq
-        looked = False
 
         async def check() -> Outcome:
-            nonlocal seen, looked
-            # a first look asks (or joins an asking): never an answer from before the wait began
-            fresh_for = probe.fresh_for if looked else 0.0
+            nonlocal seen
             # while it waits for an answer this wait is not woken by it: a gather forwarding the
             # wakeup would otherwise start another round, whose asking wakes it again, and so on
             source.wakeups.discard(woken)
             try:
-                answer = await source.answer_after(seen, interest, fresh_for, probe.clock, probe.after)
+                answer = await source.answer_after(seen, interest, probe.fresh_for, probe.clock, probe.after)
             finally:
                 source.wakeups.add(woken)
-            seen, looked = answer.seq, True
+            seen = answer.seq
             return await settle(answer)
 
         async def peek() -> Outcome | None:

@@ -24,4 +24,7 @@ def test_thirty_deferred_sensors_on_one_endpoint_send_one_request_per_poke_inter
     # 30 waits of their own would send 30 per interval: shared, one, every interval
     assert run.most_in_one_poll == 1, run
     assert 2 <= run.requests_while_waiting <= 4, run  # 15 s at one look every 5 s
+    # while they defer one after another: each worker checks once, and the triggerer's looks
+    # take an answer younger than their interval (30 more before a first look could take one)
+    assert run.looks_while_deferring <= run.deferring_seconds / POLL + 1, run
     assert (run.state, run.succeeded) == ("success", SENSORS), run

@@ -44,6 +44,18 @@ async def stop(tasks: list[asyncio.Task]) -> None:
     await asyncio.gather(*tasks, return_exceptions=True)
 
 
+def staggered_waits(url: str, every: float, over: float, seed: int, count: int = 50) -> list[asyncio.Future[Report]]:
+    """Start ``count`` waits on ``url`` polling every ``every`` s, deferring at random moments over ``over`` s."""
+    check, cadence = HttpCheck(url=url).to_dict(), Fixed(every).to_dict()
+    phases = random.Random(seed)
+
+    async def staggered(seed: int, after: float) -> Report:
+        await asyncio.sleep(after)
+        return await report_of(HttpHealthTrigger(check=check, cadence=cadence, seed=seed))
+
+    return [asyncio.ensure_future(staggered(i, phases.uniform(0, over))) for i in range(count)]
+
+
 async def test_many_waits_on_one_url_send_one_request_per_tick_and_all_see_the_recovery(http_server) -> None:
     healthy = asyncio.Event()
     http_server.script("/api/health", lambda request: Reply(200, json=HEALTHY) if healthy.is_set() else Reply(503))
@@ -116,17 +128,25 @@ async def test_a_permanent_error_fails_every_wait_at_once(http_server) -> None:
     assert http_server.count("/loop") == 10
 
 
-async def test_a_joining_wait_asks_afresh_and_never_takes_an_answer_from_before_it(http_server) -> None:
+async def test_a_joining_wait_takes_an_answer_younger_than_its_interval_and_asks_when_it_is_older(
+    http_server,
+) -> None:
     http_server.script("/api/health", Reply(503))
     url = http_server.url("/api/health")
     first = asyncio.ensure_future(report_of(trigger(HttpCheck(url=url), 30.0)))
     await until(lambda: http_server.count("/api/health") == 1)
     http_server.script("/api/health", Reply(200, json=HEALTHY))
-    # the source's last answer is a 503 from before; the new wait asks and is met by the new 200
-    joined = await asyncio.wait_for(report_of(trigger(HttpCheck(url=url), 30.0)), 5)
-    assert (joined.outcome, joined.attempts) == ("met", 1)
+    await asyncio.sleep(0.3)
+    # the source's last answer, a 503 0.3 s old, is younger than a 30 s interval: taken, no request
+    slow = trigger(HttpCheck(url=url), 30.0).make_loop()
+    joined = asyncio.ensure_future(slow.run())
+    await until(lambda: hasattr(slow, "state") and slow.state.attempts == 1)
+    assert http_server.count("/api/health") == 1
+    # older than a 0.1 s interval: this wait asks, and its 200 wakes the other two at once
+    fast = await asyncio.wait_for(report_of(trigger(HttpCheck(url=url), 0.1)), 5)
+    assert (fast.outcome, fast.attempts) == ("met", 1)
     assert http_server.count("/api/health") == 2
-    # and its answer woke the first wait, which judges it at once instead of in 30 s
+    assert (await asyncio.wait_for(joined, 5)).outcome == "met"
     assert (await asyncio.wait_for(first, 5)).outcome == "met"
 
 
@@ -232,16 +252,8 @@ async def test_waits_at_their_own_phases_ask_once_per_poll_interval_and_end_with
     than its poll interval, so between them the source is asked about once per interval; the first
     healthy answer ends every wait."""
     http_server.script("/api/health", Reply(503))
-    check = HttpCheck(url=http_server.url("/api/health")).to_dict()
-    cadence = Fixed(0.2).to_dict()
-    phases = random.Random(3)
-
-    async def staggered(seed: int) -> Report:
-        await asyncio.sleep(phases.uniform(0, 1.0))
-        return await report_of(HttpHealthTrigger(check=check, cadence=cadence, seed=seed))
-
-    waits = [asyncio.ensure_future(staggered(i)) for i in range(50)]
-    await asyncio.sleep(1.2)  # every wait has made its first look (each asks, or joins an asking)
+    waits = staggered_waits(http_server.url("/api/health"), every=0.2, over=1.0, seed=3)
+    await asyncio.sleep(1.2)  # every wait has made its first look
     started = http_server.count("/api/health")
     await asyncio.sleep(2.0)
     asked = http_server.count("/api/health") - started
@@ -253,6 +265,18 @@ async def test_waits_at_their_own_phases_ask_once_per_poll_interval_and_end_with
     ended = [r.finished_at for r in reports]
     assert max(ended) - healthy < 0.2 * 1.5 + 0.5
     assert max(ended) - min(ended) < 0.2  # one answer ended them all
+
+
+async def test_waits_deferring_one_after_another_take_an_answer_younger_than_their_interval(http_server) -> None:
+    """Sensors defer over minutes (200 took 40 s on a real stack): a wait's first look takes an
+    answer younger than its poll interval, as every later look does, so deferring waits do not
+    each send a request of their own."""
+    http_server.script("/api/health", Reply(503))
+    waits = staggered_waits(http_server.url("/api/health"), every=0.5, over=1.5, seed=5)
+    await asyncio.sleep(1.6)  # every wait has deferred and looked
+    asked = http_server.count("/api/health")
+    await stop(waits)
+    assert asked <= 1.6 / 0.5 + 2, asked  # one per 0.5 s interval for all fifty, not one per wait
 
 
 async def test_waits_polling_in_step_ask_at_every_tick(http_server) -> None:
