@@ -22,8 +22,14 @@ OUTCOMES = ("met", "failed", "timeout")
 NO_END_STATES: Mapping[str, str] = MappingProxyType({})
 
 
+#: The read-only mapping each valid ``end_states`` is shared as: a handful exist (three outcomes,
+#: three states), and most waits in a triggerer carry one (a sensor without retries fails in it).
+_SHARED_END_STATES: dict[tuple[tuple[str, str], ...], Mapping[str, str]] = {}
+
+
 def validate_end_states(end_states: Mapping[str, str] | None) -> Mapping[str, str]:
-    """Return a copy of ``end_states`` (:data:`NO_END_STATES` when empty).
+    """Return ``end_states`` as a read-only mapping, one shared by every trigger given equal ones
+    (:data:`NO_END_STATES` when empty).
 
     Raises TypeError (what a trigger constructor may raise) when malformed.
     """
@@ -33,7 +39,7 @@ def validate_end_states(end_states: Mapping[str, str] | None) -> Mapping[str, st
     for outcome, state in checked.items():
         if outcome not in OUTCOMES or state not in _EVENTS or (outcome == "met") != (state == "success"):
             raise TypeError(f"end_states: cannot end a {outcome!r} wait as {state!r}")
-    return checked
+    return _SHARED_END_STATES.setdefault(tuple(sorted(checked.items())), MappingProxyType(checked))
 
 
 def event_for(report: Report, end_states: Mapping[str, str], log: Any) -> TriggerEvent:

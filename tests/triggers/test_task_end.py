@@ -94,3 +94,15 @@ def test_triggers_without_end_states_share_one_empty_mapping_and_serialise_witho
     told = trigger(check, ends)
     assert told.end_states == ends
     assert told.end_states is not ends
+
+
+def test_triggers_given_equal_end_states_share_one_read_only_mapping() -> None:
+    # most sensors in a triggerer have no retries: each wait carries {"failed": "failed", ...}
+    check = NeverCheck().to_dict()
+    first = trigger(check, {"failed": "failed", "timeout": "failed"})
+    second = trigger(check, {"timeout": "failed", "failed": "failed"})
+    assert first.end_states is second.end_states  # one mapping for all, not a dict per wait
+    assert trigger(check, {"met": "success"}).end_states is not first.end_states
+    with pytest.raises(TypeError):
+        first.end_states["met"] = "success"  # type: ignore[index]  # read-only: shared by every wait
+    assert first.serialize()[1]["end_states"] == {"failed": "failed", "timeout": "failed"}
