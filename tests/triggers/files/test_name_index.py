@@ -2,7 +2,6 @@
 
 import asyncio
 import itertools
-import logging
 import time
 from pathlib import Path
 
@@ -16,7 +15,7 @@ from triggers.report import Report
 
 
 def waiter(name: str) -> Waiter:
-    return Waiter(FileCheck(f"/data/{name}"), Fixed(1.0), None, logging.getLogger(__name__))
+    return Waiter(FileWatchTrigger(check=FileCheck(f"/data/{name}").to_dict(), cadence=Fixed(1.0).to_dict()))
 
 
 async def test_a_name_holds_one_waiter_then_two_then_one_again() -> None:
