@@ -21,6 +21,7 @@ from __future__ import annotations
 import random
 import time
 from collections.abc import AsyncIterator, Awaitable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from airflow.triggers.base import BaseTaskEndEvent, BaseTrigger, TriggerEvent
@@ -36,13 +37,42 @@ from triggers.progress import ProgressPublisher, publisher_for
 from triggers.report import Report
 from triggers.settle import DEFAULT_SETTLE, hold_until_settled
 from triggers.spec import encode
-from triggers.task_end import event_for, validate_end_states
+from triggers.task_end import NO_END_STATES, event_for, validate_end_states
 from triggers.unusable import argument, tolerating
 from triggers.validation import require_number, require_positive, require_whole
 
 # Unseeded triggers draw their jitter from one process-wide generator: the same draws from the
 # system as a generator each, without 2.5 KB of Mersenne Twister state per waiting trigger.
 _UNSEEDED = random.Random()
+
+
+@dataclass(frozen=True, slots=True)
+class _Options:
+    """The arguments a wait shares with every wait of an equal sensor: one instance for all of them,
+    not a slot each in every trigger (10,000 waits hold theirs for days)."""
+
+    attempt_timeout: float | None
+    failure_threshold: int | None
+    recovery_timeout: float
+    max_records: int
+    settle: float
+    end_states: Mapping[str, str]
+
+
+#: Options by value (``end_states`` by identity: equal ones are one shared mapping); a bound, not
+#: an eviction policy: past it, waits simply stop sharing.
+_SHARED_OPTIONS: dict[tuple[Any, ...], _Options] = {}
+_MAX_SHARED_OPTIONS = 4096
+
+
+def _shared_options(options: _Options) -> _Options:
+    o = options
+    values = (o.attempt_timeout, o.failure_threshold, o.recovery_timeout, o.max_records, o.settle)
+    # typed: 1 and 1.0 are equal keys, but serialise differently
+    key = (*((type(v), v) for v in values), id(o.end_states))
+    if len(_SHARED_OPTIONS) >= _MAX_SHARED_OPTIONS:
+        return _SHARED_OPTIONS.get(key, options)
+    return _SHARED_OPTIONS.setdefault(key, options)
 
 
 class PollTrigger(BaseTrigger):
@@ -78,6 +108,8 @@ class PollTrigger(BaseTrigger):
     progress: ProgressPublisher | None = None
     #: the kwargs exactly as given; set only on a trigger that cannot use them (``problem``)
     given: dict[str, Any]
+    #: why this trigger cannot run ("argument: cause"), or None when it can (set only when it cannot)
+    problem: str | None = None
 
     def __init__(
         self,
@@ -112,8 +144,7 @@ class PollTrigger(BaseTrigger):
             "settle": settle,
             **({"end_states": end_states} if end_states else {}),
         }
-        #: why this trigger cannot run ("argument: cause"), or None when it can
-        self.problem: str | None = None
+        checked_end_states = NO_END_STATES
         with tolerating(self):
             with argument("check"):
                 self.check = Check.from_dict(check)
@@ -143,18 +174,42 @@ class PollTrigger(BaseTrigger):
                 if deferred_at is not None:
                     require_number("deferred_at", deferred_at, "[0, inf)")
             with argument("end_states"):
-                self.end_states = validate_end_states(end_states)
+                checked_end_states = validate_end_states(end_states)
             self.check_more_arguments()
         if self.problem is not None:
             self.given = {**given, **self.more_given()}
         self.deadline = deadline
-        self.attempt_timeout = attempt_timeout
-        self.failure_threshold = failure_threshold
-        self.recovery_timeout = recovery_timeout
-        self.max_records = max_records
         self.seed = seed
         self.deferred_at = deferred_at
-        self.settle = settle
+        options = _Options(
+            attempt_timeout, failure_threshold, recovery_timeout, max_records, settle, checked_end_states
+        )
+        # unusable values may not even hash: only a usable trigger's options are shared
+        self._options = options if self.problem is not None else _shared_options(options)
+
+    @property
+    def attempt_timeout(self) -> float | None:
+        return self._options.attempt_timeout
+
+    @property
+    def failure_threshold(self) -> int | None:
+        return self._options.failure_threshold
+
+    @property
+    def recovery_timeout(self) -> float:
+        return self._options.recovery_timeout
+
+    @property
+    def max_records(self) -> int:
+        return self._options.max_records
+
+    @property
+    def settle(self) -> float:
+        return self._options.settle
+
+    @property
+    def end_states(self) -> Mapping[str, str]:
+        return self._options.end_states
 
     def check_more_arguments(self) -> None:
         """Check a subclass's own arguments (set before this constructor ran); raise what ``argument()`` wraps."""

@@ -106,3 +106,20 @@ def test_triggers_given_equal_end_states_share_one_read_only_mapping() -> None:
     with pytest.raises(TypeError):
         first.end_states["met"] = "success"  # type: ignore[index]  # read-only: shared by every wait
     assert first.serialize()[1]["end_states"] == {"failed": "failed", "timeout": "failed"}
+
+
+def test_waits_of_equal_sensors_share_their_options_and_keep_their_own_deadline() -> None:
+    check, cadence = NeverCheck().to_dict(), Fixed(1.0).to_dict()
+    given = {"attempt_timeout": 5, "failure_threshold": 3, "end_states": {"failed": "failed"}}
+    first = PollTrigger(check=check, cadence=cadence, deadline=2e9, seed=1, **given)
+    second = PollTrigger(check=check, cadence=cadence, deadline=2e9 + 60, seed=2, **given)
+    assert first._options is second._options  # one object for both, not six slots each
+    assert (first.serialize()[1]["deadline"], second.serialize()[1]["seed"]) == (2e9, 2)
+    assert (first.attempt_timeout, first.failure_threshold, first.end_states) == (5, 3, {"failed": "failed"})
+    # 5.0 equals 5 but serialises as a float: not shared with the int
+    as_float = PollTrigger(check=check, cadence=cadence, **{**given, "attempt_timeout": 5.0})
+    assert as_float._options is not first._options
+    assert type(as_float.serialize()[1]["attempt_timeout"]) is float
+    unusable = PollTrigger(check=check, cadence=cadence, max_records=[20])  # type: ignore[arg-type]
+    assert unusable.problem is not None
+    assert unusable.serialize()[1]["max_records"] == [20]
