@@ -51,7 +51,10 @@ class FileWatchTrigger(PollTrigger):
         self.progress = publisher_for(self, None)
         loop = asyncio.get_running_loop()
         directory = DIRECTORIES.hold((check.pattern.root, check.watch))
-        waiter = Waiter(self)
+        # the class's logger, not one per wait: a line reaches the task's log through the wait's
+        # context (Airflow binds trigger_id there), whichever logger says it
+        log = type(self).logger()
+        waiter = Waiter(check, self.cadence, self.attempt_timeout, log, self.progress)
         try:
             directory.join(waiter, self.max_records)
         except BaseException:

@@ -21,7 +21,6 @@ from triggers.report import Report
 
 if TYPE_CHECKING:
     from triggers.files.directory import SharedDirectory
-    from triggers.files.trigger import FileWatchTrigger
 
 
 class Waiter(asyncio.Future[Report]):
@@ -35,23 +34,34 @@ class Waiter(asyncio.Future[Report]):
     """
 
     __slots__ = (
+        "attempt_timeout",
+        "cadence",
+        "check",
         "context",
         "directory",
         "first",
         "first_at",
         "last",
+        "log",
+        "observer",
         "recheck_at",
         "said",
         "started",
         "timer",
-        "trigger",
     )
 
-    def __init__(self, trigger: FileWatchTrigger) -> None:
+    def __init__(
+        self,
+        check: FileCheck,
+        cadence: Cadence,
+        attempt_timeout: float | None,
+        log: Log,
+        observer: Callable[[Attempt, Outcome], None] | None = None,
+    ) -> None:
         super().__init__()
-        #: the wait's trigger: its check, cadence and attempt timeout are read from it, not copied
-        #: into a slot each (10,000 waits hold theirs for days)
-        self.trigger = trigger
+        self.check, self.cadence, self.attempt_timeout, self.log, self.observer = (
+            check, cadence, attempt_timeout, log, observer,
+        )  # fmt: skip
         #: the directory it has joined (None before it joins and after it leaves)
         self.directory: SharedDirectory | None = None
         #: epoch seconds when the wait began, and its deadline's timer
@@ -67,30 +77,6 @@ class Waiter(asyncio.Future[Report]):
         #: the wait's own context: Airflow's triggerer routes a log line to the task log its context
         #: names (``trigger_id``), so what is said of this wait is said in it, not in the directory's
         self.context = contextvars.copy_context()
-
-    @property
-    def check(self) -> FileCheck:
-        check = self.trigger.check
-        assert isinstance(check, FileCheck)  # FileWatchTrigger accepts nothing else
-        return check
-
-    @property
-    def cadence(self) -> Cadence:
-        return self.trigger.cadence
-
-    @property
-    def attempt_timeout(self) -> float | None:
-        return self.trigger.attempt_timeout
-
-    @property
-    def log(self) -> Log:
-        # the class's logger, not one per wait: a line reaches the task's log through the wait's
-        # context (Airflow binds trigger_id there), whichever logger says it
-        return type(self.trigger).logger()
-
-    @property
-    def observer(self) -> Callable[[Attempt, Outcome], None] | None:
-        return self.trigger.progress
 
     def cancel(self, msg: Any | None = None) -> bool:
         cancelled = super().cancel(msg)

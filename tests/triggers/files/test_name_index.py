@@ -2,6 +2,7 @@
 
 import asyncio
 import itertools
+import logging
 import time
 from pathlib import Path
 
@@ -15,7 +16,7 @@ from triggers.report import Report
 
 
 def waiter(name: str) -> Waiter:
-    return Waiter(FileWatchTrigger(check=FileCheck(f"/data/{name}").to_dict(), cadence=Fixed(1.0).to_dict()))
+    return Waiter(FileCheck(f"/data/{name}"), Fixed(1.0), None, logging.getLogger(__name__))
 
 
 async def test_a_name_holds_one_waiter_then_two_then_one_again() -> None:
