@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from benchmarks.measure import markdown, percentile
+from benchmarks.measure import PORTAL, markdown, percentile
 from triggers.http.exchange import MAX_CONNECTIONS
 
 Row = tuple[str, str, bool | None]
@@ -42,6 +42,18 @@ def _files(found: dict[tuple[str, float, int], dict[str, Any]]) -> list[Row]:
                 (
                     f"file RSS/wait ≤ FileTrigger's at N={size:,} (ours poll {poll:g} s)",
                     f"{r['rss_per_trigger'] / 1024:.2f} vs {builtin['rss_per_trigger'] / 1024:.2f} KiB ({rss:.3g}x)",
+                    rss <= 1,
+                )
+            )
+        portal = {k: r for (k, _, s), r in found.items() if s == size and k.endswith(PORTAL)}
+        ours, builtin_portal = portal.get("inotify" + PORTAL), portal.get("airflow" + PORTAL)
+        if ours and builtin_portal and builtin_portal["rss_per_trigger"] > 0:
+            rss = ours["rss_per_trigger"] / builtin_portal["rss_per_trigger"]
+            rows.append(
+                (
+                    f"file RSS/wait ≤ FileTrigger's at N={size:,}, each in a greenback portal (as the triggerer runs)",
+                    f"{ours['rss_per_trigger'] / 1024:.2f} vs {builtin_portal['rss_per_trigger'] / 1024:.2f} KiB"
+                    f" ({rss:.3g}x)",
                     rss <= 1,
                 )
             )
