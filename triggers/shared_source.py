@@ -14,9 +14,10 @@ every wake instead, and after a notification takes only an answer asked after it
 (``Probe.after``), so a notification is never answered from an older asking.
 
 A wait's cadence, breaker, deadline and records stay its own. Its first look is a look like any
-other: sensors that defer one after another (the worker checked each just before) do not each
-ask again. Sources live in a :class:`~triggers.shared.SharedPool`, so joining and
-leaving are safe under cancellation and the last wait leaving closes the source.
+other: sensors that defer one after another do not each ask again (a poke's probe has no
+``fresh_for``: a poke takes only an answer newer than its last look, or asks). Sources live in
+a :class:`~triggers.shared.SharedPool`, so joining and leaving are safe under cancellation and
+the last wait leaving closes the source.
 
 A wait may bring an *interest* (its order ids): the source is asked about all its waits'
 interests at once, and a wait only takes an answer that covered its own. A lasting error of an
